@@ -1,0 +1,68 @@
+//! What this build is: shown in the app's About line and by `repoconn info`.
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::keychain::KeychainBackend;
+
+/// Facts about this build that help a user (or a bug report) know what they are running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// The product name, "Repository Connections".
+    pub name: String,
+    /// The release version, e.g. "0.1.0" (the workspace version; app, CLI and core ship together).
+    pub version: String,
+    /// The operating system family this build targets: "linux", "macos", "windows"...
+    pub os: String,
+    /// The CPU architecture: "x86_64", "aarch64"...
+    pub arch: String,
+    /// Where secrets are kept on this OS.
+    pub keychain: KeychainBackend,
+    /// `keychain`'s human name, so that no shell has to keep its own table of names.
+    pub keychain_name: String,
+    /// The folder holding connection metadata and preferences (never secrets), if the OS has one.
+    pub data_dir: Option<String>,
+}
+
+/// The product name, used in window titles, messages and the keychain service prefix.
+pub const PRODUCT_NAME: &str = "Repository Connections";
+
+impl AppInfo {
+    /// Describes the running build.
+    pub fn current() -> Self {
+        let keychain = KeychainBackend::current();
+        Self {
+            name: PRODUCT_NAME.to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            os: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            keychain,
+            keychain_name: keychain.display_name().to_owned(),
+            data_dir: crate::paths::data_dir().map(|dir| dir.display().to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_this_build() {
+        let info = AppInfo::current();
+        assert_eq!(info.name, "Repository Connections");
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(info.os, std::env::consts::OS);
+        assert_eq!(info.keychain, KeychainBackend::current());
+        assert_eq!(info.keychain_name, info.keychain.display_name());
+    }
+
+    #[test]
+    fn serialises_with_camel_case_keys_for_the_web_page() {
+        let value = serde_json::to_value(AppInfo::current()).unwrap();
+        let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(keys.contains(&"keychainName"), "{keys:?}");
+        assert!(!keys.contains(&"keychain_name"), "{keys:?}");
+    }
+}

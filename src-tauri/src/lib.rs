@@ -1,0 +1,90 @@
+//! The desktop shell of Repository Connections: a window, a handful of thin commands over
+//! `repoconn-core`, and the plugins the app needs. No Bitbucket rule lives here.
+
+mod commands;
+mod preferences;
+
+use std::io::IsTerminal;
+
+use tauri::{Manager, Runtime};
+use tracing_subscriber::EnvFilter;
+
+pub use commands::AppError;
+pub use preferences::{Preferences, PreferencesFile, Theme};
+
+/// Label of the one window the app opens.
+pub const MAIN_WINDOW: &str = "main";
+
+/// The commands the web page may call, with their TypeScript types (the `::<Wry>` only names
+/// the runtime for type export; the handler itself is generic). The same list drives the
+/// invoke handler, the generated `ui/src/bindings.ts` and the test that keeps that file fresh.
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    tauri_specta::Builder::<R>::new()
+        // One TypeScript type per Rust type; our types serialise and deserialise alike.
+        .disable_serde_phases()
+        .commands(tauri_specta::collect_commands![
+            commands::app_info,
+            commands::get_preferences::<tauri::Wry>,
+            commands::set_preferences::<tauri::Wry>,
+        ])
+}
+
+/// Exports the TypeScript bindings exactly as they are committed.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let typescript = specta_typescript::Typescript::default().header(
+        "// Generated from the Rust commands by `npm run bindings`: do not edit.\n/* eslint-disable */",
+    );
+    specta_builder::<tauri::Wry>()
+        .export(typescript, path)
+        .map_err(|err| err.to_string())
+}
+
+/// Registers our commands and state on a builder; shared by the real app and the IPC tests.
+pub fn with_commands<R: Runtime>(
+    builder: tauri::Builder<R>,
+    preferences: PreferencesFile,
+) -> tauri::Builder<R> {
+    let specta = specta_builder::<R>();
+    builder
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .manage(preferences)
+        .invoke_handler(specta.invoke_handler())
+}
+
+/// Starts the app: logging, single-instance guard, plugins, the main window.
+pub fn run() {
+    init_logging();
+    let info = repoconn_core::AppInfo::current();
+    tracing::info!(version = %info.version, keychain = %info.keychain, "starting {}", info.name);
+
+    let preferences = PreferencesFile::in_data_dir();
+    // The single-instance plugin must come first: a second launch hands over to the running
+    // window and exits before anything else is set up.
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        tracing::info!("second launch: focusing the open window");
+        if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    }));
+    with_commands(builder, preferences)
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|err| {
+            tracing::error!("the app could not start: {err}");
+            eprintln!("Repository Connections could not start: {err}");
+            std::process::exit(1);
+        });
+}
+
+/// Logs go to standard error; `REPOCONN_LOG` sets the filter (default `info`). Secrets are never
+/// passed to a log macro anywhere in the code base.
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("REPOCONN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,42 @@
+//! `ui/src/bindings.ts` is generated from the Rust commands and committed. This test fails when it
+//! is stale; `npm run bindings` (which sets REPOCONN_WRITE_BINDINGS=1) rewrites it.
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_typescript_bindings_match_the_rust_commands() {
+    let committed_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh_path = fresh_dir.path().join("bindings.ts");
+    repoconn_app::export_bindings(&fresh_path).expect("bindings export");
+    let fresh = std::fs::read_to_string(&fresh_path).unwrap();
+
+    if std::env::var_os("REPOCONN_WRITE_BINDINGS").is_some() {
+        std::fs::write(&committed_path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/bindings.ts is stale: run `npm run bindings` and commit the result.\n--- fresh export ---\n{fresh}"
+    );
+}
+
+#[test]
+fn bindings_expose_every_command_and_shared_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bindings.ts");
+    repoconn_app::export_bindings(&path).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    for name in [
+        "appInfo",
+        "getPreferences",
+        "setPreferences",
+        "AppInfo",
+        "KeychainBackend",
+        "Preferences",
+        "AppError",
+    ] {
+        assert!(text.contains(name), "bindings lack {name}:\n{text}");
+    }
+}
