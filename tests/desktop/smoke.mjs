@@ -50,6 +50,14 @@ async function eventually(what, probe, timeoutMs = 15000) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
+async function screenshot(file) {
+  // A screenshot taken right after a DOM change can show the previous frame.
+  await sleep(700);
+  const png = await webdriver("GET", `/session/${sid}/screenshot`);
+  writeFileSync(file, Buffer.from(png, "base64"));
+  console.log(`screenshot: ${file}`);
+}
+
 const results = [];
 async function check(name, body) {
   try {
@@ -63,7 +71,9 @@ async function check(name, body) {
 }
 
 const session = await webdriver("POST", "/session", {
-  capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: path.resolve(appPath) } } },
+  capabilities: {
+    alwaysMatch: { browserName: "wry", "tauri:options": { application: path.resolve(appPath) } },
+  },
 });
 const sid = session.sessionId;
 const find = (css) => webdriver("POST", `/session/${sid}/element`, { using: "css selector", value: css });
@@ -82,10 +92,14 @@ try {
 
   await check("app_info crosses the IPC bridge: the footer shows the version from Rust", async () => {
     const version = await eventually("the version line", () => textOf("[data-testid=version]"));
-    if (version !== `Version ${expectedVersion}`) throw new Error(`version line reads ${JSON.stringify(version)}`);
+    if (version !== `Version ${expectedVersion}`)
+      throw new Error(`version line reads ${JSON.stringify(version)}`);
     const keychain = await textOf("[data-testid=keychain]");
-    if (!keychain.includes("Secret Service")) throw new Error(`keychain line reads ${JSON.stringify(keychain)}`);
+    if (!keychain.includes("Secret Service"))
+      throw new Error(`keychain line reads ${JSON.stringify(keychain)}`);
   });
+
+  await screenshot(screenshotPath);
 
   await check("choosing a theme saves it through the store plugin", async () => {
     const option = await find('select option[value="dark"]');
@@ -124,11 +138,7 @@ try {
     if (title !== "Repository Connections") throw new Error("the first window is gone");
   });
 
-  // A screenshot taken right after a DOM change can show the previous frame.
-  await sleep(700);
-  const png = await webdriver("GET", `/session/${sid}/screenshot`);
-  writeFileSync(screenshotPath, Buffer.from(png, "base64"));
-  console.log(`screenshot: ${screenshotPath}`);
+  await screenshot(screenshotPath.replace(/\.png$/, "-dark.png"));
 } finally {
   await webdriver("DELETE", `/session/${sid}`).catch(() => {});
 }

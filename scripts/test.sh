@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, installing what is missing first. CI runs exactly this.
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+source scripts/prerequisites.sh
+export CARGO_TERM_COLOR=never NO_COLOR=1
+
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_rust
+ensure_rust_lints
+ensure_node
+ensure_npm_packages
+if ! command -v tauri-driver >/dev/null; then
+  step "cargo install tauri-driver"
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
+
+# The UI is built first: the app crate embeds ui/dist when it compiles.
+step "ui: build";                 npm run -s build -- --logLevel warn
+step "format: cargo fmt";         cargo fmt --all --check
+step "format: prettier";          npx prettier --check . --log-level warn
+step "lint: clippy";              cargo clippy --workspace --all-targets --locked -- -D warnings
+step "ui: type check";            npm run -s check
+step "ui: component tests";       npm test -s
+step "rust tests (incl. bindings freshness)"; cargo test --workspace --locked
+step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
+step "desktop smoke test (Xvfb + tauri-driver + WebKitWebDriver)"
+bash scripts/desktop-smoke.sh "$ROOT/target/debug/repoconn-app"
+step "all tests passed"
