@@ -3,8 +3,20 @@
 //! so both always apply the same rules.
 
 pub mod about;
+pub mod cloud;
+pub mod datacenter;
+pub mod http;
 pub mod keychain;
+pub mod model;
 pub mod paths;
+pub mod problems;
+pub mod report;
+pub mod scopes;
+pub mod secret;
+pub mod sniff;
+pub mod validate;
 
 pub use about::AppInfo;
 pub use keychain::KeychainBackend;
+pub use model::{CredentialKind, ProviderKind};
+pub use secret::Secret;

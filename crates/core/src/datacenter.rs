@@ -1,0 +1,385 @@
+//! Bitbucket Data Center: is it Bitbucket and which version, who the credential is, and which
+//! permission level it holds.
+//!
+//! A failed Basic login counts toward the server's CAPTCHA lockout, so exactly one authenticated
+//! request goes first and nothing more is sent (or retried) unless it succeeded.
+
+use futures_util::future::join_all;
+use url::Url;
+
+use crate::cloud::unexpected;
+use crate::http::{Answer, Auth, Body, Http, NetFailure};
+use crate::model::CredentialKind;
+use crate::problems::{ProblemCode, WarningCode};
+use crate::report::{Findings, Identity, IdentityKind, ServerInfo};
+use crate::scopes::Permission;
+use crate::sniff;
+use crate::validate::{Prepared, host_of, net_problem};
+
+/// Endpoints, relative to the base URL (which may carry a context path such as `/bitbucket`).
+pub const APPLICATION_PROPERTIES: &str = "rest/api/1.0/application-properties";
+pub const LOGIN_OPTIONS: &str = "rest/authconfig/1.0/login-options";
+pub const REPOS: &str = "rest/api/1.0/repos";
+pub const PROJECTS: &str = "rest/api/1.0/projects";
+pub const USERS: &str = "rest/api/1.0/users";
+
+/// Personal HTTP access tokens arrived in Bitbucket Server 5.5.
+const TOKENS_SINCE: (u64, u64) = (5, 5);
+
+fn endpoint(base: &Url, path: &str, extra: &[&str], query: &[(&str, &str)]) -> Url {
+    let mut url = base.clone();
+    {
+        let mut segments = url.path_segments_mut().expect("the base is an http(s) URL");
+        segments.pop_if_empty();
+        segments.extend(path.split('/'));
+        segments.extend(extra);
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    url
+}
+
+pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
+    if !server_is_usable(http, p, f).await {
+        return;
+    }
+    let auth = match (p.kind, p.username.as_deref()) {
+        (CredentialKind::Basic, Some(user)) | (CredentialKind::PersonalToken, Some(user)) => Auth::Basic {
+            user,
+            secret: &p.secret,
+        },
+        _ => Auth::Bearer(&p.secret),
+    };
+
+    // The one authenticated request that must succeed before any other is sent.
+    let first_url = endpoint(&p.base, REPOS, &[], &[("limit", "1")]);
+    let first = match http.get(first_url.clone(), auth).await {
+        Ok(answer) => answer,
+        Err(failure) => return net_problem(f, &failure, &p.base),
+    };
+    if first.status == 401 || first.status == 403 {
+        return refused(p, &first, f);
+    }
+    if first.status != 200 || !matches!(first.body, Body::Json(_)) {
+        return unexpected(&first, &first_url, f);
+    }
+    let user = first.header("x-ausername").map(str::to_owned);
+    if user
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case("anonymous"))
+    {
+        // The server ignored the credential and answered as to an anonymous visitor.
+        return refused(p, &first, f);
+    }
+    identify(p, user.as_deref(), f);
+    check_links(&first, p, f);
+
+    let required = required_levels(p);
+    let mut requests: Vec<Url> = Vec::new();
+    if let Some(name) = user.as_deref() {
+        requests.push(endpoint(&p.base, USERS, &[&name.to_lowercase()], &[]));
+    }
+    let levels: Vec<Permission> = [Permission::RepoRead, Permission::RepoWrite, Permission::RepoAdmin]
+        .into_iter()
+        .chain(required.iter().copied().filter(|l| l.is_project_level()))
+        .collect();
+    for level in &levels {
+        requests.push(level_url(p, *level));
+    }
+    let resource = resource_url(p);
+    if let Some(url) = &resource {
+        requests.push(url.clone());
+    }
+    let answers = join_all(requests.iter().map(|url| http.get(url.clone(), auth))).await;
+    let mut answers = answers.into_iter();
+
+    if user.is_some()
+        && let Some(Ok(answer)) = answers.next()
+        && answer.status == 200
+        && let Some(identity) = f.identity.as_mut()
+    {
+        let json = answer.json();
+        let text = |key: &str| json.and_then(|v| v[key].as_str()).map(str::to_owned);
+        identity.display_name = text("displayName");
+        identity.email = text("emailAddress");
+        identity.account_id = json.and_then(|v| v["id"].as_u64()).map(|id| id.to_string());
+    }
+    let mut granted = Vec::new();
+    for level in &levels {
+        match answers.next() {
+            Some(Ok(answer)) if holds_level(&answer, p, *level) => granted.push(*level),
+            Some(Ok(_)) => {}
+            Some(Err(failure)) => net_problem(f, &failure, &p.base),
+            None => {}
+        }
+    }
+    if let (Some(url), Some(answer)) = (&resource, answers.next()) {
+        match answer {
+            Ok(answer) if answer.status == 404 => {
+                f.problem(ProblemCode::ResourceNotFound, &[("resource", &resource_name(p))]);
+            }
+            Ok(answer) if answer.status == 200 => check_links(&answer, p, f),
+            Ok(answer) if answer.status == 401 || answer.status == 403 => {}
+            Ok(answer) => unexpected(&answer, url, f),
+            Err(failure) => net_problem(f, &failure, &p.base),
+        }
+    }
+    settle(required, granted, f);
+}
+
+/// Asks, without credentials, whether this is Bitbucket, which version, and (for passwords)
+/// whether password logins are allowed at all. False when there is no point going further.
+async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
+    let properties_url = endpoint(&p.base, APPLICATION_PROPERTIES, &[], &[]);
+    let mut urls = vec![properties_url.clone()];
+    if p.kind == CredentialKind::Basic {
+        urls.push(endpoint(&p.base, LOGIN_OPTIONS, &[], &[]));
+    }
+    let answers: Vec<Result<Answer, NetFailure>> =
+        join_all(urls.iter().map(|url| http.get(url.clone(), Auth::Anonymous))).await;
+    let properties = match &answers[0] {
+        Ok(answer) => answer,
+        Err(failure) => {
+            net_problem(f, failure, &p.base);
+            return false;
+        }
+    };
+    let version = properties.json().and_then(|v| v["version"].as_str());
+    let Some(version) = version.filter(|_| properties.status == 200) else {
+        if matches!(properties.body, Body::Html) && properties.status != 404 {
+            f.problem(ProblemCode::LoginPage, &[("url", properties_url.as_str())]);
+        } else {
+            f.problem(ProblemCode::NotBitbucket, &[("url", p.base.as_str())]);
+        }
+        return false;
+    };
+    let json = properties.json();
+    f.server = Some(ServerInfo {
+        version: version.to_owned(),
+        build_number: json.and_then(|v| v["buildNumber"].as_str()).map(str::to_owned),
+        display_name: json.and_then(|v| v["displayName"].as_str()).map(str::to_owned),
+    });
+    if p.kind != CredentialKind::Basic && !version_at_least(version, TOKENS_SINCE) {
+        f.problem(
+            ProblemCode::ServerTooOld,
+            &[
+                ("version", version),
+                ("chosen", p.kind.label()),
+                ("minimum", "Bitbucket Server 5.5"),
+            ],
+        );
+        return false;
+    }
+    if let Some(Ok(options)) = answers.get(1)
+        && options.status == 200
+        && let Some(results) = options.json().and_then(|v| v["results"].as_array())
+        && !results.is_empty()
+        && !results.iter().any(|r| r["type"].as_str() == Some("LOGIN_FORM"))
+    {
+        f.problem(ProblemCode::SsoOnly, &[]);
+        return false;
+    }
+    true
+}
+
+fn version_at_least(version: &str, (major, minor): (u64, u64)) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    have >= (major, minor)
+}
+
+/// A refused first request: CAPTCHA, a username that is an email, or simply wrong.
+fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
+    let exception = answer
+        .json()
+        .and_then(|v| v["errors"][0]["exceptionName"].as_str())
+        .unwrap_or("");
+    if exception.contains("Captcha") {
+        return f.problem(ProblemCode::CaptchaRequired, &[]);
+    }
+    if matches!(answer.body, Body::Html) {
+        return f.problem(ProblemCode::LoginPage, &[("url", p.base.as_str())]);
+    }
+    f.problem(ProblemCode::InvalidCredentials, &[]);
+    if let Some(user) = p.username.as_deref().filter(|u| sniff::looks_like_email(u)) {
+        f.problem(ProblemCode::UsernameExpected, &[("value", user)]);
+    }
+}
+
+fn identify(p: &Prepared, user: Option<&str>, f: &mut Findings) {
+    let system = matches!(
+        p.kind,
+        CredentialKind::ProjectToken | CredentialKind::RepositoryToken
+    );
+    let username = user.map(str::to_owned).or_else(|| p.username.clone());
+    f.identity = Some(Identity {
+        kind: if system {
+            IdentityKind::SystemUser
+        } else {
+            IdentityKind::Person
+        },
+        username: username.clone(),
+        ..Identity::default()
+    });
+    match p.kind {
+        CredentialKind::ProjectToken | CredentialKind::RepositoryToken => {
+            let name = username.as_deref().unwrap_or("a system-generated user");
+            f.warning(WarningCode::SyntheticIdentity, &[("name", name)]);
+            f.warning(WarningCode::ExpiryUnknown, &[]);
+        }
+        CredentialKind::PersonalToken => {
+            f.git_username = username;
+            f.warning(WarningCode::ExpiryUnknown, &[]);
+        }
+        CredentialKind::Basic => {
+            f.git_username = username;
+            f.warning(WarningCode::PasswordDiscouraged, &[]);
+        }
+        _ => {}
+    }
+}
+
+fn required_levels(p: &Prepared) -> Vec<Permission> {
+    let mut levels = vec![p.profile.datacenter_permission()];
+    for item in &p.require {
+        if let Some(level) = Permission::parse(item)
+            && !levels.contains(&level)
+        {
+            levels.push(level);
+        }
+    }
+    levels
+}
+
+/// Lists what the credential holds at `level`, narrowed to the named project.
+fn level_url(p: &Prepared, level: Permission) -> Url {
+    let mut query = vec![("permission", level.id()), ("limit", "100")];
+    if let Some(key) = p.project.as_deref() {
+        if level.is_project_level() {
+            query.push(("name", key));
+        } else {
+            query.push(("projectkey", key));
+        }
+    }
+    let path = if level.is_project_level() { PROJECTS } else { REPOS };
+    endpoint(&p.base, path, &[], &query)
+}
+
+/// Whether a `?permission=` listing shows the named repository or project (or anything, when
+/// none is named).
+fn holds_level(answer: &Answer, p: &Prepared, level: Permission) -> bool {
+    if answer.status != 200 {
+        return false;
+    }
+    let values = answer
+        .json()
+        .and_then(|v| v["values"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    match (
+        level.is_project_level(),
+        p.project.as_deref(),
+        p.repository.as_deref(),
+    ) {
+        (true, Some(key), _) => values
+            .iter()
+            .any(|v| v["key"].as_str().is_some_and(|k| k.eq_ignore_ascii_case(key))),
+        (false, _, Some(slug)) => values.iter().any(|v| v["slug"].as_str() == Some(slug)),
+        _ => !values.is_empty(),
+    }
+}
+
+fn resource_url(p: &Prepared) -> Option<Url> {
+    match (p.project.as_deref(), p.repository.as_deref()) {
+        (Some(key), Some(slug)) => Some(endpoint(&p.base, PROJECTS, &[key, "repos", slug], &[])),
+        (Some(key), None) => Some(endpoint(&p.base, PROJECTS, &[key], &[])),
+        _ => None,
+    }
+}
+
+fn resource_name(p: &Prepared) -> String {
+    match (p.project.as_deref(), p.repository.as_deref()) {
+        (Some(key), Some(slug)) => format!("The repository {slug} in project {key}"),
+        (Some(key), None) => format!("The project {key}"),
+        _ => "The resource".to_owned(),
+    }
+}
+
+/// Links in answers are built from the server's configured base URL: another host there means
+/// that setting is wrong (often the install default, localhost).
+fn check_links(answer: &Answer, p: &Prepared, f: &mut Findings) {
+    let Some(json) = answer.json() else { return };
+    let link = json["links"]["self"][0]["href"]
+        .as_str()
+        .or_else(|| json["values"][0]["links"]["self"][0]["href"].as_str());
+    let Some(host) = link
+        .and_then(|href| Url::parse(href).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+    else {
+        return;
+    };
+    let ours = host_of(&p.base);
+    if !host.eq_ignore_ascii_case(ours) {
+        f.warning(
+            WarningCode::BaseUrlMismatch,
+            &[("link_host", &host), ("host", ours)],
+        );
+    }
+}
+
+fn settle(required: Vec<Permission>, granted: Vec<Permission>, f: &mut Findings) {
+    let highest_repo = granted.iter().copied().filter(|l| !l.is_project_level()).max();
+    let highest = highest_repo.or_else(|| granted.iter().copied().max());
+    f.permission = highest.map(|l| l.id().to_owned());
+    let missing: Vec<Permission> = required
+        .iter()
+        .copied()
+        .filter(|l| !granted.contains(l))
+        .collect();
+    if !missing.is_empty() && !f.has(ProblemCode::ResourceNotFound) {
+        let have = highest
+            .map(|l| l.id().to_owned())
+            .unwrap_or_else(|| "no access here".to_owned());
+        let need: Vec<&str> = missing.iter().map(|l| l.id()).collect();
+        f.problem(
+            ProblemCode::InsufficientPermission,
+            &[("granted", &have), ("required", &need.join(" and "))],
+        );
+    }
+    f.scopes.required = required.iter().map(|l| l.id().to_owned()).collect();
+    f.scopes.granted = Some(granted.iter().map(|l| l.id().to_owned()).collect());
+    f.scopes.verified = required
+        .iter()
+        .filter(|l| granted.contains(l))
+        .map(|l| l.id().to_owned())
+        .collect();
+    f.scopes.missing = missing.iter().map(|l| l.id().to_owned()).collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_keep_the_context_path() {
+        let base = Url::parse("https://git.example.com/bitbucket").unwrap();
+        assert_eq!(
+            endpoint(&base, APPLICATION_PROPERTIES, &[], &[]).as_str(),
+            "https://git.example.com/bitbucket/rest/api/1.0/application-properties"
+        );
+        let root = Url::parse("https://git.example.com/").unwrap();
+        assert_eq!(
+            endpoint(&root, USERS, &["ada"], &[]).as_str(),
+            "https://git.example.com/rest/api/1.0/users/ada"
+        );
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(version_at_least("5.5.0", TOKENS_SINCE));
+        assert!(version_at_least("10.0.1", TOKENS_SINCE));
+        assert!(!version_at_least("5.4.9", TOKENS_SINCE));
+        assert!(!version_at_least("4.14", TOKENS_SINCE));
+    }
+}

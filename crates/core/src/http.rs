@@ -1,0 +1,504 @@
+//! The only way the core talks to a server. It enforces the network rules in one place: a secret
+//! only ever goes to the origin it belongs to, plain http only when allowed, bounded time and
+//! body size, bounded retries on 429 and 5xx, and readable answers whatever the server sends.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER};
+use url::Url;
+
+use crate::secret::Secret;
+
+/// Time and size bounds for one check. Tests shorten them; the defaults suit real servers.
+#[derive(Debug, Clone)]
+pub struct NetPolicy {
+    /// Longest wait for one answer.
+    pub request_timeout: Duration,
+    /// Longest a whole check may take, every probe and retry included.
+    pub deadline: Duration,
+    /// Longest `Retry-After` we are willing to wait on a 429 before reporting `rate_limited`.
+    pub max_retry_wait: Duration,
+    /// Pause before the single retry of a 5xx answer.
+    pub server_error_pause: Duration,
+    /// Largest body we read; a bigger one is an unexpected answer.
+    pub body_limit: usize,
+}
+
+impl Default for NetPolicy {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(10),
+            deadline: Duration::from_secs(30),
+            max_retry_wait: Duration::from_secs(10),
+            server_error_pause: Duration::from_millis(500),
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    Anonymous,
+    Basic { user: &'a str, secret: &'a Secret },
+    Bearer(&'a Secret),
+}
+
+/// A server's answer, read whole (up to the body limit).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    Json(serde_json::Value),
+    /// A web page: a login, SSO or proxy page where an API answer was expected.
+    Html,
+    Text(String),
+    /// Claimed to be JSON but was not.
+    Malformed(String),
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        match &self.body {
+            Body::Json(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Why no usable answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetFailure {
+    Timeout {
+        seconds: u64,
+    },
+    Unreachable {
+        reason: String,
+    },
+    TlsUntrusted {
+        fingerprint: Option<String>,
+    },
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    ServerError {
+        status: u16,
+    },
+    /// A redirect to another origin: not followed, the credential not sent there.
+    Redirected {
+        location: String,
+    },
+    TooLarge,
+}
+
+/// An HTTP client bound to one origin (scheme, host, port).
+pub struct Http {
+    client: reqwest::Client,
+    origin: url::Origin,
+    host: String,
+    port: u16,
+    policy: NetPolicy,
+}
+
+/// Why a client could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupError {
+    InsecureHttp,
+    CaFile { reason: String },
+    Client(String),
+}
+
+/// Loopback addresses never leave the machine, so plain http to them is allowed (tests, tunnels).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl Http {
+    /// A client for `base`'s origin. Plain http is refused unless allowed or loopback.
+    pub fn new(
+        base: &Url,
+        ca_file: Option<&Path>,
+        allow_http: bool,
+        policy: NetPolicy,
+    ) -> Result<Self, SetupError> {
+        if base.scheme() == "http" && !allow_http && !is_loopback(base) {
+            return Err(SetupError::InsecureHttp);
+        }
+        let mut builder = reqwest::Client::builder()
+            // Redirects are handled by hand: never follow one to another origin with credentials.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(policy.request_timeout)
+            .connect_timeout(policy.request_timeout)
+            .user_agent(concat!("repoconn/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|err| SetupError::CaFile {
+                reason: err.to_string(),
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| SetupError::CaFile {
+                reason: err.to_string(),
+            })?;
+            if certs.is_empty() {
+                return Err(SetupError::CaFile {
+                    reason: "it holds no certificate".into(),
+                });
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
+            .build()
+            .map_err(|err| SetupError::Client(err.to_string()))?;
+        Ok(Self {
+            client,
+            origin: base.origin(),
+            host: base.host_str().unwrap_or_default().to_owned(),
+            port: base.port_or_known_default().unwrap_or(443),
+            policy,
+        })
+    }
+
+    pub fn policy(&self) -> &NetPolicy {
+        &self.policy
+    }
+
+    /// GET `url` (which must be on this client's origin), following same-origin redirects, waiting
+    /// out a short 429 and retrying one 5xx.
+    pub async fn get(&self, url: Url, auth: Auth<'_>) -> Result<Answer, NetFailure> {
+        assert!(
+            url.origin() == self.origin,
+            "a request left its connection's origin"
+        );
+        let mut url = url;
+        let (mut redirects, mut waited_429, mut retried_5xx) = (0, false, false);
+        loop {
+            let response = self.send(&url, auth).await?;
+            let status = response.status().as_u16();
+            match status {
+                300..=399 => {
+                    let location = response
+                        .headers()
+                        .get(LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    let target = url.join(location).map_err(|_| NetFailure::Redirected {
+                        location: location.to_owned(),
+                    })?;
+                    if target.origin() != self.origin || redirects >= 3 {
+                        return Err(NetFailure::Redirected {
+                            location: target.to_string(),
+                        });
+                    }
+                    redirects += 1;
+                    url = target;
+                }
+                429 => {
+                    let wait = retry_after(response.headers());
+                    match wait {
+                        Some(wait) if !waited_429 && wait <= self.policy.max_retry_wait => {
+                            waited_429 = true;
+                            tokio::time::sleep(wait).await;
+                        }
+                        _ => return Err(NetFailure::RateLimited { retry_after: wait }),
+                    }
+                }
+                500..=599 if !retried_5xx => {
+                    retried_5xx = true;
+                    tokio::time::sleep(self.policy.server_error_pause).await;
+                }
+                500..=599 => return Err(NetFailure::ServerError { status }),
+                _ => return self.read(response).await,
+            }
+        }
+    }
+
+    async fn send(&self, url: &Url, auth: Auth<'_>) -> Result<reqwest::Response, NetFailure> {
+        let mut request = self.client.get(url.clone()).header(ACCEPT, "application/json");
+        match auth {
+            Auth::Anonymous => {}
+            Auth::Basic { user, secret } => {
+                let pair =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", secret.expose()));
+                request = request.header(AUTHORIZATION, format!("Basic {pair}"));
+            }
+            Auth::Bearer(secret) => {
+                request = request.header(AUTHORIZATION, format!("Bearer {}", secret.expose()))
+            }
+        }
+        match request.send().await {
+            Ok(response) => Ok(response),
+            Err(err) => Err(self.classify(&err).await),
+        }
+    }
+
+    async fn classify(&self, err: &reqwest::Error) -> NetFailure {
+        if err.is_timeout() {
+            return NetFailure::Timeout {
+                seconds: self.policy.request_timeout.as_secs(),
+            };
+        }
+        if is_certificate_error(err) {
+            let fingerprint =
+                peer_certificate_sha256(&self.host, self.port, self.policy.request_timeout).await;
+            return NetFailure::TlsUntrusted { fingerprint };
+        }
+        NetFailure::Unreachable {
+            reason: root_cause(err),
+        }
+    }
+
+    async fn read(&self, mut response: reqwest::Response) -> Result<Answer, NetFailure> {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > self.policy.body_limit {
+                        return Err(NetFailure::TooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) => return Err(self.classify(&err).await),
+            }
+        }
+        Ok(Answer {
+            status,
+            body: parse_body(&headers, &bytes),
+            headers,
+        })
+    }
+}
+
+fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Body {
+    let text = String::from_utf8_lossy(bytes);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Body::Empty;
+    }
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.contains("html") || trimmed.starts_with('<') {
+        return Body::Html;
+    }
+    let claims_json = content_type.contains("json") || trimmed.starts_with('{') || trimmed.starts_with('[');
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Body::Json(value),
+        Err(err) if claims_json => Body::Malformed(err.to_string()),
+        Err(_) => Body::Text(trimmed.chars().take(500).collect()),
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+fn error_chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+fn is_certificate_error(err: &reqwest::Error) -> bool {
+    error_chain(err).any(|e| {
+        let rustls_error = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref())
+        });
+        matches!(rustls_error, Some(rustls::Error::InvalidCertificate(_)))
+            || e.to_string().contains("invalid peer certificate")
+    })
+}
+
+fn root_cause(err: &reqwest::Error) -> String {
+    error_chain(err)
+        .last()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| err.to_string())
+}
+
+/// Connects once more, without verification and without sending anything, only to read the
+/// certificate the server presents, so the user can compare its fingerprint with a trusted one.
+async fn peer_certificate_sha256(host: &str, port: u16, timeout: Duration) -> Option<String> {
+    use sha2::Digest;
+    let seen = Arc::new(CertificateCapture::default());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(seen.clone())
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from(host.to_owned()).ok()?;
+    let handshake = async {
+        let tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
+        // The verifier refuses after capturing, so the handshake always fails here: by design.
+        let _ = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await;
+        Some(())
+    };
+    tokio::time::timeout(timeout, handshake).await.ok()??;
+    let der = seen.0.lock().ok()?.clone()?;
+    let digest = sha2::Sha256::digest(&der);
+    Some(
+        digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+#[derive(Debug, Default)]
+struct CertificateCapture(Mutex<Option<Vec<u8>>>);
+
+impl rustls::client::danger::ServerCertVerifier for CertificateCapture {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls_pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(end_entity.to_vec());
+        }
+        Err(rustls::Error::General(
+            "certificate captured for its fingerprint; connection closed".into(),
+        ))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &rustls_pki_types::CertificateDer<'_>,
+        _dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verifying".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &rustls_pki_types::CertificateDer<'_>,
+        _dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verifying".into()))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn bodies_are_classified_whatever_the_server_claims() {
+        let json = headers(&[("content-type", "application/json")]);
+        assert!(matches!(parse_body(&json, br#"{"a":1}"#), Body::Json(_)));
+        assert!(matches!(parse_body(&json, b"{not json"), Body::Malformed(_)));
+        assert!(matches!(parse_body(&json, b"<!DOCTYPE html><html>"), Body::Html));
+        assert!(matches!(parse_body(&HeaderMap::new(), b"  "), Body::Empty));
+        assert!(matches!(
+            parse_body(&headers(&[("content-type", "text/plain")]), b"Login failed"),
+            Body::Text(_)
+        ));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "3")])),
+            Some(Duration::from_secs(3))
+        );
+        let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &past)])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback_or_when_allowed() {
+        let policy = NetPolicy::default;
+        let remote = Url::parse("http://git.example.com").unwrap();
+        assert_eq!(
+            Http::new(&remote, None, false, policy()).err(),
+            Some(SetupError::InsecureHttp)
+        );
+        assert!(Http::new(&remote, None, true, policy()).is_ok());
+        for local in [
+            "http://127.0.0.1:7990",
+            "http://localhost:7990",
+            "http://[::1]:7990",
+        ] {
+            assert!(
+                Http::new(&Url::parse(local).unwrap(), None, false, policy()).is_ok(),
+                "{local}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ca_file_that_is_not_pem_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "hello").unwrap();
+        let base = Url::parse("https://git.example.com").unwrap();
+        let err = Http::new(&base, Some(&path), false, NetPolicy::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, SetupError::CaFile { .. }), "{err:?}");
+        let missing = dir.path().join("missing.pem");
+        assert!(matches!(
+            Http::new(&base, Some(&missing), false, NetPolicy::default()),
+            Err(SetupError::CaFile { .. })
+        ));
+    }
+}

@@ -1,0 +1,199 @@
+//! The words of the domain: providers, credential kinds, and what each kind needs from the user.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// Bitbucket Cloud (bitbucket.org) or a self-hosted Bitbucket Server / Data Center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Cloud,
+    DataCenter,
+}
+
+/// How a person connects. The ids are the CLI's `--method` values and stable in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    /// Cloud: Atlassian API token with scopes; REST wants the account email, git the username.
+    ApiToken,
+    /// Cloud: a token tied to one repository (Bearer; git user `x-token-auth`).
+    RepositoryAccessToken,
+    /// Cloud (Premium): a token tied to one project.
+    ProjectAccessToken,
+    /// Cloud (Premium): a token tied to one workspace.
+    WorkspaceAccessToken,
+    /// Cloud: the retired app password (removed 2026-07-28).
+    AppPassword,
+    /// Cloud: an OAuth 2.0 access token (Bearer).
+    Oauth,
+    /// Data Center: a personal HTTP access token.
+    PersonalToken,
+    /// Data Center: a project HTTP access token (Bearer only, acts as a system-generated user).
+    ProjectToken,
+    /// Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user).
+    RepositoryToken,
+    /// Data Center: username and password.
+    Basic,
+}
+
+/// A field of the connection form that a credential kind uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    Email,
+    Username,
+    Workspace,
+    Project,
+    Repository,
+}
+
+/// Whether a field must be filled for a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    Required,
+    Optional,
+}
+
+impl CredentialKind {
+    pub const ALL: [CredentialKind; 10] = [
+        Self::ApiToken,
+        Self::RepositoryAccessToken,
+        Self::ProjectAccessToken,
+        Self::WorkspaceAccessToken,
+        Self::AppPassword,
+        Self::Oauth,
+        Self::PersonalToken,
+        Self::ProjectToken,
+        Self::RepositoryToken,
+        Self::Basic,
+    ];
+
+    /// The id used by `--method` and in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ApiToken => "api-token",
+            Self::RepositoryAccessToken => "repository-access-token",
+            Self::ProjectAccessToken => "project-access-token",
+            Self::WorkspaceAccessToken => "workspace-access-token",
+            Self::AppPassword => "app-password",
+            Self::Oauth => "oauth",
+            Self::PersonalToken => "personal-token",
+            Self::ProjectToken => "project-token",
+            Self::RepositoryToken => "repository-token",
+            Self::Basic => "basic",
+        }
+    }
+
+    /// The name Atlassian uses for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ApiToken => "API token",
+            Self::RepositoryAccessToken => "Repository access token",
+            Self::ProjectAccessToken => "Project access token",
+            Self::WorkspaceAccessToken => "Workspace access token",
+            Self::AppPassword => "App password (retired)",
+            Self::Oauth => "OAuth 2.0",
+            Self::PersonalToken => "Personal HTTP access token",
+            Self::ProjectToken => "Project HTTP access token",
+            Self::RepositoryToken => "Repository HTTP access token",
+            Self::Basic => "Username and password",
+        }
+    }
+
+    pub fn provider(self) -> ProviderKind {
+        match self {
+            Self::ApiToken
+            | Self::RepositoryAccessToken
+            | Self::ProjectAccessToken
+            | Self::WorkspaceAccessToken
+            | Self::AppPassword
+            | Self::Oauth => ProviderKind::Cloud,
+            Self::PersonalToken | Self::ProjectToken | Self::RepositoryToken | Self::Basic => {
+                ProviderKind::DataCenter
+            }
+        }
+    }
+
+    /// Cloud access tokens are not a person: REST and git see the token itself.
+    pub fn is_cloud_access_token(self) -> bool {
+        matches!(
+            self,
+            Self::RepositoryAccessToken | Self::ProjectAccessToken | Self::WorkspaceAccessToken
+        )
+    }
+
+    /// The form fields this kind uses, in the order a person fills them.
+    pub fn fields(self) -> &'static [(Field, Need)] {
+        use Field::*;
+        use Need::*;
+        match self {
+            Self::ApiToken => &[(Email, Required), (Workspace, Optional), (Repository, Optional)],
+            Self::RepositoryAccessToken => &[(Workspace, Required), (Repository, Required)],
+            Self::ProjectAccessToken => &[(Workspace, Required), (Project, Required), (Repository, Optional)],
+            Self::WorkspaceAccessToken => &[(Workspace, Required), (Repository, Optional)],
+            Self::AppPassword => &[(Username, Required)],
+            Self::Oauth => &[(Workspace, Optional), (Repository, Optional)],
+            Self::PersonalToken => &[(Username, Optional), (Project, Optional), (Repository, Optional)],
+            Self::ProjectToken => &[(Project, Required), (Repository, Optional)],
+            Self::RepositoryToken => &[(Project, Required), (Repository, Required)],
+            Self::Basic => &[(Username, Required), (Project, Optional), (Repository, Optional)],
+        }
+    }
+
+    pub fn needs(self, field: Field) -> Option<Need> {
+        self.fields()
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, need)| *need)
+    }
+}
+
+impl std::fmt::Display for CredentialKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::str::FromStr for CredentialKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|kind| kind.id() == s).ok_or_else(|| {
+            let ids: Vec<&str> = Self::ALL.iter().map(|k| k.id()).collect();
+            format!("unknown method '{s}': expected one of {}", ids.join(", "))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_match_serde() {
+        for kind in CredentialKind::ALL {
+            assert_eq!(kind.id().parse::<CredentialKind>().unwrap(), kind);
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.id());
+        }
+        assert!(
+            "password"
+                .parse::<CredentialKind>()
+                .unwrap_err()
+                .contains("api-token")
+        );
+    }
+
+    #[test]
+    fn every_kind_names_its_required_fields() {
+        assert_eq!(CredentialKind::ApiToken.needs(Field::Email), Some(Need::Required));
+        assert_eq!(CredentialKind::ApiToken.needs(Field::Username), None);
+        assert_eq!(
+            CredentialKind::RepositoryAccessToken.needs(Field::Repository),
+            Some(Need::Required)
+        );
+        assert_eq!(CredentialKind::ProjectToken.needs(Field::Username), None);
+        assert_eq!(CredentialKind::Basic.needs(Field::Username), Some(Need::Required));
+    }
+}

@@ -1,0 +1,179 @@
+//! The result of a check: who the credential is, what it may do, and every problem and warning.
+//! Its JSON form is the CLI's stable `--json` contract and what the dialog renders.
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::model::{CredentialKind, ProviderKind};
+use crate::problems::{Problem, ProblemCode, Severity, Warning, WarningCode};
+
+/// The verdict, from which the CLI's exit code follows (0, 1, 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Works for everything the profile needs (write scopes may be unverified: see warnings).
+    Usable,
+    /// Proven not to work, or not for what is needed.
+    NotUsable,
+    /// Could not find out: the server was unreachable, slow, rate limiting or failing.
+    Unverified,
+}
+
+/// Who the credential acts as.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Type)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// Bitbucket username (Cloud) or user name / slug (Data Center).
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// Cloud's stable account id, or Data Center's numeric user id.
+    pub account_id: Option<String>,
+    pub uuid: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    /// A person's account.
+    #[default]
+    Person,
+    /// A Cloud access token, which acts as itself.
+    AccessToken,
+    /// A Data Center project or repository token's system-generated user.
+    SystemUser,
+}
+
+/// A Data Center server, as `application-properties` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ServerInfo {
+    pub version: String,
+    pub build_number: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Needed scopes (Cloud) or permission levels (Data Center) against what was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Type)]
+pub struct ScopeReport {
+    pub required: Vec<String>,
+    /// Everything the credential holds, when the server told us (`null` when it did not).
+    pub granted: Option<Vec<String>>,
+    /// Proven by a successful read.
+    pub verified: Vec<String>,
+    pub missing: Vec<String>,
+    /// Neither proven nor disproven (write scopes, without side effects).
+    pub unverified: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ValidationReport {
+    pub ok: bool,
+    pub outcome: Outcome,
+    pub provider: ProviderKind,
+    pub method: CredentialKind,
+    /// The API root that was checked (Cloud) or the normalised server base URL (Data Center).
+    pub base_url: String,
+    pub identity: Option<Identity>,
+    /// The username git must use with this credential (never the email).
+    pub git_username: Option<String>,
+    pub server: Option<ServerInfo>,
+    pub scopes: ScopeReport,
+    /// Data Center: the highest permission level found. Cloud: the workspace role, if read.
+    pub permission: Option<String>,
+    pub expires_at: Option<String>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Warning>,
+}
+
+impl ValidationReport {
+    /// The CLI's exit code: 0 usable, 1 not usable, 3 could not verify.
+    pub fn exit_code(&self) -> u8 {
+        match self.outcome {
+            Outcome::Usable => 0,
+            Outcome::NotUsable => 1,
+            Outcome::Unverified => 3,
+        }
+    }
+
+    pub fn has_problem(&self, code: ProblemCode) -> bool {
+        self.problems.iter().any(|p| p.code == code)
+    }
+
+    pub fn has_warning(&self, code: WarningCode) -> bool {
+        self.warnings.iter().any(|w| w.code == code)
+    }
+}
+
+/// What the probes found, collected while they run, turned into a report at the end.
+#[derive(Debug)]
+pub(crate) struct Findings {
+    pub kind: CredentialKind,
+    pub identity: Option<Identity>,
+    pub git_username: Option<String>,
+    pub server: Option<ServerInfo>,
+    pub scopes: ScopeReport,
+    pub permission: Option<String>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Findings {
+    pub fn new(kind: CredentialKind) -> Self {
+        Self {
+            kind,
+            identity: None,
+            git_username: None,
+            server: None,
+            scopes: ScopeReport::default(),
+            permission: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a problem from the catalogue, once per code.
+    pub fn problem(&mut self, code: ProblemCode, values: &[(&str, &str)]) {
+        if !self.problems.iter().any(|p| p.code == code) {
+            self.problems.push(Problem::new(code, self.kind, values));
+        }
+    }
+
+    pub fn warning(&mut self, code: WarningCode, values: &[(&str, &str)]) {
+        if !self.warnings.iter().any(|w| w.code == code) {
+            self.warnings.push(Warning::new(code, values));
+        }
+    }
+
+    pub fn has(&self, code: ProblemCode) -> bool {
+        self.problems.iter().any(|p| p.code == code)
+    }
+
+    pub fn into_report(self, base_url: String) -> ValidationReport {
+        let outcome = if self
+            .problems
+            .iter()
+            .any(|p| p.code.severity() == Severity::Unusable)
+        {
+            Outcome::NotUsable
+        } else if self.problems.is_empty() {
+            Outcome::Usable
+        } else {
+            Outcome::Unverified
+        };
+        ValidationReport {
+            ok: outcome == Outcome::Usable,
+            outcome,
+            provider: self.kind.provider(),
+            method: self.kind,
+            base_url,
+            identity: self.identity,
+            git_username: self.git_username,
+            server: self.server,
+            scopes: self.scopes,
+            permission: self.permission,
+            expires_at: None,
+            problems: self.problems,
+            warnings: self.warnings,
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! What a credential must be allowed to do: scope profiles for Bitbucket Cloud, permission levels
+//! for Data Center, and the mapping between Cloud's two scope vocabularies.
+//!
+//! Cloud has two sets of scope names. API tokens use the `read:repository:bitbucket` family, where
+//! no scope implies another. Access tokens, app passwords and OAuth consumers use the older names
+//! (`repository`, `pullrequest:write`...), where some scopes include others.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::model::CredentialKind;
+
+/// A named set of needs, chosen by what the integration will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// Browse, clone, push, and review pull requests.
+    #[default]
+    PullRequests,
+    /// Browse and clone only.
+    ReadOnly,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::PullRequests, Profile::ReadOnly];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::PullRequests => "pull-requests",
+            Self::ReadOnly => "read-only",
+        }
+    }
+
+    /// The API-token scopes this profile needs on Cloud, each with why (shown beside the checklist).
+    pub fn cloud_scopes(self) -> &'static [(&'static str, &'static str)] {
+        const PULL_REQUESTS: &[(&str, &str)] = &[
+            (
+                "read:user:bitbucket",
+                "to learn who you are and your username for git",
+            ),
+            ("read:workspace:bitbucket", "to list the workspaces you belong to"),
+            ("read:repository:bitbucket", "to browse and clone repositories"),
+            ("write:repository:bitbucket", "to push commits and branches"),
+            (
+                "read:pullrequest:bitbucket",
+                "to see pull requests and their comments",
+            ),
+            (
+                "write:pullrequest:bitbucket",
+                "to create, comment on, approve and merge pull requests",
+            ),
+        ];
+        const READ_ONLY: &[(&str, &str)] = &[
+            (
+                "read:user:bitbucket",
+                "to learn who you are and your username for git",
+            ),
+            ("read:workspace:bitbucket", "to list the workspaces you belong to"),
+            ("read:repository:bitbucket", "to browse and clone repositories"),
+            (
+                "read:pullrequest:bitbucket",
+                "to see pull requests and their comments",
+            ),
+        ];
+        match self {
+            Self::PullRequests => PULL_REQUESTS,
+            Self::ReadOnly => READ_ONLY,
+        }
+    }
+
+    /// The Data Center repository permission this profile needs.
+    pub fn datacenter_permission(self) -> Permission {
+        match self {
+            Self::PullRequests => Permission::RepoWrite,
+            Self::ReadOnly => Permission::RepoRead,
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.id() == s)
+            .ok_or_else(|| format!("unknown profile '{s}': expected pull-requests or read-only"))
+    }
+}
+
+/// Data Center permission levels, lowest first within each family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Permission {
+    RepoRead,
+    RepoWrite,
+    RepoAdmin,
+    ProjectRead,
+    ProjectWrite,
+    ProjectAdmin,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Self::RepoRead,
+        Self::RepoWrite,
+        Self::RepoAdmin,
+        Self::ProjectRead,
+        Self::ProjectWrite,
+        Self::ProjectAdmin,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::RepoRead => "REPO_READ",
+            Self::RepoWrite => "REPO_WRITE",
+            Self::RepoAdmin => "REPO_ADMIN",
+            Self::ProjectRead => "PROJECT_READ",
+            Self::ProjectWrite => "PROJECT_WRITE",
+            Self::ProjectAdmin => "PROJECT_ADMIN",
+        }
+    }
+
+    pub fn is_project_level(self) -> bool {
+        matches!(self, Self::ProjectRead | Self::ProjectWrite | Self::ProjectAdmin)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Every API-token scope Bitbucket Cloud knows (all end in `:bitbucket`).
+pub const CLOUD_SCOPES: &[&str] = &[
+    "read:repository:bitbucket",
+    "write:repository:bitbucket",
+    "admin:repository:bitbucket",
+    "delete:repository:bitbucket",
+    "read:pullrequest:bitbucket",
+    "write:pullrequest:bitbucket",
+    "read:project:bitbucket",
+    "admin:project:bitbucket",
+    "read:workspace:bitbucket",
+    "admin:workspace:bitbucket",
+    "read:user:bitbucket",
+    "write:user:bitbucket",
+    "read:pipeline:bitbucket",
+    "write:pipeline:bitbucket",
+    "admin:pipeline:bitbucket",
+    "read:runner:bitbucket",
+    "write:runner:bitbucket",
+    "read:issue:bitbucket",
+    "write:issue:bitbucket",
+    "delete:issue:bitbucket",
+    "read:webhook:bitbucket",
+    "write:webhook:bitbucket",
+    "delete:webhook:bitbucket",
+    "read:snippet:bitbucket",
+    "write:snippet:bitbucket",
+    "delete:snippet:bitbucket",
+    "read:ssh-key:bitbucket",
+    "write:ssh-key:bitbucket",
+    "delete:ssh-key:bitbucket",
+    "read:gpg-key:bitbucket",
+    "write:gpg-key:bitbucket",
+    "delete:gpg-key:bitbucket",
+    "read:permission:bitbucket",
+    "write:permission:bitbucket",
+    "delete:permission:bitbucket",
+];
+
+/// Legacy scope names (access tokens, app passwords, OAuth consumers).
+pub const LEGACY_SCOPES: &[&str] = &[
+    "account",
+    "account:write",
+    "email",
+    "team",
+    "team:write",
+    "project",
+    "project:admin",
+    "repository",
+    "repository:write",
+    "repository:admin",
+    "repository:delete",
+    "pullrequest",
+    "pullrequest:write",
+    "issue",
+    "issue:write",
+    "wiki",
+    "snippet",
+    "snippet:write",
+    "webhook",
+    "pipeline",
+    "pipeline:write",
+    "pipeline:variable",
+    "runner",
+    "runner:write",
+];
+
+/// The legacy scope that grants what an API-token scope grants, where there is one.
+pub fn legacy_equivalent(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "read:user:bitbucket" | "read:workspace:bitbucket" => "account",
+        "write:user:bitbucket" => "account:write",
+        "admin:workspace:bitbucket" => "team:write",
+        "read:repository:bitbucket" => "repository",
+        "write:repository:bitbucket" => "repository:write",
+        "admin:repository:bitbucket" => "repository:admin",
+        "delete:repository:bitbucket" => "repository:delete",
+        "read:pullrequest:bitbucket" => "pullrequest",
+        "write:pullrequest:bitbucket" => "pullrequest:write",
+        "read:project:bitbucket" => "project",
+        "admin:project:bitbucket" => "project:admin",
+        "read:pipeline:bitbucket" => "pipeline",
+        "write:pipeline:bitbucket" => "pipeline:write",
+        "admin:pipeline:bitbucket" => "pipeline:variable",
+        "read:runner:bitbucket" => "runner",
+        "write:runner:bitbucket" => "runner:write",
+        "read:issue:bitbucket" => "issue",
+        "write:issue:bitbucket" => "issue:write",
+        "read:webhook:bitbucket" | "write:webhook:bitbucket" | "delete:webhook:bitbucket" => "webhook",
+        "read:snippet:bitbucket" => "snippet",
+        "write:snippet:bitbucket" | "delete:snippet:bitbucket" => "snippet:write",
+        _ => return None,
+    })
+}
+
+/// Legacy scopes that a granted legacy scope includes (Atlassian: e.g. `pullrequest:write`
+/// includes `pullrequest` and `repository:write`).
+fn legacy_implied(scope: &str) -> &'static [&'static str] {
+    match scope {
+        "account:write" => &["account"],
+        "team:write" => &["team"],
+        "project:admin" => &["project"],
+        "repository:write" => &["repository"],
+        "repository:admin" => &["repository", "repository:write"],
+        "pullrequest" => &["repository"],
+        "pullrequest:write" => &["pullrequest", "repository", "repository:write"],
+        "issue:write" => &["issue"],
+        "snippet:write" => &["snippet"],
+        "pipeline:write" => &["pipeline"],
+        "runner:write" => &["runner"],
+        _ => &[],
+    }
+}
+
+/// Whether a set of granted scopes covers `needed`. Legacy grants include what they imply;
+/// API-token scopes imply nothing.
+pub fn is_granted(needed: &str, granted: &[String]) -> bool {
+    granted
+        .iter()
+        .any(|g| g == needed || legacy_implied(g).contains(&needed))
+}
+
+/// Which scope vocabulary a credential kind speaks, or `None` for Data Center kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeNaming {
+    ApiToken,
+    Legacy,
+}
+
+impl ScopeNaming {
+    pub fn for_kind(kind: CredentialKind) -> Option<Self> {
+        match kind {
+            CredentialKind::ApiToken => Some(Self::ApiToken),
+            CredentialKind::RepositoryAccessToken
+            | CredentialKind::ProjectAccessToken
+            | CredentialKind::WorkspaceAccessToken
+            | CredentialKind::AppPassword
+            | CredentialKind::Oauth => Some(Self::Legacy),
+            _ => None,
+        }
+    }
+}
+
+/// Turns a `--require` item into the vocabulary of the credential kind. Accepts either
+/// vocabulary for Cloud; permission levels for Data Center. `Err` explains what is accepted.
+pub fn normalise_requirement(kind: CredentialKind, item: &str) -> Result<String, String> {
+    let item = item.trim();
+    match ScopeNaming::for_kind(kind) {
+        None => Permission::parse(item).map(|p| p.id().to_owned()).ok_or_else(|| {
+            format!("'{item}' is not a Data Center permission: expected REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE or PROJECT_ADMIN")
+        }),
+        Some(naming) => {
+            let modern = CLOUD_SCOPES.iter().find(|s| **s == item).copied();
+            let legacy = LEGACY_SCOPES.iter().find(|s| **s == item).copied();
+            match (naming, modern, legacy) {
+                (ScopeNaming::ApiToken, Some(scope), _) => Ok(scope.to_owned()),
+                (ScopeNaming::ApiToken, None, Some(_)) => Err(format!(
+                    "'{item}' is a legacy scope name; API tokens use names such as read:repository:bitbucket"
+                )),
+                (ScopeNaming::Legacy, _, Some(scope)) => Ok(scope.to_owned()),
+                (ScopeNaming::Legacy, Some(scope), None) => legacy_equivalent(scope)
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("'{item}' has no equivalent for a {}", kind.label())),
+                _ => Err(format!(
+                    "'{item}' is not a Bitbucket Cloud scope: scope names are written in full, e.g. read:repository:bitbucket"
+                )),
+            }
+        }
+    }
+}
+
+/// The scopes a Cloud credential kind needs for a profile, in its own vocabulary, without
+/// duplicates. Access tokens are not a user: the user and workspace-membership scopes do not
+/// apply to them.
+pub fn cloud_required(kind: CredentialKind, profile: Profile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (scope, _) in profile.cloud_scopes() {
+        let name = match ScopeNaming::for_kind(kind) {
+            Some(ScopeNaming::ApiToken) => Some(*scope),
+            Some(ScopeNaming::Legacy) if kind.is_cloud_access_token() && scope.contains(":user:") => None,
+            Some(ScopeNaming::Legacy) if kind.is_cloud_access_token() && scope.contains(":workspace:") => {
+                None
+            }
+            Some(ScopeNaming::Legacy) => legacy_equivalent(scope),
+            None => None,
+        };
+        if let Some(name) = name
+            && !out.iter().any(|s| s == name)
+        {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_name_scopes_in_full() {
+        for profile in Profile::ALL {
+            for (scope, why) in profile.cloud_scopes() {
+                assert!(CLOUD_SCOPES.contains(scope), "{scope}");
+                assert!(!why.is_empty());
+            }
+        }
+        assert_eq!(Profile::PullRequests.cloud_scopes().len(), 6);
+        assert_eq!(Profile::ReadOnly.cloud_scopes().len(), 4);
+    }
+
+    #[test]
+    fn legacy_profiles_map_onto_the_same_needs() {
+        assert_eq!(
+            cloud_required(CredentialKind::AppPassword, Profile::PullRequests),
+            [
+                "account",
+                "repository",
+                "repository:write",
+                "pullrequest",
+                "pullrequest:write"
+            ]
+        );
+        assert_eq!(
+            cloud_required(CredentialKind::RepositoryAccessToken, Profile::ReadOnly),
+            ["repository", "pullrequest"]
+        );
+        for scope in LEGACY_SCOPES {
+            assert!(!CLOUD_SCOPES.contains(scope));
+        }
+        for scope in CLOUD_SCOPES {
+            if let Some(legacy) = legacy_equivalent(scope) {
+                assert!(LEGACY_SCOPES.contains(&legacy), "{legacy}");
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_grants_include_what_atlassian_says_they_include() {
+        let granted = vec!["pullrequest:write".to_owned()];
+        assert!(is_granted("repository:write", &granted));
+        assert!(is_granted("pullrequest", &granted));
+        assert!(!is_granted("account", &granted));
+        // API-token scopes imply nothing.
+        let granted = vec!["write:repository:bitbucket".to_owned()];
+        assert!(!is_granted("read:repository:bitbucket", &granted));
+    }
+
+    #[test]
+    fn requirements_are_checked_and_translated() {
+        assert_eq!(
+            normalise_requirement(CredentialKind::ApiToken, "read:pipeline:bitbucket").unwrap(),
+            "read:pipeline:bitbucket"
+        );
+        assert!(
+            normalise_requirement(CredentialKind::ApiToken, "pipeline")
+                .unwrap_err()
+                .contains("legacy")
+        );
+        assert_eq!(
+            normalise_requirement(CredentialKind::RepositoryAccessToken, "read:pipeline:bitbucket").unwrap(),
+            "pipeline"
+        );
+        assert!(
+            normalise_requirement(CredentialKind::ApiToken, "read:wiki")
+                .unwrap_err()
+                .contains("in full")
+        );
+        assert_eq!(
+            normalise_requirement(CredentialKind::PersonalToken, "repo_admin").unwrap(),
+            "REPO_ADMIN"
+        );
+        assert!(normalise_requirement(CredentialKind::Basic, "ADMIN").is_err());
+    }
+}

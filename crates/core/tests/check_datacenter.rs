@@ -1,0 +1,258 @@
+//! Bitbucket Data Center checks against the fake server (context path /bitbucket).
+
+mod support;
+
+use fake_bitbucket::datacenter::{self, FakeDataCenter};
+use fake_bitbucket::{Behaviour, start};
+use repoconn_core::CredentialKind as K;
+use repoconn_core::problems::WarningCode;
+use repoconn_core::report::IdentityKind;
+use support::*;
+
+#[tokio::test]
+async fn a_personal_token_is_usable_and_names_its_owner_and_level() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert!(report.ok, "{:?}", report.problems);
+    let identity = report.identity.as_ref().unwrap();
+    assert_eq!(identity.username.as_deref(), Some("ada"));
+    assert_eq!(identity.display_name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(identity.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(report.git_username.as_deref(), Some("ada"));
+    assert_eq!(report.server.as_ref().unwrap().version, "9.2.1");
+    assert_eq!(report.permission.as_deref(), Some("REPO_WRITE"));
+    assert_eq!(report.scopes.verified, ["REPO_WRITE"]);
+    assert!(report.base_url.ends_with("/bitbucket"), "{}", report.base_url);
+    assert_no_secret(&report, datacenter::PERSONAL_TOKEN);
+    // The version question goes out without credentials.
+    let properties = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("application-properties"))
+        .unwrap();
+    assert!(properties.authorization.is_none());
+}
+
+#[tokio::test]
+async fn a_personal_token_with_a_username_goes_as_basic() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(server.requests().iter().any(|r| {
+        r.authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    }));
+}
+
+#[tokio::test]
+async fn a_read_token_is_not_enough_for_pull_requests() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::READ_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["insufficient_permission"]);
+    assert_eq!(report.permission.as_deref(), Some("REPO_READ"));
+    assert_eq!(report.scopes.missing, ["REPO_WRITE"]);
+    assert!(
+        report.problems[0].message.contains("REPO_READ") && report.problems[0].message.contains("REPO_WRITE")
+    );
+}
+
+#[tokio::test]
+async fn a_required_admin_level_is_checked_too() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.require = vec!["REPO_ADMIN".into()];
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(report.scopes.missing, ["REPO_ADMIN"]);
+}
+
+#[tokio::test]
+async fn a_password_works_with_a_warning() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::Basic, datacenter::PASSWORD);
+    r.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(report.has_warning(WarningCode::PasswordDiscouraged));
+}
+
+#[tokio::test]
+async fn a_wrong_password_costs_exactly_one_login_attempt() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::Basic, "wrong password");
+    r.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    assert_eq!(authenticated(&server), 1, "{:?}", server.requests());
+}
+
+#[tokio::test]
+async fn an_email_as_the_username_is_explained_after_the_refusal() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::Basic, datacenter::PASSWORD);
+    r.username = Some("ada@example.com".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["invalid_credentials", "username_expected"]);
+}
+
+#[tokio::test]
+async fn a_captcha_lock_is_recognised() {
+    let fake = FakeDataCenter {
+        captcha_after: 1,
+        ..FakeDataCenter::standard()
+    };
+    let server = start(fake, Behaviour::default(), None).await;
+    let mut wrong = request(K::Basic, "wrong password");
+    wrong.username = Some("ada".into());
+    assert_eq!(
+        codes(&run_dc(&server, "/bitbucket", wrong).await),
+        ["invalid_credentials"]
+    );
+    let mut right = request(K::Basic, datacenter::PASSWORD);
+    right.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", right).await;
+    assert_eq!(codes(&report), ["captcha_required"]);
+    assert!(report.problems[0].fix.contains("browser"));
+}
+
+#[tokio::test]
+async fn a_single_sign_on_server_gets_no_password_at_all() {
+    let fake = FakeDataCenter {
+        login_form: false,
+        ..FakeDataCenter::standard()
+    };
+    let server = start(fake, Behaviour::default(), None).await;
+    let mut r = request(K::Basic, datacenter::PASSWORD);
+    r.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["sso_only"]);
+    assert_eq!(authenticated(&server), 0);
+}
+
+#[tokio::test]
+async fn an_old_server_cannot_take_tokens() {
+    let fake = FakeDataCenter {
+        version: "5.4.2".into(),
+        ..FakeDataCenter::standard()
+    };
+    let server = start(fake, Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["server_too_old"]);
+    assert!(report.problems[0].message.contains("5.4.2"));
+    assert_eq!(authenticated(&server), 0);
+}
+
+#[tokio::test]
+async fn a_wrong_context_path_is_not_bitbucket() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/jira",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["not_bitbucket"]);
+    assert_eq!(authenticated(&server), 0);
+}
+
+#[tokio::test]
+async fn a_project_token_acts_as_a_system_user() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::ProjectToken, datacenter::PROJECT_TOKEN);
+    r.project = Some("DATA".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+    let identity = report.identity.as_ref().unwrap();
+    assert_eq!(identity.kind, IdentityKind::SystemUser);
+    assert_eq!(identity.username.as_deref(), Some("project-token-data-1a2b3c"));
+    assert!(report.has_warning(WarningCode::SyntheticIdentity));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("project-token-data-1a2b3c"))
+    );
+    assert!(report.git_username.is_none());
+    assert!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.authorization.is_some())
+            .all(|r| r.authorization.as_deref().unwrap().starts_with("Bearer "))
+    );
+}
+
+#[tokio::test]
+async fn a_project_token_outside_its_project_sees_nothing() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::ProjectToken, datacenter::PROJECT_TOKEN);
+    r.project = Some("WEB".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["resource_not_found"]);
+}
+
+#[tokio::test]
+async fn a_browser_url_is_turned_into_the_base_url_and_its_repository() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket/projects/DATA/repos/models/browse?at=refs/heads/main",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(report.base_url.ends_with("/bitbucket"), "{}", report.base_url);
+    assert!(report.has_warning(WarningCode::BaseUrlNormalised));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/bitbucket/rest/api/1.0/projects/DATA/repos/models")
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_repository_is_named() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.project = Some("DATA".into());
+    r.repository = Some("nope".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["resource_not_found"]);
+    assert!(report.problems[0].message.contains("nope"));
+}
+
+#[tokio::test]
+async fn links_to_another_host_reveal_a_wrong_server_base_url() {
+    let fake = FakeDataCenter {
+        link_host: Some("localhost:7990".into()),
+        ..FakeDataCenter::standard()
+    };
+    let server = start(fake, Behaviour::default(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(report.has_warning(WarningCode::BaseUrlMismatch));
+    assert!(report.warnings.iter().any(|w| w.message.contains("localhost")));
+}

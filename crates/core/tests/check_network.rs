@@ -1,0 +1,241 @@
+//! Odd and hostile network answers: every one ends in a clear problem, none in a crash, and a
+//! credential never goes where it does not belong.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use fake_bitbucket::cloud::{self, FakeCloud};
+use fake_bitbucket::datacenter::{self, FakeDataCenter};
+use fake_bitbucket::{Behaviour, TestCa, start};
+use repoconn_core::CredentialKind as K;
+use repoconn_core::report::Outcome;
+use repoconn_core::validate::{CheckEnv, check};
+use support::*;
+
+fn full_token_in_repo() -> repoconn_core::validate::CheckRequest {
+    let mut r = request(K::ApiToken, cloud::TOKEN_FULL);
+    r.email = Some(cloud::EMAIL.into());
+    r.workspace = Some(cloud::WORKSPACE.into());
+    r.repository = Some(cloud::REPO.into());
+    r
+}
+
+async fn cloud_with(behaviour: Behaviour) -> fake_bitbucket::Server {
+    start(FakeCloud::standard(), behaviour, None).await
+}
+
+#[tokio::test]
+async fn a_short_retry_after_is_waited_out() {
+    let server = cloud_with(Behaviour {
+        rate_limited: 1,
+        retry_after: Some("1".into()),
+        ..Default::default()
+    })
+    .await;
+    let started = Instant::now();
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_reported_as_rate_limited() {
+    let server = cloud_with(Behaviour {
+        rate_limited: 100,
+        retry_after: Some("600".into()),
+        ..Default::default()
+    })
+    .await;
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["rate_limited"]);
+    assert!(
+        report.problems[0].message.contains("10 minutes"),
+        "{}",
+        report.problems[0].message
+    );
+    assert_eq!(report.outcome, Outcome::Unverified);
+    assert_eq!(report.exit_code(), 3);
+}
+
+#[tokio::test]
+async fn one_server_error_is_retried_and_a_persistent_one_reported() {
+    let server = cloud_with(Behaviour {
+        server_errors: 1,
+        ..Default::default()
+    })
+    .await;
+    assert!(run_cloud(&server, full_token_in_repo()).await.ok);
+
+    let server = cloud_with(Behaviour {
+        server_errors: 1000,
+        ..Default::default()
+    })
+    .await;
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["server_error"]);
+    assert_eq!(report.exit_code(), 3);
+    // Each probe tried twice, no more.
+    assert_eq!(server.request_count(), 8);
+}
+
+#[tokio::test]
+async fn an_html_login_page_is_recognised() {
+    let server = start(
+        FakeDataCenter::standard(),
+        Behaviour {
+            html: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["login_page"]);
+    assert_eq!(authenticated(&server), 0);
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_with_the_credential() {
+    let elsewhere = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let target = format!("http://localhost:{}/2.0/user", elsewhere.url.port().unwrap());
+    let server = cloud_with(Behaviour {
+        redirect_to: Some(target),
+        ..Default::default()
+    })
+    .await;
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["unexpected_redirect"]);
+    assert!(report.problems[0].message.contains("localhost"));
+    assert_eq!(
+        elsewhere.request_count(),
+        0,
+        "the credential went to another host"
+    );
+}
+
+#[tokio::test]
+async fn huge_and_malformed_bodies_are_unexpected_answers() {
+    let server = cloud_with(Behaviour {
+        huge: true,
+        ..Default::default()
+    })
+    .await;
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["unexpected_answer"]);
+    assert!(report.problems[0].message.contains("1 MiB"));
+
+    let server = cloud_with(Behaviour {
+        malformed: true,
+        ..Default::default()
+    })
+    .await;
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["unexpected_answer"]);
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let server = cloud_with(Behaviour {
+        hang: true,
+        ..Default::default()
+    })
+    .await;
+    let started = Instant::now();
+    let report = run_cloud(&server, full_token_in_repo()).await;
+    assert_eq!(codes(&report), ["timeout"]);
+    assert_eq!(report.exit_code(), 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_overall_deadline_bounds_a_slow_check() {
+    let server = cloud_with(Behaviour {
+        latency: Duration::from_millis(1500),
+        ..Default::default()
+    })
+    .await;
+    let mut env = env_for(&server.url);
+    env.policy.deadline = Duration::from_millis(700);
+    let started = Instant::now();
+    let report = check(full_token_in_repo(), &env).await;
+    assert_eq!(codes(&report), ["timeout"]);
+    assert!(
+        started.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let env = CheckEnv {
+        cloud_api: format!("http://127.0.0.1:{port}").parse().unwrap(),
+        policy: fast_policy(),
+    };
+    let report = check(full_token_in_repo(), &env).await;
+    assert_eq!(codes(&report), ["unreachable"]);
+    assert_eq!(report.exit_code(), 3);
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_names_its_fingerprint_and_a_ca_file_fixes_it() {
+    let ca = TestCa::new();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["tls_untrusted"]);
+    assert!(
+        report.problems[0].message.contains(&ca.server_fingerprint),
+        "{}",
+        report.problems[0].message
+    );
+    assert_eq!(report.exit_code(), 3);
+    assert_eq!(authenticated(&server), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("corp-root.pem");
+    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.ca_file = Some(ca_file);
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused_before_any_request() {
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.server = Some("http://bitbucket.example.invalid/bitbucket".into());
+    let report = check(r, &env_for(&"http://127.0.0.1:9".parse().unwrap())).await;
+    assert_eq!(codes(&report), ["insecure_http"]);
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_ca_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("not-a-cert.pem");
+    std::fs::write(&ca_file, "not a certificate").unwrap();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let mut r = request(K::PersonalToken, datacenter::PERSONAL_TOKEN);
+    r.ca_file = Some(ca_file.clone());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["ca_file_invalid"]);
+    assert!(report.problems[0].message.contains("not-a-cert.pem"));
+}

@@ -1,0 +1,387 @@
+//! A fake Bitbucket Data Center 9.x under a context path: anonymous application-properties and
+//! login-options, Basic and Bearer authentication with `X-AUSERNAME`, CAPTCHA after failed Basic
+//! logins, `?permission=` filters, project and repository tokens acting as system users.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{Api, Call, Credentials, Reply};
+
+/// Repository permission levels, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Level {
+    fn parse(text: &str) -> Option<(Level, bool)> {
+        Some(match text {
+            "REPO_READ" => (Level::Read, false),
+            "REPO_WRITE" => (Level::Write, false),
+            "REPO_ADMIN" => (Level::Admin, false),
+            "PROJECT_READ" => (Level::Read, true),
+            "PROJECT_WRITE" => (Level::Write, true),
+            "PROJECT_ADMIN" => (Level::Admin, true),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    /// What the account may do on every repository.
+    pub level: Level,
+    /// Personal HTTP access tokens and their permission (capped by `level`).
+    pub tokens: Vec<(String, Level)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SystemToken {
+    pub token: String,
+    /// The system-generated user the server shows for it.
+    pub user_name: String,
+    pub project: String,
+    pub repo: Option<String>,
+    pub level: Level,
+}
+
+#[derive(Debug)]
+pub struct FakeDataCenter {
+    /// e.g. "/bitbucket"; "" for none.
+    pub context: String,
+    pub version: String,
+    /// False on SSO-only servers: login-options lists only IDP.
+    pub login_form: bool,
+    /// Failed Basic logins before the account needs a CAPTCHA.
+    pub captcha_after: u32,
+    /// Host written into links (`None`: the host the request came to).
+    pub link_host: Option<String>,
+    pub users: Vec<User>,
+    pub system_tokens: Vec<SystemToken>,
+    /// Project key → repository slugs.
+    pub projects: Vec<(String, Vec<String>)>,
+    /// Failed Basic logins per user so far.
+    pub failures: Mutex<HashMap<String, u32>>,
+}
+
+pub const USER: &str = "ada";
+pub const PASSWORD: &str = "correct horse battery staple";
+/// A personal token with REPO_WRITE.
+pub const PERSONAL_TOKEN: &str = "NjQ5MjcxNTM0OTk2OnWriteTokenForAdaXYZ0123";
+/// A personal token with REPO_READ only.
+pub const READ_TOKEN: &str = "MTIzNDU2Nzg5MDEyOnReadTokenForAdaXYZ01234";
+/// A project token for DATA with REPO_WRITE.
+pub const PROJECT_TOKEN: &str = "ODc2NTQzMjEwOTg3OnProjectTokenDATA000000";
+
+impl FakeDataCenter {
+    /// Bitbucket 9.2 at /bitbucket with one user, two projects and a token of every sort.
+    pub fn standard() -> Self {
+        Self {
+            context: "/bitbucket".into(),
+            version: "9.2.1".into(),
+            login_form: true,
+            captcha_after: 3,
+            link_host: None,
+            users: vec![User {
+                name: USER.into(),
+                display_name: "Ada Lovelace".into(),
+                email: "ada@example.com".into(),
+                password: PASSWORD.into(),
+                level: Level::Write,
+                tokens: vec![
+                    (PERSONAL_TOKEN.into(), Level::Write),
+                    (READ_TOKEN.into(), Level::Read),
+                ],
+            }],
+            system_tokens: vec![SystemToken {
+                token: PROJECT_TOKEN.into(),
+                user_name: "project-token-data-1a2b3c".into(),
+                project: "DATA".into(),
+                repo: None,
+                level: Level::Write,
+            }],
+            projects: vec![
+                ("DATA".into(), vec!["models".into(), "etl".into()]),
+                ("WEB".into(), vec!["site".into()]),
+            ],
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn failed_logins(&self, user: &str) -> u32 {
+        self.failures.lock().unwrap().get(user).copied().unwrap_or(0)
+    }
+}
+
+/// Who a request authenticated as.
+struct Principal {
+    name: String,
+    id: u32,
+    level: Level,
+    /// Project (and repository) a project/repository token is bound to.
+    bound: Option<(String, Option<String>)>,
+    system: bool,
+}
+
+impl Api for FakeDataCenter {
+    fn answer(&self, call: &Call) -> Reply {
+        let Some(route) = call.segments_after(&self.context) else {
+            return not_found();
+        };
+        let route: Vec<&str> = route.iter().map(String::as_str).collect();
+        match route.as_slice() {
+            ["rest", "api", "1.0", "application-properties"] => {
+                return crate::json(
+                    StatusCode::OK,
+                    json!({"version": self.version, "buildNumber": "9002001", "buildDate": "1727740800000", "displayName": "Bitbucket"}),
+                );
+            }
+            ["rest", "authconfig", "1.0", "login-options"] => {
+                let kind = if self.login_form { "LOGIN_FORM" } else { "IDP" };
+                return crate::json(StatusCode::OK, json!({"results": [{"type": kind, "id": "1"}]}));
+            }
+            _ => {}
+        }
+        let principal = match self.authenticate(&call.credentials) {
+            Ok(principal) => principal,
+            Err(reply) => return reply,
+        };
+        let reply = match (&principal, route.as_slice()) {
+            (_, ["rest", "api", "1.0", "repos"]) => {
+                let wanted = call
+                    .param("permission")
+                    .and_then(Level::parse)
+                    .map(|(l, _)| l)
+                    .unwrap_or(Level::Read);
+                let values: Vec<Value> = self
+                    .repos()
+                    .filter(|(key, _)| {
+                        call.param("projectkey")
+                            .is_none_or(|k| k.eq_ignore_ascii_case(key))
+                    })
+                    .filter(|(key, slug)| principal.as_ref().is_some_and(|p| p.can(key, slug, wanted)))
+                    .map(|(key, slug)| self.repo_json(call, key, slug))
+                    .collect();
+                page(values)
+            }
+            (_, ["rest", "api", "1.0", "projects"]) => {
+                let wanted = call.param("permission").map(|p| Level::parse(p).map(|(l, _)| l));
+                let Some(wanted) = wanted.unwrap_or(Some(Level::Read)) else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "Invalid permission",
+                        "com.atlassian.bitbucket.rest.BadRequestException",
+                    );
+                };
+                let values: Vec<Value> = self
+                    .projects
+                    .iter()
+                    .filter(|(key, _)| call.param("name").is_none_or(|n| n.eq_ignore_ascii_case(key)))
+                    .filter(|(key, repos)| {
+                        principal
+                            .as_ref()
+                            .is_some_and(|p| repos.iter().any(|slug| p.can(key, slug, wanted)))
+                    })
+                    .map(|(key, _)| json!({"key": key, "name": key, "type": "NORMAL"}))
+                    .collect();
+                page(values)
+            }
+            (None, _) => unauthenticated(),
+            (Some(p), ["rest", "api", "1.0", "projects", key]) => {
+                match self.projects.iter().find(|(k, _)| k == key) {
+                    Some((key, repos)) if repos.iter().any(|slug| p.can(key, slug, Level::Read)) => {
+                        crate::json(
+                            StatusCode::OK,
+                            json!({"key": key, "name": key, "links": {"self": [{"href": self.link(call, &format!("/projects/{key}"))}]}}),
+                        )
+                    }
+                    _ => no_such("Project"),
+                }
+            }
+            (Some(p), ["rest", "api", "1.0", "projects", key, "repos", slug]) => {
+                if self.repos().any(|(k, s)| k == *key && s == *slug) && p.can(key, slug, Level::Read) {
+                    crate::json(StatusCode::OK, self.repo_json(call, key, slug))
+                } else {
+                    no_such("Repository")
+                }
+            }
+            (Some(p), ["rest", "api", "1.0", "users", slug]) => {
+                match self.users.iter().find(|u| u.name == *slug) {
+                    Some(u) if !p.system => crate::json(
+                        StatusCode::OK,
+                        json!({"name": u.name, "slug": u.name, "id": 101, "displayName": u.display_name, "emailAddress": u.email, "active": true, "type": "NORMAL"}),
+                    ),
+                    _ => no_such("User"),
+                }
+            }
+            _ => not_found(),
+        };
+        match principal {
+            Some(p) => with_user(reply, &p),
+            None => reply,
+        }
+    }
+}
+
+impl Principal {
+    fn can(&self, key: &str, slug: &str, wanted: Level) -> bool {
+        let in_scope = match &self.bound {
+            None => true,
+            Some((project, repo)) => project == key && repo.as_deref().is_none_or(|r| r == slug),
+        };
+        in_scope && self.level >= wanted
+    }
+}
+
+impl FakeDataCenter {
+    fn repos(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.projects
+            .iter()
+            .flat_map(|(key, slugs)| slugs.iter().map(move |s| (key.as_str(), s.as_str())))
+    }
+
+    fn link(&self, call: &Call, path: &str) -> String {
+        let host = self.link_host.clone().unwrap_or_else(|| call.host.clone());
+        format!("http://{host}{}{path}", self.context)
+    }
+
+    fn repo_json(&self, call: &Call, key: &str, slug: &str) -> Value {
+        json!({
+            "slug": slug, "name": slug, "id": 7, "scmId": "git", "state": "AVAILABLE",
+            "project": {"key": key, "name": key},
+            "links": {
+                "self": [{"href": self.link(call, &format!("/projects/{key}/repos/{slug}/browse"))}],
+                "clone": [{"name": "http", "href": self.link(call, &format!("/scm/{}/{slug}.git", key.to_lowercase()))}]
+            }
+        })
+    }
+
+    /// `Ok(None)` for an anonymous request.
+    fn authenticate(&self, credentials: &Credentials) -> Result<Option<Principal>, Reply> {
+        match credentials {
+            Credentials::None => Ok(None),
+            Credentials::Basic { user, secret } => {
+                let mut failures = self.failures.lock().unwrap();
+                let failed = failures.get(user).copied().unwrap_or(0);
+                if failed >= self.captcha_after {
+                    return Err(error(
+                        StatusCode::UNAUTHORIZED,
+                        "CAPTCHA required. Your Bitbucket account has been locked. To unlock it, log in via the website.",
+                        "com.atlassian.bitbucket.auth.CaptchaRequiredAuthenticationException",
+                    ));
+                }
+                let found = self.users.iter().find(|u| &u.name == user).and_then(|u| {
+                    if &u.password == secret {
+                        Some(u.level)
+                    } else {
+                        u.tokens
+                            .iter()
+                            .find(|(t, _)| t == secret)
+                            .map(|(_, level)| (*level).min(u.level))
+                    }
+                });
+                match found {
+                    Some(level) => Ok(Some(Principal {
+                        name: user.clone(),
+                        id: 101,
+                        level,
+                        bound: None,
+                        system: false,
+                    })),
+                    None => {
+                        failures.insert(user.clone(), failed + 1);
+                        Err(bad_credentials())
+                    }
+                }
+            }
+            Credentials::Bearer(secret) => {
+                for u in &self.users {
+                    if let Some((_, level)) = u.tokens.iter().find(|(t, _)| t == secret) {
+                        let level = (*level).min(u.level);
+                        return Ok(Some(Principal {
+                            name: u.name.clone(),
+                            id: 101,
+                            level,
+                            bound: None,
+                            system: false,
+                        }));
+                    }
+                }
+                match self.system_tokens.iter().find(|t| &t.token == secret) {
+                    Some(t) => Ok(Some(Principal {
+                        name: t.user_name.clone(),
+                        id: 901,
+                        level: t.level,
+                        bound: Some((t.project.clone(), t.repo.clone())),
+                        system: true,
+                    })),
+                    None => Err(bad_credentials()),
+                }
+            }
+            Credentials::Unreadable => Err(bad_credentials()),
+        }
+    }
+}
+
+fn with_user(mut reply: Reply, p: &Principal) -> Reply {
+    reply.headers_mut().insert("x-ausername", p.name.parse().unwrap());
+    reply
+        .headers_mut()
+        .insert("x-auserid", p.id.to_string().parse().unwrap());
+    reply
+}
+
+fn error(status: StatusCode, message: &str, exception: &str) -> Reply {
+    crate::json(
+        status,
+        json!({"errors": [{"context": null, "message": message, "exceptionName": exception}]}),
+    )
+}
+
+fn bad_credentials() -> Reply {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "Authentication failed. Please check your credentials and try again.",
+        "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException",
+    )
+}
+
+fn unauthenticated() -> Reply {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "You are not permitted to access this resource",
+        "com.atlassian.bitbucket.AuthorisationException",
+    )
+}
+
+fn no_such(what: &str) -> Reply {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("{what} does not exist."),
+        "com.atlassian.bitbucket.NoSuchEntityException",
+    )
+}
+
+fn not_found() -> Reply {
+    error(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "com.atlassian.bitbucket.rest.NoSuchResourceException",
+    )
+}
+
+fn page(values: Vec<Value>) -> Reply {
+    crate::json(
+        StatusCode::OK,
+        json!({"size": values.len(), "limit": 100, "start": 0, "isLastPage": true, "values": values}),
+    )
+}

@@ -1,0 +1,304 @@
+//! Fake Bitbucket servers for the test suite: real HTTP(S) on 127.0.0.1 that answer as Atlassian's
+//! OpenAPI descriptions and ../shared/bitbucket.md say (status codes, headers, JSON and plain-text
+//! bodies), with switchable misbehaviour (latency, 429, 5xx, HTML login pages, redirects, huge or
+//! malformed bodies, hanging). Every request is logged, Authorization header included, so tests
+//! can prove what was sent where.
+
+// Fakes answer with whole `Response`s as errors; their size does not matter in tests.
+#![allow(clippy::result_large_err)]
+
+pub mod cloud;
+pub mod datacenter;
+mod tls;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use url::Url;
+
+pub use tls::TestCa;
+
+pub type Reply = Response<Full<Bytes>>;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub path: String,
+    pub query: String,
+    pub authorization: Option<String>,
+}
+
+/// How the server misbehaves, applied to every request before the fake API answers.
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    /// Added before every answer.
+    pub latency: Duration,
+    /// The first N requests answer 429 with `retry_after` (if any) as `Retry-After`.
+    pub rate_limited: u32,
+    pub retry_after: Option<String>,
+    /// The next N requests answer 500.
+    pub server_errors: u32,
+    /// Every answer is an HTML login page (an SSO or proxy page in front of the API).
+    pub html: bool,
+    /// Every request is redirected (302) to this URL.
+    pub redirect_to: Option<String>,
+    /// Every answer is a 2 MiB JSON body.
+    pub huge: bool,
+    /// Every answer claims JSON but is not.
+    pub malformed: bool,
+    /// Never answer.
+    pub hang: bool,
+}
+
+/// Credentials as sent in the Authorization header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    None,
+    Basic { user: String, secret: String },
+    Bearer(String),
+    Unreadable,
+}
+
+/// A request, decoded for the fake APIs.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The Host header, as links in answers are built from it.
+    pub host: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub credentials: Credentials,
+}
+
+impl Call {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Path segments after `prefix` (percent-decoded), or `None` when the path does not start with it.
+    pub fn segments_after(&self, prefix: &str) -> Option<Vec<String>> {
+        let rest = self.path.strip_prefix(prefix)?;
+        Some(
+            rest.split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    url::form_urlencoded::parse(s.as_bytes())
+                        .map(|(k, _)| k.into_owned())
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A fake API: answers one decoded call.
+pub trait Api: Send + Sync + 'static {
+    fn answer(&self, call: &Call) -> Reply;
+}
+
+/// A running fake server; stops when dropped.
+pub struct Server {
+    pub url: Url,
+    log: Arc<Mutex<Vec<Logged>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Logged> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Shared {
+    api: Box<dyn Api>,
+    behaviour: Behaviour,
+    log: Arc<Mutex<Vec<Logged>>>,
+    rate_limited: AtomicU32,
+    server_errors: AtomicU32,
+}
+
+/// Starts `api` on a free port of 127.0.0.1, over TLS when `tls` is given.
+pub async fn start(api: impl Api, behaviour: Behaviour, tls: Option<&TestCa>) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let shared = Arc::new(Shared {
+        api: Box::new(api),
+        rate_limited: AtomicU32::new(behaviour.rate_limited),
+        server_errors: AtomicU32::new(behaviour.server_errors),
+        behaviour,
+        log: log.clone(),
+    });
+    let acceptor = tls.map(TestCa::acceptor);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = Url::parse(&format!("{scheme}://127.0.0.1:{}", addr.port())).unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = shared.clone();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                let http = hyper::server::conn::http1::Builder::new();
+                match acceptor {
+                    Some(acceptor) => {
+                        if let Ok(tls) = acceptor.accept(stream).await {
+                            let _ = http
+                                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                                .await;
+                        }
+                    }
+                    None => {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            });
+        }
+    });
+    Server { url, log, task }
+}
+
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let path = request.uri().path().to_owned();
+    let host = request
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let query_text = request.uri().query().unwrap_or("").to_owned();
+    shared.log.lock().unwrap().push(Logged {
+        path: path.clone(),
+        query: query_text.clone(),
+        authorization: authorization.clone(),
+    });
+    let b = &shared.behaviour;
+    if !b.latency.is_zero() {
+        tokio::time::sleep(b.latency).await;
+    }
+    if b.hang {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    if let Some(target) = &b.redirect_to {
+        return Ok(Response::builder()
+            .status(302)
+            .header("location", target)
+            .body(Full::default())
+            .unwrap());
+    }
+    if take_one(&shared.rate_limited) {
+        let mut reply = json(
+            StatusCode::TOO_MANY_REQUESTS,
+            serde_json::json!({"type": "error", "error": {"message": "Rate limit for this resource has been exceeded"}}),
+        );
+        if let Some(after) = &b.retry_after {
+            reply.headers_mut().insert("retry-after", after.parse().unwrap());
+        }
+        return Ok(reply);
+    }
+    if take_one(&shared.server_errors) {
+        return Ok(json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"type": "error", "error": {"message": "Something went wrong"}}),
+        ));
+    }
+    if b.html {
+        return Ok(html(StatusCode::OK, LOGIN_PAGE));
+    }
+    if b.huge {
+        let body = format!("{{\"values\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+        return Ok(raw(StatusCode::OK, "application/json", body));
+    }
+    if b.malformed {
+        return Ok(raw(
+            StatusCode::OK,
+            "application/json",
+            "{\"values\": [oops".into(),
+        ));
+    }
+    let call = Call {
+        host,
+        path,
+        query: url::form_urlencoded::parse(query_text.as_bytes())
+            .into_owned()
+            .collect(),
+        credentials: credentials(authorization.as_deref()),
+    };
+    Ok(shared.api.answer(&call))
+}
+
+fn take_one(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+fn credentials(header: Option<&str>) -> Credentials {
+    let Some(header) = header else {
+        return Credentials::None;
+    };
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        return Credentials::Bearer(token.to_owned());
+    }
+    let decoded = header
+        .strip_prefix("Basic ")
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    match decoded.as_deref().and_then(|pair| pair.split_once(':')) {
+        Some((user, secret)) => Credentials::Basic {
+            user: user.to_owned(),
+            secret: secret.to_owned(),
+        },
+        None => Credentials::Unreadable,
+    }
+}
+
+const LOGIN_PAGE: &str = "<!DOCTYPE html><html><head><title>Log in - Example Corp SSO</title></head><body><form action=\"/login\"><input name=\"username\"><input type=\"password\" name=\"password\"></form></body></html>";
+
+pub fn json(status: StatusCode, value: serde_json::Value) -> Reply {
+    raw(status, "application/json;charset=UTF-8", value.to_string())
+}
+
+pub fn html(status: StatusCode, body: &str) -> Reply {
+    raw(status, "text/html;charset=UTF-8", body.to_owned())
+}
+
+pub fn raw(status: StatusCode, content_type: &str, body: String) -> Reply {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
