@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::http::{Answer, Auth, Body, Http, NetFailure};
 use crate::model::CredentialKind;
-use crate::problems::{ProblemCode, WarningCode};
+use crate::problems::{ProblemCode, Severity, WarningCode};
 use crate::report::{Findings, Identity, IdentityKind};
 use crate::scopes::{self, ScopeNaming};
 use crate::validate::{Prepared, net_problem};
@@ -153,6 +153,15 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
         user_rounds(http, p, auth, naming, &mut ledger, f).await
     };
     if refused {
+        return;
+    }
+    if f.problems
+        .iter()
+        .any(|p| p.code.severity() == Severity::Unverifiable)
+    {
+        // The check did not complete: nothing was proven either way.
+        f.scopes.unverified = required.clone();
+        f.scopes.required = required;
         return;
     }
     settle_scopes(required, naming, ledger, f);

@@ -19,4 +19,5 @@ pub mod validate;
 pub use about::AppInfo;
 pub use keychain::KeychainBackend;
 pub use model::{CredentialKind, ProviderKind};
+pub use report::ValidationReport;
 pub use secret::Secret;

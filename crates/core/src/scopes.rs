@@ -170,7 +170,6 @@ pub const CLOUD_SCOPES: &[&str] = &[
     "read:gpg-key:bitbucket",
     "write:gpg-key:bitbucket",
     "delete:gpg-key:bitbucket",
-    "read:permission:bitbucket",
     "write:permission:bitbucket",
     "delete:permission:bitbucket",
 ];

@@ -64,11 +64,9 @@ pub struct PastedSecret {
 /// Tidies a pasted secret: surrounding whitespace and line breaks, a `Bearer ` prefix copied with
 /// a header, and a `user:token` pair (not for passwords, which may contain colons).
 pub fn paste_secret(raw: &str, kind: CredentialKind) -> PastedSecret {
+    // Surrounding whitespace (a piped newline, a copied space) is dropped without comment.
     let mut removed = Vec::new();
     let mut text = raw.trim();
-    if text.len() != raw.len() {
-        removed.push("spaces or line breaks around it");
-    }
     if text.len() > 7 && text[..7].eq_ignore_ascii_case("bearer ") {
         text = text[7..].trim_start();
         removed.push("a \"Bearer \" prefix");
@@ -214,7 +212,7 @@ mod tests {
         );
         assert_eq!(pasted.secret.expose(), "ATCTT3xFfGN0abc");
         assert_eq!(pasted.shape, SecretShape::AccessToken);
-        assert_eq!(pasted.removed.len(), 2);
+        assert_eq!(pasted.removed, ["a \"Bearer \" prefix"]);
 
         let pasted = paste_secret("alice:ATATT3xFfGF0abcdefghijkl", CredentialKind::ApiToken);
         assert_eq!(pasted.pair_user.as_deref(), Some("alice"));

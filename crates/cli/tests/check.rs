@@ -1,0 +1,355 @@
+//! `repoconn check` as scripts use it: the real binary, the secret on standard input, the fake
+//! Bitbucket servers on 127.0.0.1, the JSON contract and the exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use fake_bitbucket::cloud::{self, FakeCloud};
+use fake_bitbucket::datacenter::{self, FakeDataCenter};
+use fake_bitbucket::{Behaviour, start};
+use serde_json::Value;
+
+/// Runs `repoconn` off the async runtime (the fakes keep serving meanwhile).
+async fn repoconn(args: Vec<String>, cloud_api: Option<String>, secret: &str) -> Output {
+    repoconn_with(args, cloud_api, secret, None).await
+}
+
+/// Same, with `HTTP_PROXY` set; every proxy variable of the caller is removed first.
+async fn repoconn_with(
+    args: Vec<String>,
+    cloud_api: Option<String>,
+    secret: &str,
+    proxy: Option<String>,
+) -> Output {
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_repoconn"));
+        command
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for name in [
+            "REPOCONN_CLOUD_API_URL",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "NO_PROXY",
+        ] {
+            command.env_remove(name).env_remove(name.to_lowercase());
+        }
+        if let Some(api) = cloud_api {
+            command.env("REPOCONN_CLOUD_API_URL", api);
+        }
+        if let Some(proxy) = proxy {
+            command.env("HTTP_PROXY", proxy);
+        }
+        let mut child = command.spawn().expect("repoconn runs");
+        // A usage error exits before reading standard input: a broken pipe is expected then.
+        let _ = child.stdin.take().unwrap().write_all(secret.as_bytes());
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn json_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not JSON ({err}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn assert_secret_absent(output: &Output, secret: &str) {
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains(secret),
+        "stdout leaks the secret"
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains(secret),
+        "stderr leaks the secret"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_usable_api_token_exits_0_with_the_json_contract() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let output = repoconn(
+        args(&[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            cloud::EMAIL,
+            "--workspace",
+            "acme",
+            "--repo",
+            "models",
+            "--json",
+        ]),
+        Some(server.url.to_string()),
+        &format!("{}\n", cloud::TOKEN_FULL),
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json_of(&output);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["provider"], "cloud");
+    assert_eq!(report["method"], "api-token");
+    assert_eq!(report["identity"]["username"], cloud::USERNAME);
+    assert_eq!(report["identity"]["display_name"], "Ada Lovelace");
+    assert_eq!(report["git_username"], cloud::USERNAME);
+    assert_eq!(report["server"], Value::Null);
+    for key in ["required", "granted", "missing", "unverified"] {
+        assert!(report["scopes"].get(key).is_some(), "scopes.{key} missing");
+    }
+    assert!(report.get("permission").is_some() && report.get("expires_at").is_some());
+    assert_eq!(report["problems"], serde_json::json!([]));
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w["code"].is_string() && w["message"].is_string())
+    );
+    assert_secret_absent(&output, cloud::TOKEN_FULL);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_exits_1_with_the_problem_and_its_fix() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let output = repoconn(
+        args(&[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            cloud::EMAIL,
+            "--json",
+        ]),
+        Some(server.url.to_string()),
+        cloud::TOKEN_UNSCOPED,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["problems"][0]["code"], "invalid_credentials");
+    assert!(
+        report["problems"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("with scopes")
+    );
+    assert_secret_absent(&output, cloud::TOKEN_UNSCOPED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_text_report_names_the_verdict_and_the_git_username() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let output = repoconn(
+        args(&[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            cloud::EMAIL,
+            "--workspace",
+            "acme",
+            "--repo",
+            "models",
+        ]),
+        Some(server.url.to_string()),
+        cloud::TOKEN_FULL,
+    )
+    .await;
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(text.starts_with("Usable: API token"), "{text}");
+    assert!(
+        text.contains(&format!("git username: {}", cloud::USERNAME)),
+        "{text}"
+    );
+    assert!(text.contains("warning [write_scope_unverified]"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_center_check_takes_a_pasted_browser_url() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let url = format!("{}bitbucket/projects/DATA/repos/models/browse", server.url);
+    let output = repoconn(
+        args(&[
+            "check",
+            "--server",
+            &url,
+            "--method",
+            "repository-token",
+            "--json",
+        ]),
+        None,
+        datacenter::PROJECT_TOKEN,
+    )
+    .await;
+    // A project token checked as a repository token still works here: the URL supplied project and repo.
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report = json_of(&output);
+    assert_eq!(report["server"]["version"], "9.2.1");
+    assert_eq!(report["permission"], "REPO_WRITE");
+    assert_eq!(report["identity"]["kind"], "system_user");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_exits_3() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let output = repoconn(
+        args(&[
+            "check",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+            "--method",
+            "personal-token",
+            "--json",
+        ]),
+        None,
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(json_of(&output)["problems"][0]["code"], "unreachable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_before_any_request() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let cases: [&[&str]; 5] = [
+        &[
+            "check",
+            "--cloud",
+            "--method",
+            "repository-access-token",
+            "--workspace",
+            "acme",
+        ],
+        &["check", "--cloud", "--method", "personal-token"],
+        &[
+            "check",
+            "--cloud",
+            "--server",
+            "https://x.example",
+            "--method",
+            "api-token",
+        ],
+        &[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            "a@example.com",
+            "--require",
+            "read:wiki",
+        ],
+        &[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            "a@example.com",
+            "--profile",
+            "everything",
+        ],
+    ];
+    for case in cases {
+        let output = repoconn(args(case), Some(server.url.to_string()), cloud::TOKEN_FULL).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{case:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.stderr.is_empty());
+    }
+    let output = repoconn(
+        args(&[
+            "check",
+            "--cloud",
+            "--method",
+            "api-token",
+            "--email",
+            "a@example.com",
+        ]),
+        Some(server.url.to_string()),
+        "",
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("standard input"));
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_needs_allow_http_and_the_environments_proxy_is_used() {
+    // The fake answers as a forward proxy would: it receives the absolute URL and serves it.
+    let proxy = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let server = "http://bitbucket.example.test/bitbucket";
+    let refused = repoconn_with(
+        args(&[
+            "check",
+            "--server",
+            server,
+            "--method",
+            "personal-token",
+            "--json",
+        ]),
+        None,
+        datacenter::PERSONAL_TOKEN,
+        Some(proxy.url.to_string()),
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json_of(&refused)["problems"][0]["code"], "insecure_http");
+    assert_eq!(proxy.request_count(), 0);
+
+    let allowed = repoconn_with(
+        args(&[
+            "check",
+            "--server",
+            server,
+            "--method",
+            "personal-token",
+            "--allow-http",
+            "--json",
+        ]),
+        None,
+        datacenter::PERSONAL_TOKEN,
+        Some(proxy.url.to_string()),
+    )
+    .await;
+    assert_eq!(
+        allowed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&allowed.stdout)
+    );
+    assert!(proxy.request_count() > 0);
+}
