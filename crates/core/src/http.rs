@@ -111,6 +111,7 @@ pub struct Http {
     host: String,
     port: u16,
     policy: NetPolicy,
+    retry_basic: bool,
 }
 
 /// Why a client could not be set up.
@@ -171,7 +172,15 @@ impl Http {
             host: base.host_str().unwrap_or_default().to_owned(),
             port: base.port_or_known_default().unwrap_or(443),
             policy,
+            retry_basic: true,
         })
+    }
+
+    /// Never repeat a request that carries a Basic login: on Data Center every failed one counts
+    /// toward the account's CAPTCHA lock.
+    pub fn without_basic_retries(mut self) -> Self {
+        self.retry_basic = false;
+        self
     }
 
     pub fn policy(&self) -> &NetPolicy {
@@ -179,14 +188,15 @@ impl Http {
     }
 
     /// GET `url` (which must be on this client's origin), following same-origin redirects, waiting
-    /// out a short 429 and retrying one 5xx.
+    /// out a short 429 and retrying one 5xx (unless Basic retries are off).
     pub async fn get(&self, url: Url, auth: Auth<'_>) -> Result<Answer, NetFailure> {
         assert!(
             url.origin() == self.origin,
             "a request left its connection's origin"
         );
         let mut url = url;
-        let (mut redirects, mut waited_429, mut retried_5xx) = (0, false, false);
+        let may_retry = self.retry_basic || !matches!(auth, Auth::Basic { .. });
+        let (mut redirects, mut waited_429, mut retried_5xx) = (0, !may_retry, !may_retry);
         loop {
             let response = self.send(&url, auth).await?;
             let status = response.status().as_u16();

@@ -102,6 +102,7 @@ pub async fn check(request: CheckRequest, env: &CheckEnv) -> ValidationReport {
 
     let ca_file = prepared.ca_file.as_deref();
     let http = match Http::new(&prepared.base, ca_file, prepared.allow_http, env.policy.clone()) {
+        Ok(http) if prepared.kind.provider() == ProviderKind::DataCenter => http.without_basic_retries(),
         Ok(http) => http,
         Err(err) => {
             match err {

@@ -304,3 +304,37 @@ async fn a_missing_required_field_is_reported_without_a_request() {
     );
     assert_eq!(server.request_count(), 0);
 }
+
+#[tokio::test]
+async fn a_project_access_token_is_checked_within_its_project() {
+    let mut fake = FakeCloud::standard();
+    fake.access_tokens.push(cloud::AccessToken {
+        token: "ATCTT3xFfGN0projectPROJECT00".into(),
+        target: cloud::Target::Project {
+            workspace: cloud::WORKSPACE.into(),
+            project: cloud::PROJECT.into(),
+        },
+        scopes: vec!["project".into(), "repository".into(), "pullrequest".into()],
+    });
+    let server = start(fake, Behaviour::default(), None).await;
+    let project_token = |profile| {
+        let mut r = request(K::ProjectAccessToken, "ATCTT3xFfGN0projectPROJECT00");
+        r.workspace = Some(cloud::WORKSPACE.into());
+        r.project = Some(cloud::PROJECT.into());
+        r.profile = profile;
+        r
+    };
+    let report = run_cloud(&server, project_token(Profile::ReadOnly)).await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert_eq!(report.scopes.verified, ["repository", "pullrequest"]);
+    // The pull requests of a repository found in the project were read.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/2.0/repositories/acme/models/pullrequests")
+    );
+
+    let report = run_cloud(&server, project_token(Profile::PullRequests)).await;
+    assert_eq!(report.scopes.missing, ["repository:write", "pullrequest:write"]);
+}

@@ -256,3 +256,26 @@ async fn links_to_another_host_reveal_a_wrong_server_base_url() {
     assert!(report.has_warning(WarningCode::BaseUrlMismatch));
     assert!(report.warnings.iter().any(|w| w.message.contains("localhost")));
 }
+
+#[tokio::test]
+async fn a_basic_login_is_never_repeated_but_a_token_request_is() {
+    let failing_once = Behaviour {
+        authenticated_server_errors: 1,
+        ..Default::default()
+    };
+    let server = start(FakeDataCenter::standard(), failing_once.clone(), None).await;
+    let mut r = request(K::Basic, datacenter::PASSWORD);
+    r.username = Some("ada".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["server_error"]);
+    assert_eq!(authenticated(&server), 1);
+
+    let server = start(FakeDataCenter::standard(), failing_once, None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert!(report.ok, "{:?}", report.problems);
+}

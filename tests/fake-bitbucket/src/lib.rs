@@ -46,6 +46,8 @@ pub struct Behaviour {
     pub retry_after: Option<String>,
     /// The next N requests answer 500.
     pub server_errors: u32,
+    /// The first N requests that carry credentials answer 500.
+    pub authenticated_server_errors: u32,
     /// Every answer is an HTML login page (an SSO or proxy page in front of the API).
     pub html: bool,
     /// Every request is redirected (302) to this URL.
@@ -136,6 +138,7 @@ struct Shared {
     log: Arc<Mutex<Vec<Logged>>>,
     rate_limited: AtomicU32,
     server_errors: AtomicU32,
+    authenticated_server_errors: AtomicU32,
 }
 
 /// Starts `api` on a free port of 127.0.0.1, over TLS when `tls` is given.
@@ -149,6 +152,7 @@ pub async fn start(api: impl Api, behaviour: Behaviour, tls: Option<&TestCa>) ->
         api: Box::new(api),
         rate_limited: AtomicU32::new(behaviour.rate_limited),
         server_errors: AtomicU32::new(behaviour.server_errors),
+        authenticated_server_errors: AtomicU32::new(behaviour.authenticated_server_errors),
         behaviour,
         log: log.clone(),
     });
@@ -228,7 +232,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
         }
         return Ok(reply);
     }
-    if take_one(&shared.server_errors) {
+    if take_one(&shared.server_errors)
+        || (authorization.is_some() && take_one(&shared.authenticated_server_errors))
+    {
         return Ok(json(
             StatusCode::INTERNAL_SERVER_ERROR,
             serde_json::json!({"type": "error", "error": {"message": "Something went wrong"}}),
