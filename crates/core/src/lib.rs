@@ -5,11 +5,15 @@
 pub mod about;
 pub mod cloud;
 pub mod datacenter;
+pub mod git_credential;
 pub mod http;
 pub mod keychain;
+pub mod links;
+pub mod manage;
 pub mod model;
 pub mod paths;
 pub mod problems;
+pub mod registry;
 pub mod report;
 pub mod scopes;
 pub mod secret;

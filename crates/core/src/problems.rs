@@ -295,3 +295,96 @@ mod tests {
         );
     }
 }
+
+/// Why saving, reading or changing stored connections failed. Unlike a check's problems these
+/// stop an operation; each still has one message and one fix, here in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageCode {
+    KeychainUnavailable,
+    KeychainLocked,
+    KeychainFailure,
+    DataDirUnavailable,
+    MetadataUnreadable,
+    MetadataTooNew,
+    MetadataWriteFailed,
+    NameTaken,
+    NotFound,
+    InvalidName,
+    InvalidDate,
+    SecretMissing,
+}
+
+/// A failed storage operation, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[error("{message}")]
+pub struct StorageError {
+    pub code: StorageCode,
+    pub message: String,
+    pub fix: String,
+}
+
+impl StorageError {
+    pub fn new(code: StorageCode, values: &[(&str, &str)]) -> Self {
+        let (message, fix) = storage_text(code);
+        Self {
+            code,
+            message: fill(message, values),
+            fix: fill(fix, values),
+        }
+    }
+}
+
+fn storage_text(code: StorageCode) -> (&'static str, &'static str) {
+    use StorageCode::*;
+    match code {
+        KeychainUnavailable => (
+            "The {keychain} cannot be reached: {reason}.",
+            "On Linux a Secret Service must run in your session: log in to a desktop with GNOME Keyring or KWallet; on a machine without a desktop, run inside `dbus-run-session` after `gnome-keyring-daemon --unlock`. Nothing was saved.",
+        ),
+        KeychainLocked => (
+            "The {keychain} is locked or refused access: {reason}.",
+            "Unlock it (log in to your desktop session, or unlock the \"login\" keyring in your passwords app) and try again. Nothing was saved.",
+        ),
+        KeychainFailure => (
+            "The {keychain} failed: {reason}.",
+            "Try again; if it persists, look at the keychain with your system's passwords app. Nothing was saved.",
+        ),
+        DataDirUnavailable => (
+            "There is no folder to keep connections in: {reason}.",
+            "Set REPOCONN_DATA_DIR to a folder you can write to.",
+        ),
+        MetadataUnreadable => (
+            "The connections file {path} cannot be read: {reason}.",
+            "Nothing was changed. Restore the file from a backup or move it aside; `repoconn doctor` shows what the keychain still holds.",
+        ),
+        MetadataTooNew => (
+            "The connections file {path} was written by a newer Repository Connections (format {version}).",
+            "Update Repository Connections; this version leaves the file untouched.",
+        ),
+        MetadataWriteFailed => (
+            "The connections file {path} could not be written: {reason}.",
+            "Check the free space and permissions of its folder. Nothing was changed.",
+        ),
+        NameTaken => (
+            "There is already a connection named \"{name}\".",
+            "Choose another name, or rotate or remove the existing connection.",
+        ),
+        NotFound => (
+            "There is no connection named \"{name}\".",
+            "`repoconn list` shows the saved connections.",
+        ),
+        InvalidName => (
+            "\"{name}\" cannot be a connection name.",
+            "Use 1 to 64 letters, digits, spaces, dots, dashes or underscores.",
+        ),
+        InvalidDate => (
+            "\"{value}\" is not a date.",
+            "Write it as YYYY-MM-DD, for example 2027-11-26.",
+        ),
+        SecretMissing => (
+            "The keychain holds no secret for \"{name}\".",
+            "Store a new one with `repoconn rotate {name}`, or remove the connection.",
+        ),
+    }
+}

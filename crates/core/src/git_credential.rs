@@ -1,0 +1,323 @@
+//! Git's credential-helper protocol on top of the registry, so that
+//! `git config credential.https://bitbucket.org.helper "repoconn git-credential"` makes git use a
+//! saved connection.
+//!
+//! Git wants the git identity, never the REST one: for an API token that is the Bitbucket username
+//! (or `x-bitbucket-api-token-auth`), not the email; access tokens use `x-token-auth`; Data Center
+//! project and repository tokens can only be sent as a Bearer header, which git (2.46+) accepts
+//! from a helper through `authtype`/`credential` when it announced `capability[]=authtype`.
+
+use crate::model::{CredentialKind, ProviderKind};
+use crate::registry::{Connection, Status};
+use crate::secret::Secret;
+
+/// What git sent: `key=value` lines up to an empty line.
+#[derive(Debug, Default)]
+pub struct Query {
+    pub protocol: String,
+    pub host: String,
+    pub path: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub capabilities: Vec<String>,
+}
+
+impl Query {
+    pub fn parse(input: &str) -> Self {
+        let mut query = Query::default();
+        for line in input.lines() {
+            if line.is_empty() {
+                break;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            match key {
+                "protocol" => query.protocol = value.to_owned(),
+                "host" => query.host = value.to_owned(),
+                "path" => query.path = Some(value.trim_start_matches('/').to_owned()),
+                "username" => query.username = Some(value.to_owned()),
+                "password" => query.password = Some(Secret::new(value)),
+                "capability[]" => query.capabilities.push(value.to_owned()),
+                _ => {}
+            }
+        }
+        query
+    }
+
+    fn can_take_bearer(&self) -> bool {
+        self.capabilities.iter().any(|c| c == "authtype")
+    }
+}
+
+/// What the helper tells git for a connection and its secret; `None` when this connection
+/// cannot serve git as asked (a Bearer-only token and a git without `authtype`).
+pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option<String> {
+    match connection.method {
+        CredentialKind::ProjectToken | CredentialKind::RepositoryToken => {
+            query.can_take_bearer().then(|| {
+                format!(
+                    "capability[]=authtype\nauthtype=Bearer\ncredential={}\n",
+                    secret.expose()
+                )
+            })
+        }
+        _ => {
+            let user = git_username(connection)?;
+            Some(format!("username={user}\npassword={}\n", secret.expose()))
+        }
+    }
+}
+
+/// The username git must send with this connection's secret.
+pub fn git_username(connection: &Connection) -> Option<String> {
+    match connection.method {
+        CredentialKind::ApiToken => Some(
+            connection
+                .git_username
+                .clone()
+                .unwrap_or_else(|| crate::cloud::API_TOKEN_GIT_USER.to_owned()),
+        ),
+        CredentialKind::RepositoryAccessToken
+        | CredentialKind::ProjectAccessToken
+        | CredentialKind::WorkspaceAccessToken
+        | CredentialKind::Oauth => Some(crate::cloud::TOKEN_GIT_USER.to_owned()),
+        CredentialKind::PersonalToken | CredentialKind::Basic => connection
+            .git_username
+            .clone()
+            .or_else(|| connection.bitbucket_username.clone()),
+        CredentialKind::AppPassword | CredentialKind::ProjectToken | CredentialKind::RepositoryToken => None,
+    }
+}
+
+/// The first saved connection that may answer `query`: same host, inside the workspace, project
+/// or repository a token is bound to (which needs `credential.useHttpPath`), the username git
+/// already has (if any), and not a retired app password.
+pub fn find<'a>(connections: &'a [Connection], query: &Query) -> Option<&'a Connection> {
+    connections.iter().find(|c| serves(c, query))
+}
+
+fn serves(connection: &Connection, query: &Query) -> bool {
+    if connection.status == Status::NeedsMigration || !connection.git_host().eq_ignore_ascii_case(&query.host)
+    {
+        return false;
+    }
+    let plain_http_allowed = connection.allow_http || connection.base_url.starts_with("http://");
+    if !(query.protocol == "https" || (query.protocol == "http" && plain_http_allowed)) {
+        return false;
+    }
+    if let Some(user) = &query.username
+        && git_username(connection).as_ref() != Some(user)
+    {
+        return false;
+    }
+    let path = query.path.as_deref();
+    match connection.provider {
+        ProviderKind::Cloud => cloud_path_fits(connection, path),
+        ProviderKind::DataCenter => datacenter_path_fits(connection, path),
+    }
+}
+
+/// `acme/models.git` → ("acme", "models").
+fn split_repo_path(path: &str) -> (Option<&str>, Option<&str>) {
+    let mut parts = path.trim_matches('/').split('/');
+    let first = parts.next().filter(|s| !s.is_empty());
+    let second = parts
+        .next()
+        .map(|s| s.trim_end_matches(".git"))
+        .filter(|s| !s.is_empty());
+    (first, second)
+}
+
+fn same(a: Option<&str>, b: Option<&String>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+}
+
+fn cloud_path_fits(connection: &Connection, path: Option<&str>) -> bool {
+    if !connection.method.is_cloud_access_token() {
+        return true;
+    }
+    // A token bound to a resource needs the path to know it is the right one.
+    let Some(path) = path else { return false };
+    let (workspace, repository) = split_repo_path(path);
+    match connection.method {
+        CredentialKind::RepositoryAccessToken => {
+            same(workspace, connection.workspace.as_ref()) && same(repository, connection.repository.as_ref())
+        }
+        _ => same(workspace, connection.workspace.as_ref()),
+    }
+}
+
+fn datacenter_path_fits(connection: &Connection, path: Option<&str>) -> bool {
+    let context = url::Url::parse(&connection.base_url)
+        .map(|u| u.path().trim_matches('/').to_owned())
+        .unwrap_or_default();
+    let bound = matches!(
+        connection.method,
+        CredentialKind::ProjectToken | CredentialKind::RepositoryToken
+    );
+    let Some(path) = path else { return !bound };
+    let rest = if context.is_empty() {
+        Some(path)
+    } else {
+        path.strip_prefix(context.as_str())
+            .filter(|r| r.is_empty() || r.starts_with('/'))
+    };
+    let Some(rest) = rest else { return false };
+    if !bound {
+        return true;
+    }
+    let rest = rest.trim_start_matches('/');
+    let Some(repo_path) = rest.strip_prefix("scm/") else {
+        return false;
+    };
+    let (project, repository) = split_repo_path(repo_path);
+    let project_fits = same(project, connection.project.as_ref());
+    match connection.method {
+        CredentialKind::RepositoryToken => project_fits && same(repository, connection.repository.as_ref()),
+        _ => project_fits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scopes::Profile;
+
+    fn connection(method: CredentialKind, base: &str) -> Connection {
+        Connection {
+            id: "1".into(),
+            name: "c".into(),
+            provider: method.provider(),
+            base_url: base.into(),
+            method,
+            email: Some("ada@example.com".into()),
+            bitbucket_username: Some("ada".into()),
+            git_username: Some("ada".into()),
+            workspace: Some("acme".into()),
+            project: Some("DATA".into()),
+            repository: Some("models".into()),
+            profile: Profile::PullRequests,
+            scopes: vec![],
+            permission: None,
+            server_version: None,
+            expires_on: None,
+            created_at: String::new(),
+            validated_at: None,
+            rejected_at: None,
+            status: Status::Valid,
+            allow_http: false,
+            ca_file: None,
+            secret_key: "k".into(),
+        }
+    }
+
+    fn query(text: &str) -> Query {
+        Query::parse(text)
+    }
+
+    #[test]
+    fn an_api_token_answers_with_the_username_never_the_email() {
+        let c = connection(CredentialKind::ApiToken, "https://api.bitbucket.org/");
+        let q = query("protocol=https\nhost=bitbucket.org\n\n");
+        assert!(find(std::slice::from_ref(&c), &q).is_some());
+        let text = answer(&c, &Secret::new("tok"), &q).unwrap();
+        assert_eq!(text, "username=ada\npassword=tok\n");
+        let mut unknown = c.clone();
+        unknown.git_username = None;
+        assert!(
+            answer(&unknown, &Secret::new("tok"), &q)
+                .unwrap()
+                .starts_with("username=x-bitbucket-api-token-auth\n")
+        );
+    }
+
+    #[test]
+    fn access_tokens_need_the_path_of_their_repository() {
+        let c = connection(
+            CredentialKind::RepositoryAccessToken,
+            "https://api.bitbucket.org/",
+        );
+        let all = [c.clone()];
+        assert!(
+            find(
+                &all,
+                &query("protocol=https\nhost=bitbucket.org\npath=acme/models.git\n")
+            )
+            .is_some()
+        );
+        assert!(
+            find(
+                &all,
+                &query("protocol=https\nhost=bitbucket.org\npath=acme/other.git\n")
+            )
+            .is_none()
+        );
+        assert!(find(&all, &query("protocol=https\nhost=bitbucket.org\n")).is_none());
+        let q = query("protocol=https\nhost=bitbucket.org\npath=acme/models.git\n");
+        assert!(
+            answer(&c, &Secret::new("t"), &q)
+                .unwrap()
+                .starts_with("username=x-token-auth\n")
+        );
+    }
+
+    #[test]
+    fn data_center_tokens_match_host_port_and_context_path() {
+        let c = connection(
+            CredentialKind::PersonalToken,
+            "https://git.example.com:8443/bitbucket",
+        );
+        let all = [c];
+        assert!(
+            find(
+                &all,
+                &query("protocol=https\nhost=git.example.com:8443\npath=bitbucket/scm/data/models.git\n")
+            )
+            .is_some()
+        );
+        assert!(find(&all, &query("protocol=https\nhost=git.example.com\n")).is_none());
+        assert!(
+            find(
+                &all,
+                &query("protocol=https\nhost=git.example.com:8443\npath=other/scm/x/y.git\n")
+            )
+            .is_none()
+        );
+        assert!(
+            find(&all, &query("protocol=http\nhost=git.example.com:8443\n")).is_none(),
+            "no downgrade to http"
+        );
+    }
+
+    #[test]
+    fn project_tokens_go_as_bearer_only_to_a_git_that_can_take_it() {
+        let c = connection(CredentialKind::ProjectToken, "https://git.example.com/");
+        let old_git = query("protocol=https\nhost=git.example.com\npath=scm/data/models.git\n");
+        assert!(find(std::slice::from_ref(&c), &old_git).is_some());
+        assert_eq!(answer(&c, &Secret::new("t"), &old_git), None);
+        let new_git =
+            query("capability[]=authtype\nprotocol=https\nhost=git.example.com\npath=scm/data/models.git\n");
+        assert_eq!(
+            answer(&c, &Secret::new("t"), &new_git).unwrap(),
+            "capability[]=authtype\nauthtype=Bearer\ncredential=t\n"
+        );
+        let other_project = query("protocol=https\nhost=git.example.com\npath=scm/web/site.git\n");
+        assert!(find(std::slice::from_ref(&c), &other_project).is_none());
+    }
+
+    #[test]
+    fn a_username_in_the_url_must_match_and_app_passwords_are_never_served() {
+        let c = connection(CredentialKind::ApiToken, "https://api.bitbucket.org/");
+        assert!(
+            find(
+                std::slice::from_ref(&c),
+                &query("protocol=https\nhost=bitbucket.org\nusername=bob\n")
+            )
+            .is_none()
+        );
+        let mut retired = connection(CredentialKind::AppPassword, "https://api.bitbucket.org/");
+        retired.status = Status::NeedsMigration;
+        assert!(find(&[retired], &query("protocol=https\nhost=bitbucket.org\n")).is_none());
+    }
+}

@@ -1,0 +1,342 @@
+//! The flows that combine a check with the registry: add, test and rotate. A connection is only
+//! saved, or its secret only replaced, after the credential passed a check.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use specta::Type;
+use time::{
+    Date, Duration, OffsetDateTime, format_description::well_known::Rfc3339, macros::format_description,
+};
+
+use crate::model::{CredentialKind, ProviderKind};
+use crate::problems::{StorageCode, StorageError};
+use crate::registry::{Connection, Registry, Status};
+use crate::report::{Outcome, ValidationReport};
+use crate::secret::Secret;
+use crate::validate::{CheckEnv, CheckRequest, check};
+
+/// Cloud API tokens live at most a year, and Bitbucket does not say when one expires.
+const API_TOKEN_DAYS: i64 = 365;
+/// Days before expiry at which a warning starts.
+pub const EXPIRY_WARNINGS: [i64; 3] = [30, 7, 1];
+
+/// The result of a flow: the check's report, and the connection when it was saved or updated.
+#[derive(Debug)]
+pub struct Saved {
+    pub report: ValidationReport,
+    pub connection: Option<Connection>,
+}
+
+/// Checks `request` and, only when usable, saves it as `name`. `expires_on` defaults to a year
+/// from today for Cloud API tokens.
+pub async fn add(
+    registry: &Registry,
+    name: &str,
+    request: CheckRequest,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    if registry.list()?.iter().any(|c| c.name == name) {
+        return Err(StorageError::new(StorageCode::NameTaken, &[("name", name)]));
+    }
+    let secret = request.secret.clone();
+    let report = check(request.clone(), env).await;
+    if report.outcome != Outcome::Usable {
+        return Ok(Saved {
+            report,
+            connection: None,
+        });
+    }
+    let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
+    let connection = describe(name, &request, &report, expires_on);
+    let saved = registry.add(connection, &clean_secret(&secret, request.kind))?;
+    Ok(Saved {
+        report,
+        connection: Some(saved),
+    })
+}
+
+/// Checks a saved connection again with its stored secret. A network failure or a server error
+/// never marks it invalid: only a definite answer changes its status.
+pub async fn test(registry: &Registry, name: &str, env: &CheckEnv) -> Result<Saved, StorageError> {
+    let connection = registry.get(name)?;
+    let secret = registry.secret(&connection)?;
+    let report = check(request_for(&connection, secret), env).await;
+    let updated = registry.update(name, |c| record(c, &report))?;
+    Ok(Saved {
+        report,
+        connection: Some(updated),
+    })
+}
+
+/// Checks a new secret for a saved connection and, only when usable, stores it in place of the
+/// old one (which stays until the new one is saved).
+pub async fn rotate(
+    registry: &Registry,
+    name: &str,
+    secret: Secret,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    let connection = registry.get(name)?;
+    let request = request_for(&connection, secret.clone());
+    let report = check(request.clone(), env).await;
+    if report.outcome != Outcome::Usable {
+        return Ok(Saved {
+            report,
+            connection: None,
+        });
+    }
+    let expires_on = expires_on.or_else(|| default_expiry(connection.method, today()));
+    let updated = registry.replace_secret(name, &clean_secret(&secret, connection.method), |c| {
+        record(c, &report);
+        c.expires_on = expires_on.map(format_date);
+        c.rejected_at = None;
+    })?;
+    Ok(Saved {
+        report,
+        connection: Some(updated),
+    })
+}
+
+/// The request that checks a saved connection with `secret`.
+pub fn request_for(connection: &Connection, secret: Secret) -> CheckRequest {
+    CheckRequest {
+        kind: connection.method,
+        server: (connection.provider == ProviderKind::DataCenter).then(|| connection.base_url.clone()),
+        email: connection.email.clone(),
+        username: match connection.method {
+            // Data Center personal tokens were checked as Basic only when a username was given.
+            CredentialKind::PersonalToken | CredentialKind::Basic | CredentialKind::AppPassword => {
+                connection.bitbucket_username.clone()
+            }
+            _ => None,
+        },
+        workspace: connection.workspace.clone(),
+        project: connection.project.clone(),
+        repository: connection.repository.clone(),
+        profile: connection.profile,
+        require: Vec::new(),
+        ca_file: connection.ca_file.as_ref().map(PathBuf::from),
+        allow_http: connection.allow_http,
+        secret,
+    }
+}
+
+/// Builds the metadata of a connection from a usable check.
+fn describe(
+    name: &str,
+    request: &CheckRequest,
+    report: &ValidationReport,
+    expires_on: Option<Date>,
+) -> Connection {
+    let identity = report.identity.as_ref();
+    let mut connection = Connection {
+        id: String::new(),
+        name: name.to_owned(),
+        provider: request.kind.provider(),
+        base_url: report.base_url.clone(),
+        method: request.kind,
+        email: identity
+            .and_then(|i| i.email.clone())
+            .or_else(|| request.email.clone()),
+        bitbucket_username: match request.kind {
+            CredentialKind::Basic | CredentialKind::AppPassword => request.username.clone(),
+            CredentialKind::PersonalToken => request.username.clone(),
+            _ => identity.and_then(|i| i.username.clone()),
+        },
+        git_username: report.git_username.clone(),
+        workspace: request.workspace.clone(),
+        project: request.project.clone(),
+        repository: request.repository.clone(),
+        profile: request.profile,
+        scopes: Vec::new(),
+        permission: None,
+        server_version: None,
+        expires_on: expires_on.map(format_date),
+        created_at: now(),
+        validated_at: None,
+        rejected_at: None,
+        status: Status::Valid,
+        allow_http: request.allow_http,
+        ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
+        secret_key: String::new(),
+    };
+    record(&mut connection, report);
+    connection
+}
+
+/// Writes a check's verdict into a connection.
+fn record(connection: &mut Connection, report: &ValidationReport) {
+    match report.outcome {
+        Outcome::Usable => {
+            connection.status = Status::Valid;
+            connection.validated_at = Some(now());
+            connection.rejected_at = None;
+            connection.scopes = report
+                .scopes
+                .granted
+                .clone()
+                .unwrap_or_else(|| report.scopes.verified.clone());
+            connection.permission = report.permission.clone();
+            connection.server_version = report.server.as_ref().map(|s| s.version.clone());
+            if let Some(user) = &report.git_username {
+                connection.git_username = Some(user.clone());
+            }
+        }
+        Outcome::NotUsable => connection.status = Status::Invalid,
+        // Unreachable, rate limited, server error: say nothing new about the credential.
+        Outcome::Unverified => {}
+    }
+    if connection.method == CredentialKind::AppPassword {
+        connection.status = Status::NeedsMigration;
+    }
+}
+
+/// Whitespace and a pasted `Bearer ` prefix are not part of the secret that gets stored.
+fn clean_secret(secret: &Secret, kind: CredentialKind) -> Secret {
+    crate::sniff::paste_secret(secret.expose(), kind).secret
+}
+
+pub fn default_expiry(kind: CredentialKind, today: Date) -> Option<Date> {
+    (kind == CredentialKind::ApiToken).then(|| today + Duration::days(API_TOKEN_DAYS))
+}
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+pub fn now() -> String {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::now_utc())
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+pub fn parse_date(text: &str) -> Result<Date, StorageError> {
+    Date::parse(text.trim(), format_description!("[year]-[month]-[day]"))
+        .map_err(|_| StorageError::new(StorageCode::InvalidDate, &[("value", text)]))
+}
+
+pub fn format_date(date: Date) -> String {
+    date.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// How close a connection is to its expiry date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Expiry {
+    Unknown,
+    Fine {
+        days_left: i64,
+    },
+    /// Within one of the warning thresholds (30, 7 or 1 days).
+    Soon {
+        days_left: i64,
+    },
+    Expired {
+        days_ago: i64,
+    },
+}
+
+impl Expiry {
+    pub fn of(connection: &Connection, today: Date) -> Self {
+        let Some(date) = connection.expires_on.as_deref().and_then(|d| parse_date(d).ok()) else {
+            return Self::Unknown;
+        };
+        let days = (date - today).whole_days();
+        if days < 0 {
+            Self::Expired { days_ago: -days }
+        } else if days <= EXPIRY_WARNINGS[0] {
+            Self::Soon { days_left: days }
+        } else {
+            Self::Fine { days_left: days }
+        }
+    }
+
+    /// One line for lists and warnings.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Unknown => "expiry unknown".to_owned(),
+            Self::Fine { days_left } => format!("{days_left} days left"),
+            Self::Soon { days_left: 0 } => "expires today".to_owned(),
+            Self::Soon { days_left: 1 } => "expires tomorrow".to_owned(),
+            Self::Soon { days_left } => format!("expires in {days_left} days"),
+            Self::Expired { days_ago } => format!("expired {days_ago} days ago"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn with_expiry(date: Option<&str>) -> Connection {
+        Connection {
+            id: "1".into(),
+            name: "x".into(),
+            provider: ProviderKind::Cloud,
+            base_url: String::new(),
+            method: CredentialKind::ApiToken,
+            email: None,
+            bitbucket_username: None,
+            git_username: None,
+            workspace: None,
+            project: None,
+            repository: None,
+            profile: Default::default(),
+            scopes: vec![],
+            permission: None,
+            server_version: None,
+            expires_on: date.map(str::to_owned),
+            created_at: String::new(),
+            validated_at: None,
+            rejected_at: None,
+            status: Status::Valid,
+            allow_http: false,
+            ca_file: None,
+            secret_key: String::new(),
+        }
+    }
+
+    #[test]
+    fn expiry_counts_days_and_warns_from_thirty() {
+        let today = date!(2026 - 11 - 26);
+        assert_eq!(Expiry::of(&with_expiry(None), today), Expiry::Unknown);
+        assert_eq!(
+            Expiry::of(&with_expiry(Some("2027-11-26")), today),
+            Expiry::Fine { days_left: 365 }
+        );
+        assert_eq!(
+            Expiry::of(&with_expiry(Some("2026-12-26")), today),
+            Expiry::Soon { days_left: 30 }
+        );
+        assert_eq!(
+            Expiry::of(&with_expiry(Some("2026-11-27")), today).describe(),
+            "expires tomorrow"
+        );
+        assert_eq!(
+            Expiry::of(&with_expiry(Some("2026-11-20")), today),
+            Expiry::Expired { days_ago: 6 }
+        );
+    }
+
+    #[test]
+    fn api_tokens_default_to_a_year() {
+        let today = date!(2026 - 11 - 26);
+        assert_eq!(
+            default_expiry(CredentialKind::ApiToken, today),
+            Some(date!(2027 - 11 - 26))
+        );
+        assert_eq!(default_expiry(CredentialKind::PersonalToken, today), None);
+        assert_eq!(
+            parse_date("2027-02-30").unwrap_err().code,
+            StorageCode::InvalidDate
+        );
+        assert_eq!(format_date(parse_date(" 2027-02-28 ").unwrap()), "2027-02-28");
+    }
+}

@@ -1,0 +1,684 @@
+//! Saved connections: metadata in one JSON file that the app, the CLI and git's helper share, the
+//! secret in the OS keychain, and the two kept consistent whatever happens in between.
+//!
+//! Every change runs under an exclusive lock on `connections.lock` and replaces the file
+//! atomically (temporary file, fsync, rename), so concurrent processes never see half a file.
+//! Secrets are written before the metadata that refers to them and removed after it no longer
+//! does, so a crash leaves at worst an orphan secret, which `doctor` reports.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use specta::Type;
+
+use crate::keychain::Keychain;
+use crate::model::{CredentialKind, ProviderKind};
+use crate::problems::{StorageCode, StorageError};
+use crate::scopes::Profile;
+use crate::secret::Secret;
+
+pub const FILE_NAME: &str = "connections.json";
+const LOCK_NAME: &str = "connections.lock";
+/// The metadata format written by this version. Older files are migrated when read.
+pub const SCHEMA_VERSION: u64 = 1;
+/// Makes the process stop dead at a named step (fault-injection tests of consistency).
+pub const FAILPOINT_ENV: &str = "REPOCONN_FAILPOINT";
+
+/// What the last check or use said about a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Valid,
+    Invalid,
+    /// The last check could not reach a verdict (network trouble): the credential is kept as is.
+    Unverified,
+    /// Git reported the credential as refused (`git credential reject`).
+    RejectedByGit,
+    /// An app password: it must be replaced by an API token.
+    NeedsMigration,
+}
+
+/// A saved connection. Never holds the secret: `secret_key` names its keychain item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Connection {
+    pub id: String,
+    pub name: String,
+    pub provider: ProviderKind,
+    /// Cloud: the API root; Data Center: the base URL with its context path.
+    pub base_url: String,
+    pub method: CredentialKind,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub bitbucket_username: Option<String>,
+    #[serde(default)]
+    pub git_username: Option<String>,
+    #[serde(default)]
+    pub workspace: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub repository: Option<String>,
+    pub profile: Profile,
+    /// Scopes (Cloud) or permission levels (Data Center) seen at the last check.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub permission: Option<String>,
+    #[serde(default)]
+    pub server_version: Option<String>,
+    /// `YYYY-MM-DD`, when known or given.
+    #[serde(default)]
+    pub expires_on: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub validated_at: Option<String>,
+    #[serde(default)]
+    pub rejected_at: Option<String>,
+    pub status: Status,
+    #[serde(default)]
+    pub allow_http: bool,
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// The keychain account holding the secret.
+    pub secret_key: String,
+}
+
+impl Connection {
+    /// The host git sees for this connection: bitbucket.org for Cloud, the server's host[:port].
+    pub fn git_host(&self) -> String {
+        match self.provider {
+            ProviderKind::Cloud => "bitbucket.org".to_owned(),
+            ProviderKind::DataCenter => url::Url::parse(&self.base_url)
+                .ok()
+                .map(|u| match u.port() {
+                    Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
+                    None => u.host_str().unwrap_or_default().to_owned(),
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ConnectionsFile {
+    schema_version: u64,
+    connections: Vec<Connection>,
+}
+
+/// What `doctor` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Type)]
+pub struct Health {
+    pub connections: usize,
+    /// Keychain items of ours that no connection refers to (left by an interrupted change).
+    pub orphan_secrets: Vec<String>,
+    /// Connections whose secret is not in the keychain.
+    pub missing_secrets: Vec<String>,
+    /// False where the OS keychain cannot list items, so orphan secrets cannot be found.
+    pub keychain_listable: bool,
+}
+
+impl Health {
+    pub fn is_consistent(&self) -> bool {
+        self.orphan_secrets.is_empty() && self.missing_secrets.is_empty()
+    }
+}
+
+/// The saved connections of one data folder and keychain service.
+pub struct Registry {
+    dir: PathBuf,
+    keychain: Keychain,
+}
+
+impl Registry {
+    pub fn new(dir: PathBuf, keychain: Keychain) -> Self {
+        Self { dir, keychain }
+    }
+
+    /// The user's registry: the data folder (`REPOCONN_DATA_DIR`) and the OS keychain.
+    pub fn open_default() -> Result<Self, StorageError> {
+        let dir = crate::paths::data_dir().ok_or_else(|| {
+            StorageError::new(
+                StorageCode::DataDirUnavailable,
+                &[("reason", "the system reports no home folder")],
+            )
+        })?;
+        Ok(Self::new(dir, Keychain::open_default()?))
+    }
+
+    pub fn file_path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Every saved connection, in the order they were added.
+    pub fn list(&self) -> Result<Vec<Connection>, StorageError> {
+        Ok(self.read()?.connections)
+    }
+
+    pub fn get(&self, name: &str) -> Result<Connection, StorageError> {
+        self.list()?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| not_found(name))
+    }
+
+    /// The connection's secret, from the keychain.
+    pub fn secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
+        self.keychain
+            .load(&connection.secret_key)?
+            .ok_or_else(|| StorageError::new(StorageCode::SecretMissing, &[("name", &connection.name)]))
+    }
+
+    /// Saves a new connection: the secret first, then the metadata; if the metadata cannot be
+    /// written the secret is taken back out, so nothing is left half-saved.
+    pub fn add(&self, mut connection: Connection, secret: &Secret) -> Result<Connection, StorageError> {
+        check_name(&connection.name)?;
+        let _lock = self.lock()?;
+        let mut file = self.read()?;
+        if file.connections.iter().any(|c| c.name == connection.name) {
+            return Err(StorageError::new(
+                StorageCode::NameTaken,
+                &[("name", &connection.name)],
+            ));
+        }
+        connection.id = new_id();
+        connection.secret_key = format!("conn-{}", connection.id);
+        self.keychain.store(&connection.secret_key, secret)?;
+        failpoint("add:secret-stored");
+        file.connections.push(connection.clone());
+        if let Err(err) = self.write(&file) {
+            let _ = self.keychain.remove(&connection.secret_key);
+            return Err(err);
+        }
+        Ok(connection)
+    }
+
+    /// Replaces a connection's secret (rotation, or a change of credential kind): the new secret
+    /// is stored under a new item, the metadata switched to it, and only then the old one removed.
+    pub fn replace_secret(
+        &self,
+        name: &str,
+        secret: &Secret,
+        update: impl FnOnce(&mut Connection),
+    ) -> Result<Connection, StorageError> {
+        let _lock = self.lock()?;
+        let mut file = self.read()?;
+        let index = file
+            .connections
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| not_found(name))?;
+        let old_key = file.connections[index].secret_key.clone();
+        let new_key = next_key(&file.connections[index].id, &old_key);
+        self.keychain.store(&new_key, secret)?;
+        failpoint("rotate:new-secret-stored");
+        let connection = &mut file.connections[index];
+        update(connection);
+        connection.secret_key = new_key.clone();
+        let updated = connection.clone();
+        if let Err(err) = self.write(&file) {
+            let _ = self.keychain.remove(&new_key);
+            return Err(err);
+        }
+        failpoint("rotate:metadata-written");
+        // The connection no longer refers to the old item; if removing it fails, doctor finds it.
+        let _ = self.keychain.remove(&old_key);
+        Ok(updated)
+    }
+
+    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched.
+    pub fn update(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Connection),
+    ) -> Result<Connection, StorageError> {
+        let _lock = self.lock()?;
+        let mut file = self.read()?;
+        let connection = file
+            .connections
+            .iter_mut()
+            .find(|c| c.name == name)
+            .ok_or_else(|| not_found(name))?;
+        change(connection);
+        let updated = connection.clone();
+        self.write(&file)?;
+        Ok(updated)
+    }
+
+    /// Removes the metadata, then the secret. Returns the connection and whether the secret went
+    /// too (if not, doctor will find it).
+    pub fn remove(&self, name: &str) -> Result<(Connection, bool), StorageError> {
+        let _lock = self.lock()?;
+        let mut file = self.read()?;
+        let index = file
+            .connections
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| not_found(name))?;
+        let removed = file.connections.remove(index);
+        self.write(&file)?;
+        failpoint("remove:metadata-written");
+        let secret_removed = self.keychain.remove(&removed.secret_key).is_ok();
+        Ok((removed, secret_removed))
+    }
+
+    /// Compares the metadata with the keychain. Changes nothing.
+    pub fn doctor(&self) -> Result<Health, StorageError> {
+        let file = self.read()?;
+        let mut health = Health {
+            connections: file.connections.len(),
+            ..Health::default()
+        };
+        for connection in &file.connections {
+            if self.keychain.load(&connection.secret_key)?.is_none() {
+                health.missing_secrets.push(connection.name.clone());
+            }
+        }
+        if let Some(accounts) = self.keychain.accounts()? {
+            health.keychain_listable = true;
+            health.orphan_secrets = accounts
+                .into_iter()
+                .filter(|a| !file.connections.iter().any(|c| &c.secret_key == a))
+                .collect();
+            health.orphan_secrets.sort();
+        }
+        Ok(health)
+    }
+
+    /// Deletes the orphan secrets `doctor` found (they belong to no connection). Connections
+    /// whose secret is missing are kept: the user decides to rotate or remove them.
+    pub fn repair(&self) -> Result<Health, StorageError> {
+        let _lock = self.lock()?;
+        let health = self.doctor()?;
+        for account in &health.orphan_secrets {
+            self.keychain.remove(account)?;
+        }
+        Ok(Health {
+            orphan_secrets: Vec::new(),
+            ..health
+        })
+    }
+
+    fn lock(&self) -> Result<File, StorageError> {
+        create_private_dir(&self.dir).map_err(|err| self.write_error(err))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(LOCK_NAME))
+            .map_err(|err| self.write_error(err))?;
+        file.lock().map_err(|err| self.write_error(err))?;
+        Ok(file)
+    }
+
+    fn read(&self) -> Result<ConnectionsFile, StorageError> {
+        let path = self.file_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(ConnectionsFile {
+                    schema_version: SCHEMA_VERSION,
+                    connections: Vec::new(),
+                });
+            }
+            Err(err) => return Err(self.read_error(&err.to_string())),
+        };
+        let mut value: Value =
+            serde_json::from_slice(&bytes).map_err(|err| self.read_error(&err.to_string()))?;
+        let version = value.get("schema_version").and_then(Value::as_u64).unwrap_or(0);
+        if version > SCHEMA_VERSION {
+            let path = path.display().to_string();
+            return Err(StorageError::new(
+                StorageCode::MetadataTooNew,
+                &[("path", &path), ("version", &version.to_string())],
+            ));
+        }
+        migrate(&mut value, version);
+        serde_json::from_value(value).map_err(|err| self.read_error(&err.to_string()))
+    }
+
+    fn write(&self, file: &ConnectionsFile) -> Result<(), StorageError> {
+        let bytes =
+            serde_json::to_vec_pretty(file).map_err(|err| self.write_error(std::io::Error::other(err)))?;
+        write_atomically(&self.dir, &self.file_path(), &bytes).map_err(|err| self.write_error(err))
+    }
+
+    fn read_error(&self, reason: &str) -> StorageError {
+        let path = self.file_path().display().to_string();
+        StorageError::new(
+            StorageCode::MetadataUnreadable,
+            &[("path", &path), ("reason", reason)],
+        )
+    }
+
+    fn write_error(&self, err: std::io::Error) -> StorageError {
+        let path = self.file_path().display().to_string();
+        StorageError::new(
+            StorageCode::MetadataWriteFailed,
+            &[("path", &path), ("reason", &err.to_string())],
+        )
+    }
+}
+
+/// Brings an older file up to `SCHEMA_VERSION`, one step at a time.
+fn migrate(value: &mut Value, from: u64) {
+    if from < 1 {
+        // Format 0 (development builds) had no version and no per-connection status.
+        if let Some(connections) = value.get_mut("connections").and_then(Value::as_array_mut) {
+            for connection in connections {
+                if connection.get("status").is_none() {
+                    let retired = connection.get("method").and_then(Value::as_str) == Some("app-password");
+                    connection["status"] =
+                        Value::from(if retired { "needs_migration" } else { "unverified" });
+                }
+            }
+        }
+    }
+    value["schema_version"] = Value::from(SCHEMA_VERSION);
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    create_private_dir(dir)?;
+    let temp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let result = (|| {
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn check_name(name: &str) -> Result<(), StorageError> {
+    let ok = !name.trim().is_empty()
+        && name.chars().count() <= 64
+        && name.chars().all(|c| c.is_alphanumeric() || " ._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::new(StorageCode::InvalidName, &[("name", name)]))
+    }
+}
+
+fn not_found(name: &str) -> StorageError {
+    StorageError::new(StorageCode::NotFound, &[("name", name)])
+}
+
+/// 16 hex digits from the standard library's per-process random hasher keys, the clock and a
+/// counter: unique enough for names of keychain items, no extra dependency.
+fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
+/// `conn-ID` → `conn-ID.2` → `conn-ID.3`…
+fn next_key(id: &str, current: &str) -> String {
+    let generation = current
+        .rsplit_once('.')
+        .and_then(|(_, n)| n.parse::<u32>().ok())
+        .unwrap_or(1);
+    format!("conn-{id}.{}", generation + 1)
+}
+
+fn failpoint(name: &str) {
+    if std::env::var(FAILPOINT_ENV).as_deref() == Ok(name) {
+        // Simulates a crash or a kill at exactly this step: no destructors, no cleanup.
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::memory::MemoryStore;
+
+    fn sample(name: &str) -> Connection {
+        Connection {
+            id: String::new(),
+            name: name.to_owned(),
+            provider: ProviderKind::Cloud,
+            base_url: "https://api.bitbucket.org/".into(),
+            method: CredentialKind::ApiToken,
+            email: Some("ada@example.com".into()),
+            bitbucket_username: Some("ada".into()),
+            git_username: Some("ada".into()),
+            workspace: None,
+            project: None,
+            repository: None,
+            profile: Profile::PullRequests,
+            scopes: vec![],
+            permission: None,
+            server_version: None,
+            expires_on: Some("2027-11-26".into()),
+            created_at: "2026-11-26T10:00:00Z".into(),
+            validated_at: None,
+            rejected_at: None,
+            status: Status::Valid,
+            allow_http: false,
+            ca_file: None,
+            secret_key: String::new(),
+        }
+    }
+
+    fn registry() -> (tempfile::TempDir, MemoryStore, Registry) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let registry = Registry::new(
+            dir.path().join("data"),
+            Keychain::with_store(Box::new(store.clone()), 1000),
+        );
+        (dir, store, registry)
+    }
+
+    #[test]
+    fn add_keeps_the_secret_out_of_the_file_and_in_the_keychain() {
+        let (_dir, store, registry) = registry();
+        let saved = registry
+            .add(sample("work"), &Secret::new("ATATT-secret-value"))
+            .unwrap();
+        let text = std::fs::read_to_string(registry.file_path()).unwrap();
+        assert!(!text.contains("ATATT-secret-value"));
+        assert!(text.contains("\"schema_version\": 1"));
+        assert_eq!(
+            store.items.lock().unwrap().get(&saved.secret_key).unwrap(),
+            "ATATT-secret-value"
+        );
+        assert_eq!(registry.secret(&saved).unwrap().expose(), "ATATT-secret-value");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(registry.file_path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_sane() {
+        let (_dir, _store, registry) = registry();
+        registry.add(sample("work"), &Secret::new("a")).unwrap();
+        assert_eq!(
+            registry.add(sample("work"), &Secret::new("b")).unwrap_err().code,
+            StorageCode::NameTaken
+        );
+        assert_eq!(
+            registry.add(sample("a/b"), &Secret::new("b")).unwrap_err().code,
+            StorageCode::InvalidName
+        );
+    }
+
+    #[test]
+    fn a_keychain_failure_saves_nothing() {
+        let (_dir, store, registry) = registry();
+        *store.fail_next_set.lock().unwrap() = true;
+        let err = registry.add(sample("work"), &Secret::new("a")).unwrap_err();
+        assert_eq!(err.code, StorageCode::KeychainLocked);
+        assert!(registry.list().unwrap().is_empty());
+        assert!(store.items.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_metadata_write_failure_takes_the_secret_back_out() {
+        let (dir, store, _) = registry();
+        // The data "folder" is a file: the metadata cannot be written there.
+        let blocked = dir.path().join("blocked");
+        std::fs::write(&blocked, "").unwrap();
+        let registry = Registry::new(blocked, Keychain::with_store(Box::new(store.clone()), 1000));
+        let err = registry.add(sample("work"), &Secret::new("a")).unwrap_err();
+        assert_eq!(err.code, StorageCode::MetadataWriteFailed);
+        assert!(store.items.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn rotation_switches_items_and_removes_the_old_one_last() {
+        let (_dir, store, registry) = registry();
+        let first = registry.add(sample("work"), &Secret::new("old")).unwrap();
+        let rotated = registry
+            .replace_secret("work", &Secret::new("new"), |c| c.status = Status::Valid)
+            .unwrap();
+        assert_ne!(rotated.secret_key, first.secret_key);
+        assert_eq!(registry.secret(&rotated).unwrap().expose(), "new");
+        let items = store.items.lock().unwrap().clone();
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(registry.doctor().unwrap().is_consistent());
+    }
+
+    #[test]
+    fn doctor_reports_orphans_and_repair_removes_only_them() {
+        let (_dir, store, registry) = registry();
+        let kept = registry.add(sample("work"), &Secret::new("a")).unwrap();
+        store
+            .items
+            .lock()
+            .unwrap()
+            .insert("conn-deadbeef".into(), "stray".into());
+        registry.add(sample("gone"), &Secret::new("b")).unwrap();
+        let gone_key = registry.get("gone").unwrap().secret_key;
+        store.items.lock().unwrap().remove(&gone_key);
+
+        let health = registry.doctor().unwrap();
+        assert_eq!(health.orphan_secrets, ["conn-deadbeef"]);
+        assert_eq!(health.missing_secrets, ["gone"]);
+        assert!(!health.is_consistent());
+
+        let repaired = registry.repair().unwrap();
+        assert!(repaired.orphan_secrets.is_empty());
+        assert_eq!(
+            repaired.missing_secrets,
+            ["gone"],
+            "metadata is never deleted silently"
+        );
+        assert!(store.items.lock().unwrap().contains_key(&kept.secret_key));
+        assert_eq!(registry.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn remove_deletes_metadata_and_secret() {
+        let (_dir, store, registry) = registry();
+        registry.add(sample("work"), &Secret::new("a")).unwrap();
+        let (removed, secret_removed) = registry.remove("work").unwrap();
+        assert_eq!(removed.name, "work");
+        assert!(secret_removed);
+        assert!(store.items.lock().unwrap().is_empty());
+        assert_eq!(registry.remove("work").unwrap_err().code, StorageCode::NotFound);
+    }
+
+    #[test]
+    fn an_old_file_is_migrated_and_a_newer_one_left_alone() {
+        let (_dir, _store, registry) = registry();
+        std::fs::create_dir_all(registry.file_path().parent().unwrap()).unwrap();
+        let mut old = serde_json::to_value(sample("legacy")).unwrap();
+        old.as_object_mut().unwrap().remove("status");
+        old["method"] = "app-password".into();
+        old["secret_key"] = "conn-1".into();
+        std::fs::write(
+            registry.file_path(),
+            serde_json::json!({"connections": [old]}).to_string(),
+        )
+        .unwrap();
+        let list = registry.list().unwrap();
+        assert_eq!(list[0].status, Status::NeedsMigration);
+
+        std::fs::write(
+            registry.file_path(),
+            r#"{"schema_version": 99, "connections": []}"#,
+        )
+        .unwrap();
+        assert_eq!(registry.list().unwrap_err().code, StorageCode::MetadataTooNew);
+        assert_eq!(
+            registry.add(sample("x"), &Secret::new("a")).unwrap_err().code,
+            StorageCode::MetadataTooNew
+        );
+        assert!(
+            std::fs::read_to_string(registry.file_path())
+                .unwrap()
+                .contains("99")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_is_reported_not_overwritten() {
+        let (_dir, _store, registry) = registry();
+        std::fs::create_dir_all(registry.file_path().parent().unwrap()).unwrap();
+        std::fs::write(registry.file_path(), "{ not json").unwrap();
+        assert_eq!(registry.list().unwrap_err().code, StorageCode::MetadataUnreadable);
+        assert_eq!(
+            registry.add(sample("x"), &Secret::new("a")).unwrap_err().code,
+            StorageCode::MetadataUnreadable
+        );
+        assert_eq!(
+            std::fs::read_to_string(registry.file_path()).unwrap(),
+            "{ not json"
+        );
+    }
+
+    #[test]
+    fn concurrent_writers_from_many_threads_lose_nothing() {
+        let (_dir, _store, registry) = registry();
+        let registry = std::sync::Arc::new(registry);
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let registry = registry.clone();
+                std::thread::spawn(move || registry.add(sample(&format!("c{i}")), &Secret::new("s")).unwrap())
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(registry.list().unwrap().len(), 8);
+    }
+}
