@@ -13,128 +13,164 @@ use repoconn_core::{CredentialKind, ProviderKind, Secret, sniff};
 
 use crate::USAGE_ERROR;
 
+/// Which server and which credential: shared by `check`, `add` and `link`.
 #[derive(Args)]
 #[command(group(ArgGroup::new("provider").required(true).args(["cloud", "server"])))]
-pub struct CheckArgs {
+pub struct Target {
     /// Bitbucket Cloud (bitbucket.org).
     #[arg(long)]
-    cloud: bool,
+    pub cloud: bool,
     /// A Bitbucket Data Center server: its base URL, or any page or clone URL of it.
     #[arg(long, value_name = "URL")]
-    server: Option<String>,
+    pub server: Option<String>,
     /// How to connect: api-token, repository-access-token, project-access-token,
     /// workspace-access-token, app-password, oauth (Cloud); personal-token, project-token,
     /// repository-token, basic (Data Center).
     #[arg(long, value_name = "KIND")]
-    method: CredentialKind,
+    pub method: CredentialKind,
     /// Your Atlassian account email (API tokens).
     #[arg(long, value_name = "E")]
-    email: Option<String>,
+    pub email: Option<String>,
     /// Your username (Data Center; app passwords).
     #[arg(long, value_name = "U")]
-    username: Option<String>,
+    pub username: Option<String>,
     #[arg(long, value_name = "W")]
-    workspace: Option<String>,
+    pub workspace: Option<String>,
     #[arg(long, value_name = "KEY")]
-    project: Option<String>,
+    pub project: Option<String>,
     #[arg(long = "repo", value_name = "SLUG")]
-    repository: Option<String>,
+    pub repository: Option<String>,
     /// What the credential must allow.
     #[arg(long, value_name = "PROFILE", default_value = "pull-requests")]
-    profile: Profile,
+    pub profile: Profile,
+}
+
+/// How to reach the server and what else is needed: shared by `check` and `add`.
+#[derive(Args)]
+pub struct CheckOptions {
     /// A further scope (Cloud, e.g. read:pipeline:bitbucket) or permission level (Data Center,
     /// e.g. REPO_ADMIN) that is needed. Repeatable.
     #[arg(long, value_name = "SCOPE_OR_LEVEL")]
-    require: Vec<String>,
-    /// Trust the certificate authority in this PEM file for this check.
+    pub require: Vec<String>,
+    /// Trust the certificate authority in this PEM file for this server.
     #[arg(long, value_name = "PEM")]
-    ca_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
     /// Allow plain http:// for this server.
     #[arg(long)]
-    allow_http: bool,
-    /// Print the report as one JSON object.
+    pub allow_http: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
-fn usage(message: &str) -> ExitCode {
-    eprintln!("repoconn check: {message}");
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub options: CheckOptions,
+}
+
+pub fn usage(message: &str) -> ExitCode {
+    eprintln!("repoconn: {message}");
     ExitCode::from(USAGE_ERROR)
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let provider = if args.cloud {
+    let (request, env) = match prepare(args.target, &args.options) {
+        Ok(ready) => ready,
+        Err(code) => return code,
+    };
+    let report = match runtime() {
+        Ok(runtime) => runtime.block_on(check(request, &env)),
+        Err(code) => return code,
+    };
+    print_report(&report, args.options.json);
+    ExitCode::from(report.exit_code())
+}
+
+/// Validates the command line and reads the secret: a usage error comes back as its exit code.
+pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, CheckEnv), ExitCode> {
+    validate_target(&target)?;
+    if let Err(message) = normalise_requirements(target.method, &options.require) {
+        return Err(usage(&message));
+    }
+    let env = CheckEnv::from_env().map_err(|message| usage(&message))?;
+    let secret = read_secret(target.method).map_err(|message| usage(&message))?;
+    Ok((request_from(target, options, secret), env))
+}
+
+pub fn request_from(target: Target, options: &CheckOptions, secret: Secret) -> CheckRequest {
+    CheckRequest {
+        kind: target.method,
+        server: target.server,
+        email: target.email,
+        username: target.username,
+        workspace: target.workspace,
+        project: target.project,
+        repository: target.repository,
+        profile: target.profile,
+        require: options.require.clone(),
+        ca_file: options.ca_file.clone(),
+        allow_http: options.allow_http,
+        secret,
+    }
+}
+
+/// The method fits the provider, the server address makes sense, required fields are there.
+pub fn validate_target(target: &Target) -> Result<(), ExitCode> {
+    let provider = if target.cloud {
         ProviderKind::Cloud
     } else {
         ProviderKind::DataCenter
     };
-    if args.method.provider() != provider {
-        let side = if args.cloud { "--cloud" } else { "--server" };
-        return usage(&format!("--method {} is not for {side}", args.method));
+    if target.method.provider() != provider {
+        let side = if target.cloud { "--cloud" } else { "--server" };
+        return Err(usage(&format!("--method {} is not for {side}", target.method)));
     }
-    if let Some(server) = &args.server {
+    if let Some(server) = &target.server {
         match sniff::server_address(server) {
-            Err(reason) => return usage(&reason),
+            Err(reason) => return Err(usage(&reason)),
             Ok(address)
                 if address
                     .base
                     .host_str()
                     .is_some_and(|h| h.ends_with("bitbucket.org")) =>
             {
-                return usage("bitbucket.org is Bitbucket Cloud: use --cloud");
+                return Err(usage("bitbucket.org is Bitbucket Cloud: use --cloud"));
             }
             Ok(_) => {}
         }
     }
-    if let Some(message) = missing_field(&args) {
-        return usage(&message);
+    match missing_field(target) {
+        Some(message) => Err(usage(&message)),
+        None => Ok(()),
     }
-    if let Err(message) = normalise_requirements(args.method, &args.require) {
-        return usage(&message);
-    }
-    let env = match CheckEnv::from_env() {
-        Ok(env) => env,
-        Err(message) => return usage(&message),
-    };
-    let secret = match read_secret(args.method) {
-        Ok(secret) => secret,
-        Err(message) => return usage(&message),
-    };
-    let request = CheckRequest {
-        kind: args.method,
-        server: args.server,
-        email: args.email,
-        username: args.username,
-        workspace: args.workspace,
-        project: args.project,
-        repository: args.repository,
-        profile: args.profile,
-        require: args.require,
-        ca_file: args.ca_file,
-        allow_http: args.allow_http,
-        secret,
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("repoconn check: cannot start: {err}");
-            return ExitCode::from(3);
-        }
-    };
-    let report = runtime.block_on(check(request, &env));
-    if args.json {
-        match serde_json::to_string_pretty(&report) {
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            eprintln!("repoconn: cannot start: {err}");
+            ExitCode::from(3)
+        })
+}
+
+pub fn print_report(report: &ValidationReport, json: bool) {
+    if json {
+        match serde_json::to_string_pretty(report) {
             Ok(text) => println!("{text}"),
-            Err(err) => eprintln!("repoconn check: cannot encode the report: {err}"),
+            Err(err) => eprintln!("repoconn: cannot encode the report: {err}"),
         }
     } else {
-        print!("{}", render(&report));
+        print!("{}", render(report));
     }
-    ExitCode::from(report.exit_code())
 }
 
 /// A required field left out is a usage error; API tokens accept the email as --username too.
-fn missing_field(args: &CheckArgs) -> Option<String> {
+fn missing_field(args: &Target) -> Option<String> {
     let given = [
         (Field::Email, args.email.is_some() || args.username.is_some()),
         (Field::Username, args.username.is_some()),
@@ -165,7 +201,7 @@ fn flag(field: Field) -> &'static str {
 }
 
 /// The secret comes from standard input only: hidden when typed, whole when piped.
-fn read_secret(kind: CredentialKind) -> Result<Secret, String> {
+pub fn read_secret(kind: CredentialKind) -> Result<Secret, String> {
     let stdin = std::io::stdin();
     let text = if stdin.is_terminal() {
         let prompt = format!("{} (input hidden): ", kind.label());

@@ -71,6 +71,8 @@ pub struct FakeDataCenter {
     pub projects: Vec<(String, Vec<String>)>,
     /// Failed Basic logins per user so far.
     pub failures: Mutex<HashMap<String, u32>>,
+    /// Passwords and tokens revoked while the server runs: refused from then on.
+    pub revoked: Mutex<Vec<String>>,
 }
 
 pub const USER: &str = "ada";
@@ -114,11 +116,22 @@ impl FakeDataCenter {
                 ("WEB".into(), vec!["site".into()]),
             ],
             failures: Mutex::new(HashMap::new()),
+            revoked: Mutex::new(Vec::new()),
         }
     }
 
     pub fn failed_logins(&self, user: &str) -> u32 {
         self.failures.lock().unwrap().get(user).copied().unwrap_or(0)
+    }
+
+    /// Refuses `secret` from now on, as when a token is revoked.
+    pub fn revoke(&self, secret: &str) {
+        self.revoked.lock().unwrap().push(secret.to_owned());
+    }
+
+    /// The user (or system user) these credentials authenticate as, if any.
+    pub fn authenticated_user(&self, credentials: &Credentials) -> Option<String> {
+        self.authenticate(credentials).ok().flatten().map(|p| p.name)
     }
 }
 
@@ -267,6 +280,13 @@ impl FakeDataCenter {
 
     /// `Ok(None)` for an anonymous request.
     fn authenticate(&self, credentials: &Credentials) -> Result<Option<Principal>, Reply> {
+        let secret = match credentials {
+            Credentials::Basic { secret, .. } | Credentials::Bearer(secret) => Some(secret),
+            _ => None,
+        };
+        if secret.is_some_and(|s| self.revoked.lock().unwrap().contains(s)) {
+            return Err(bad_credentials());
+        }
         match credentials {
             Credentials::None => Ok(None),
             Credentials::Basic { user, secret } => {

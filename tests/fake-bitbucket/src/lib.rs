@@ -9,6 +9,7 @@
 
 pub mod cloud;
 pub mod datacenter;
+pub mod git_http;
 mod tls;
 
 use std::convert::Infallible;
@@ -72,8 +73,11 @@ pub enum Credentials {
 /// A request, decoded for the fake APIs.
 #[derive(Debug, Clone)]
 pub struct Call {
+    pub method: String,
     /// The Host header, as links in answers are built from it.
     pub host: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
     pub path: String,
     pub query: Vec<(String, String)>,
     pub credentials: Credentials,
@@ -106,6 +110,13 @@ impl Call {
 /// A fake API: answers one decoded call.
 pub trait Api: Send + Sync + 'static {
     fn answer(&self, call: &Call) -> Reply;
+}
+
+/// A test keeps its own handle on a fake it wants to change while it runs.
+impl<T: Api> Api for Arc<T> {
+    fn answer(&self, call: &Call) -> Reply {
+        self.as_ref().answer(call)
+    }
 }
 
 /// A running fake server; stops when dropped.
@@ -196,6 +207,12 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = request.uri().path().to_owned();
+    let method = request.method().as_str().to_owned();
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let host = request
         .headers()
         .get("host")
@@ -254,8 +271,18 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
             "{\"values\": [oops".into(),
         ));
     }
+    use http_body_util::BodyExt;
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
     let call = Call {
+        method,
         host,
+        content_type,
+        body,
         path,
         query: url::form_urlencoded::parse(query_text.as_bytes())
             .into_owned()

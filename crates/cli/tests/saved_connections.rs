@@ -1,0 +1,590 @@
+//! Saved connections with the real parts: the real `repoconn` binary, the real Secret Service
+//! (gnome-keyring in a private D-Bus session: scripts/test.sh runs the suite inside one), read
+//! back with `secret-tool`, fault injection at every step, several processes at once, and the
+//! machine's real `git` cloning through our credential helper.
+//!
+//! Without a Secret Service these tests say so and pass, unless REPOCONN_REQUIRE_KEYCHAIN=1
+//! (set by the test script), where they fail.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use fake_bitbucket::cloud::{self, FakeCloud};
+use fake_bitbucket::datacenter::{self, FakeDataCenter};
+use fake_bitbucket::git_http::GitHosting;
+use fake_bitbucket::{Behaviour, start};
+use serde_json::Value;
+
+/// One isolated world: a data folder, a keychain service name, and the Cloud API to use.
+struct World {
+    data: tempfile::TempDir,
+    service: String,
+    cloud_api: Option<String>,
+}
+
+impl World {
+    fn new() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let service = format!(
+            "repoconn-test-{}",
+            data.path().file_name().unwrap().to_string_lossy()
+        );
+        Self {
+            data,
+            service,
+            cloud_api: None,
+        }
+    }
+
+    fn command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .env("REPOCONN_DATA_DIR", self.data.path())
+            .env("REPOCONN_KEYCHAIN_SERVICE", &self.service)
+            .env_remove("REPOCONN_FAILPOINT");
+        for name in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
+            command.env_remove(name);
+        }
+        match &self.cloud_api {
+            Some(api) => command.env("REPOCONN_CLOUD_API_URL", api),
+            None => command.env_remove("REPOCONN_CLOUD_API_URL"),
+        };
+        command
+    }
+
+    /// Runs `repoconn` off the async runtime with `stdin` as its standard input.
+    async fn run(&self, args: &[&str], stdin: &str, extra_env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(Path::new(env!("CARGO_BIN_EXE_repoconn")), args);
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        let stdin = stdin.to_owned();
+        tokio::task::spawn_blocking(move || {
+            command
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn list(&self) -> Vec<Value> {
+        let out = self.run(&["list", "--json"], "", &[]).await;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    }
+
+    fn metadata_text(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("connections.json")).unwrap_or_default()
+    }
+
+    /// What the Secret Service holds for `account`, read with the desktop's own tool.
+    fn keychain_item(&self, account: &str) -> Option<String> {
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", &self.service, "username", account])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn keychain_accounts(&self) -> Vec<String> {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", &self.service])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let mut accounts: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("attribute.username = ").map(str::to_owned))
+            .collect();
+        accounts.sort();
+        accounts
+    }
+
+    async fn doctor(&self) -> Value {
+        let out = self.run(&["doctor", "--json"], "", &[]).await;
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("doctor: {}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// Whether a Secret Service answers; fails the test where one is required.
+async fn keychain_ready(world: &World) -> bool {
+    let out = world.run(&["doctor", "--json"], "", &[]).await;
+    if out.status.code() == Some(4) && String::from_utf8_lossy(&out.stderr).contains("keychain_unavailable") {
+        assert!(
+            std::env::var("REPOCONN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+            "no Secret Service: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("skipped: no Secret Service in this session (run scripts/test.sh)");
+        return false;
+    }
+    true
+}
+
+fn add_cloud_args(name: &str) -> Vec<&str> {
+    vec![
+        "add",
+        name,
+        "--cloud",
+        "--method",
+        "api-token",
+        "--email",
+        cloud::EMAIL,
+        "--workspace",
+        "acme",
+        "--repo",
+        "models",
+        "--json",
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_stores_the_token_in_the_keychain_and_nothing_secret_in_the_file() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let out = world.run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(cloud::TOKEN_FULL));
+
+    let list = world.list().await;
+    assert_eq!(list.len(), 1);
+    let connection = &list[0]["connection"];
+    assert_eq!(connection["name"], "work");
+    assert_eq!(connection["status"], "valid");
+    assert_eq!(connection["git_username"], cloud::USERNAME);
+    assert_eq!(connection["email"], cloud::EMAIL);
+    assert_eq!(list[0]["expiry"]["state"], "fine");
+    assert_eq!(list[0]["expiry"]["days_left"], 365);
+
+    let key = connection["secret_key"].as_str().unwrap();
+    assert_eq!(world.keychain_item(key).as_deref(), Some(cloud::TOKEN_FULL));
+    let metadata = world.metadata_text();
+    assert!(metadata.contains("\"work\"") && !metadata.contains(cloud::TOKEN_FULL));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(world.data.path().join("connections.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // The text list shows the days left.
+    let text = world.run(&["list"], "", &[]).await;
+    assert!(String::from_utf8_lossy(&text.stdout).contains("365 days left"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_token_saves_nothing() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let out = world
+        .run(&add_cloud_args("work"), cloud::TOKEN_UNSCOPED, &[])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(world.list().await.is_empty());
+    assert!(world.keychain_accounts().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_rotate_and_remove_keep_keychain_and_file_in_step() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    let first_key = world.list().await[0]["connection"]["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let tested = world.run(&["test", "work", "--json"], "", &[]).await;
+    assert_eq!(
+        tested.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&tested.stdout)
+    );
+
+    // Rotation to a refused token changes nothing.
+    let refused = world.run(&["rotate", "work"], cloud::TOKEN_EXPIRED, &[]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        world.keychain_item(&first_key).as_deref(),
+        Some(cloud::TOKEN_READ_ONLY)
+    );
+
+    let rotated = world
+        .run(
+            &["rotate", "work", "--expires", "2027-03-01"],
+            cloud::TOKEN_FULL,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stdout)
+    );
+    let connection = world.list().await[0]["connection"].clone();
+    let new_key = connection["secret_key"].as_str().unwrap();
+    assert_ne!(new_key, first_key);
+    assert_eq!(connection["expires_on"], "2027-03-01");
+    assert_eq!(world.keychain_item(new_key).as_deref(), Some(cloud::TOKEN_FULL));
+    assert_eq!(
+        world.keychain_item(&first_key),
+        None,
+        "the old secret is gone once the new one is saved"
+    );
+    assert_eq!(world.doctor().await["orphan_secrets"], serde_json::json!([]));
+
+    let removed = world.run(&["remove", "work"], "", &[]).await;
+    assert!(removed.status.success());
+    assert!(world.list().await.is_empty());
+    assert!(world.keychain_accounts().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_failure_never_marks_a_connection_invalid() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    drop(server);
+    let out = world.run(&["test", "work", "--json"], "", &[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let connection = &world.list().await[0]["connection"];
+    assert_eq!(connection["status"], "valid");
+    assert!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_secret_service_nothing_is_saved_and_the_fix_is_named() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    let gone = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let out = world.run(&add_cloud_args("work"), cloud::TOKEN_FULL, &gone).await;
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("keychain_unavailable") && stderr.contains("gnome-keyring-daemon"),
+        "{stderr}"
+    );
+    assert_eq!(world.metadata_text(), "", "no metadata without its secret");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_at_any_step_leaves_a_state_doctor_understands() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let crash = |point: &'static str| [("REPOCONN_FAILPOINT", point)];
+
+    // Killed after the secret was stored, before the metadata: no connection, one orphan secret.
+    let out = world
+        .run(
+            &add_cloud_args("work"),
+            cloud::TOKEN_FULL,
+            &crash("add:secret-stored"),
+        )
+        .await;
+    assert!(!out.status.success());
+    assert!(world.list().await.is_empty());
+    let health = world.doctor().await;
+    assert_eq!(health["orphan_secrets"].as_array().unwrap().len(), 1, "{health}");
+    assert!(world.run(&["doctor", "--repair"], "", &[]).await.status.success());
+    assert!(world.keychain_accounts().is_empty());
+
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    let old_key = world.list().await[0]["connection"]["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Killed after the new secret was stored: the connection still uses the old one.
+    world
+        .run(
+            &["rotate", "work"],
+            cloud::TOKEN_FULL,
+            &crash("rotate:new-secret-stored"),
+        )
+        .await;
+    let connection = world.list().await[0]["connection"].clone();
+    assert_eq!(connection["secret_key"], old_key.as_str());
+    assert_eq!(
+        world.keychain_item(&old_key).as_deref(),
+        Some(cloud::TOKEN_READ_ONLY)
+    );
+    assert_eq!(
+        world.doctor().await["orphan_secrets"].as_array().unwrap().len(),
+        1
+    );
+    world.run(&["doctor", "--repair"], "", &[]).await;
+
+    // Killed after the metadata switched: the connection uses the new secret; the old is an orphan.
+    world
+        .run(
+            &["rotate", "work"],
+            cloud::TOKEN_FULL,
+            &crash("rotate:metadata-written"),
+        )
+        .await;
+    let connection = world.list().await[0]["connection"].clone();
+    let new_key = connection["secret_key"].as_str().unwrap().to_owned();
+    assert_ne!(new_key, old_key);
+    assert_eq!(world.keychain_item(&new_key).as_deref(), Some(cloud::TOKEN_FULL));
+    assert_eq!(
+        world.doctor().await["orphan_secrets"],
+        serde_json::json!([old_key])
+    );
+    world.run(&["doctor", "--repair"], "", &[]).await;
+    assert_eq!(world.doctor().await["orphan_secrets"], serde_json::json!([]));
+
+    // Killed after the metadata was removed: the connection is gone, its secret an orphan.
+    world
+        .run(&["remove", "work"], "", &crash("remove:metadata-written"))
+        .await;
+    assert!(world.list().await.is_empty());
+    assert_eq!(
+        world.doctor().await["orphan_secrets"],
+        serde_json::json!([new_key])
+    );
+    let plain = world.run(&["doctor"], "", &[]).await;
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("doctor --repair"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_processes_adding_at_once_lose_nothing() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let world = Arc::new(world);
+    let names: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+    let runs = names.iter().map(|name| {
+        let world = world.clone();
+        let name = name.clone();
+        async move { world.run(&add_cloud_args(&name), cloud::TOKEN_FULL, &[]).await }
+    });
+    for out in futures_util::future::join_all(runs).await {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let list = world.list().await;
+    assert_eq!(list.len(), 6);
+    assert_eq!(world.keychain_accounts().len(), 6);
+    assert_eq!(world.doctor().await["orphan_secrets"], serde_json::json!([]));
+}
+
+/// A bare repository with one commit, as `{root}/data/models.git`.
+fn bare_repository(root: &Path) {
+    let work = root.join("work");
+    let git = |dir: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("model.json"), "{}\n").unwrap();
+    git(&work, &["add", "."]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "First model",
+        ],
+    );
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    git(root, &["clone", "-q", "--bare", "work", "data/models.git"]);
+}
+
+fn git_clone(world: &World, home: &Path, url: &str, into: &Path) -> Output {
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let helper_key = format!("credential.{}.helper", url.split("/bitbucket").next().unwrap());
+    let mut command = world.command(Path::new("git"), &[]);
+    command
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .args([
+            "-c",
+            "credential.helper=",
+            "-c",
+            &format!("{helper_key}=repoconn git-credential"),
+        ])
+        .args(["clone", "-q", url])
+        .arg(into);
+    command.output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_clones_with_the_saved_connection_and_a_revoked_token_fails_cleanly() {
+    let world = World::new();
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    bare_repository(root.path());
+    let dc = Arc::new(FakeDataCenter::standard());
+    let server = start(
+        GitHosting {
+            dc: dc.clone(),
+            root: root.path().to_owned(),
+        },
+        Behaviour::default(),
+        None,
+    )
+    .await;
+    let base = format!("{}bitbucket", server.url);
+    let add = world
+        .run(
+            &[
+                "add",
+                "dc",
+                "--server",
+                &base,
+                "--method",
+                "personal-token",
+                "--username",
+                "ada",
+            ],
+            datacenter::PERSONAL_TOKEN,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        add.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&add.stdout)
+    );
+
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("{base}/scm/data/models.git");
+    let clone = git_clone(&world, home.path(), &url, &home.path().join("models"));
+    assert!(
+        clone.status.success(),
+        "git clone failed: {}",
+        String::from_utf8_lossy(&clone.stderr)
+    );
+    assert!(home.path().join("models/model.json").exists());
+    // Git authenticated as the token's owner, with the token as the password.
+    use base64::Engine;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("ada:{}", datacenter::PERSONAL_TOKEN))
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/scm/") && r.authorization.as_deref() == Some(&expected))
+    );
+
+    // The token is revoked on the server: git fails without prompting, the helper records it,
+    // and the secret stays in the keychain.
+    dc.revoke(datacenter::PERSONAL_TOKEN);
+    let clone = git_clone(&world, home.path(), &url, &home.path().join("again"));
+    assert!(!clone.status.success());
+    let connection = world.list().await[0]["connection"].clone();
+    assert_eq!(connection["status"], "rejected_by_git");
+    assert!(connection["rejected_at"].is_string());
+    assert_eq!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .as_deref(),
+        Some(datacenter::PERSONAL_TOKEN)
+    );
+}
