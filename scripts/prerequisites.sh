@@ -4,8 +4,9 @@
 # Packages Tauri 2 needs to build the app on Debian 12 / Ubuntu 22.04+.
 BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev)
-# What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus)
+# What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus with
+# a real Secret Service (gnome-keyring) and its command-line client, and git with http-backend.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0

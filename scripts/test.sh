@@ -24,7 +24,14 @@ step "format: prettier";          npx prettier --check . --log-level warn
 step "lint: clippy";              cargo clippy --workspace --all-targets --locked -- -D warnings
 step "ui: type check";            npm run -s check
 step "ui: component tests";       npm test -s
-step "rust tests (incl. bindings freshness)"; cargo test --workspace --locked
+# The Rust tests run inside a private D-Bus session with an unlocked gnome-keyring, so that the
+# keychain tests use a real Secret Service (and never the developer's own keyring).
+step "rust tests (real Secret Service; incl. bindings freshness)"
+KEYRING_HOME="$(mktemp -d)"
+XDG_DATA_HOME="$KEYRING_HOME" REPOCONN_REQUIRE_KEYCHAIN=1 dbus-run-session -- bash -c '
+  echo -n test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  cargo test --workspace --locked' 2>&1 | grep -v "Failed to set fd limit"
+rm -rf "$KEYRING_HOME"
 step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
 step "desktop smoke test (Xvfb + tauri-driver + WebKitWebDriver)"
 bash scripts/desktop-smoke.sh "$ROOT/target/debug/repoconn-app"
