@@ -69,12 +69,36 @@ pub fn run() {
         }
     }));
     with_commands(builder, preferences)
+        .setup(|_app| {
+            // Off the main thread: the keychain may be slow to answer, or locked.
+            std::thread::spawn(check_saved_connections);
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|err| {
             tracing::error!("the app could not start: {err}");
             eprintln!("Repository Connections could not start: {err}");
             std::process::exit(1);
         });
+}
+
+/// The start-up consistency check of the saved connections: reports, never repairs.
+fn check_saved_connections() {
+    let health = repoconn_core::registry::Registry::open_default().and_then(|registry| registry.doctor());
+    match health {
+        Ok(health) if health.is_consistent() => {
+            tracing::info!(
+                connections = health.connections,
+                "saved connections are consistent"
+            )
+        }
+        Ok(health) => tracing::warn!(
+            orphan_secrets = health.orphan_secrets.len(),
+            missing_secrets = ?health.missing_secrets,
+            "saved connections and keychain are out of step: run `repoconn doctor`"
+        ),
+        Err(err) => tracing::warn!(code = ?err.code, "{} {}", err.message, err.fix),
+    }
 }
 
 /// Logs go to standard error; `REPOCONN_LOG` sets the filter (default `info`). Secrets are never

@@ -100,6 +100,40 @@ pub async fn rotate(
     })
 }
 
+/// Changes how a saved connection authenticates (another credential kind, another account or
+/// server): the new credential is checked first, stored next, and the old secret removed only
+/// once the connection refers to the new one.
+pub async fn change_credential(
+    registry: &Registry,
+    name: &str,
+    request: CheckRequest,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    let existing = registry.get(name)?;
+    let report = check(request.clone(), env).await;
+    if report.outcome != Outcome::Usable {
+        return Ok(Saved {
+            report,
+            connection: None,
+        });
+    }
+    let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
+    let fresh = describe(name, &request, &report, expires_on);
+    let updated = registry.replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
+        *c = Connection {
+            id: c.id.clone(),
+            created_at: existing.created_at.clone(),
+            secret_key: c.secret_key.clone(),
+            ..fresh
+        };
+    })?;
+    Ok(Saved {
+        report,
+        connection: Some(updated),
+    })
+}
+
 /// The request that checks a saved connection with `secret`.
 pub fn request_for(connection: &Connection, secret: Secret) -> CheckRequest {
     CheckRequest {
@@ -273,7 +307,86 @@ impl Expiry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keychain::{Keychain, memory::MemoryStore};
+    use crate::scopes::Profile;
+    use fake_bitbucket::cloud::{self, FakeCloud};
+    use fake_bitbucket::{Behaviour, start};
     use time::macros::date;
+
+    fn request(kind: CredentialKind, secret: &str) -> CheckRequest {
+        CheckRequest {
+            kind,
+            server: None,
+            email: Some(cloud::EMAIL.into()),
+            username: None,
+            workspace: Some(cloud::WORKSPACE.into()),
+            project: None,
+            repository: Some(cloud::REPO.into()),
+            profile: Profile::PullRequests,
+            require: vec![],
+            ca_file: None,
+            allow_http: false,
+            secret: Secret::new(secret),
+        }
+    }
+
+    #[tokio::test]
+    async fn switching_the_credential_kind_keeps_the_old_secret_until_the_new_one_is_saved() {
+        let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+        let env = CheckEnv {
+            cloud_api: server.url.clone(),
+            policy: Default::default(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let registry = Registry::new(
+            dir.path().to_owned(),
+            Keychain::with_store(Box::new(store.clone()), 10_000),
+        );
+
+        let saved = add(
+            &registry,
+            "work",
+            request(CredentialKind::ApiToken, cloud::TOKEN_FULL),
+            None,
+            &env,
+        )
+        .await
+        .unwrap();
+        let first = saved.connection.unwrap();
+        assert_eq!(
+            first.expires_on,
+            Some(format_date(
+                default_expiry(CredentialKind::ApiToken, today()).unwrap()
+            ))
+        );
+
+        // A refused new credential changes nothing.
+        let refused = request(CredentialKind::RepositoryAccessToken, "ATCTT-not-a-real-token");
+        let outcome = change_credential(&registry, "work", refused, None, &env)
+            .await
+            .unwrap();
+        assert!(outcome.connection.is_none());
+        assert_eq!(
+            registry.secret(&registry.get("work").unwrap()).unwrap().expose(),
+            cloud::TOKEN_FULL
+        );
+
+        // A usable one replaces kind, identity and secret; the old item is gone.
+        let switched = request(CredentialKind::RepositoryAccessToken, cloud::REPO_TOKEN);
+        let changed = change_credential(&registry, "work", switched, None, &env)
+            .await
+            .unwrap()
+            .connection
+            .unwrap();
+        assert_eq!(changed.method, CredentialKind::RepositoryAccessToken);
+        assert_eq!(changed.git_username.as_deref(), Some("x-token-auth"));
+        assert_eq!(changed.id, first.id);
+        assert_eq!(changed.created_at, first.created_at);
+        assert_eq!(changed.expires_on, None);
+        assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
+        assert_eq!(store.items.lock().unwrap().len(), 1);
+    }
 
     fn with_expiry(date: Option<&str>) -> Connection {
         Connection {
