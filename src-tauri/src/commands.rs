@@ -13,6 +13,8 @@ use crate::preferences::{self, Preferences, PreferencesFile};
 pub struct AppError {
     pub code: String,
     pub message: String,
+    /// What to do about it; empty when there is nothing to add.
+    pub fix: String,
 }
 
 impl AppError {
@@ -20,6 +22,7 @@ impl AppError {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            fix: String::new(),
         }
     }
 }

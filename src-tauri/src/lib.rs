@@ -2,6 +2,7 @@
 //! `repoconn-core`, and the plugins the app needs. No Bitbucket rule lives here.
 
 mod commands;
+mod dialog;
 mod preferences;
 
 use std::io::IsTerminal;
@@ -26,6 +27,17 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::app_info,
             commands::get_preferences::<tauri::Wry>,
             commands::set_preferences::<tauri::Wry>,
+            dialog::form_options,
+            dialog::credential_link,
+            dialog::open_credential_link,
+            dialog::inspect_secret,
+            dialog::inspect_server,
+            dialog::check_credential,
+            dialog::cancel_check,
+            dialog::save_connection,
+            dialog::list_connections,
+            dialog::test_connection,
+            dialog::delete_connection,
         ])
 }
 
@@ -48,6 +60,7 @@ pub fn with_commands<R: Runtime>(
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
         .manage(preferences)
+        .manage(dialog::Checks::default())
         .invoke_handler(specta.invoke_handler())
 }
 

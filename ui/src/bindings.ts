@@ -12,6 +12,37 @@ export const commands = {
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences and returns what is now stored. */
 	setPreferences: (preferences: Preferences) => typedError<Preferences, AppError>(__TAURI_INVOKE("set_preferences", { preferences })),
+	/**  Providers, ways to connect, fields and profiles. */
+	formOptions: () => __TAURI_INVOKE<FormOptions>("form_options"),
+	/**  The page where the chosen credential is created, the steps and the checklist. */
+	credentialLink: (input: LinkInput) => __TAURI_INVOKE<CredentialLink>("credential_link", { input }),
+	/**
+	 *  Opens that page in the browser. The address is built here, never taken from the page, and
+	 *  only Atlassian's hosts and the connection's own server are opened.
+	 */
+	openCredentialLink: (input: LinkInput) => typedError<string, AppError>(__TAURI_INVOKE("open_credential_link", { input })),
+	/**  What the pasted secret looks like, before anything goes over the network. */
+	inspectSecret: (kind: CredentialKind, secret: string) => __TAURI_INVOKE<SecretHints>("inspect_secret", { kind, secret }),
+	/**  The normalised base URL and version of a typed Data Center address. */
+	inspectServer: (server: string, caFile: string | null, allowHttp: boolean) => typedError<ServerCheck, AppError>(__TAURI_INVOKE("inspect_server", { server, caFile, allowHttp })),
+	/**
+	 *  Checks a credential. Cancellable with `cancel_check(check_id)`; a usable result is kept here
+	 *  for `save_connection`.
+	 */
+	checkCredential: (checkId: number, input: CredentialInput) => typedError<ValidationReport, AppError>(__TAURI_INVOKE("check_credential", { checkId, input })),
+	/**  Stops a running check. */
+	cancelCheck: (checkId: number) => __TAURI_INVOKE<void>("cancel_check", { checkId }),
+	/**
+	 *  Saves the credential of a usable check: as a new connection named `name`, or, with
+	 *  `replacing`, in place of that connection's credential (rotation or a change of kind).
+	 */
+	saveConnection: (checkId: number, name: string, expiresOn: string | null, replacing: string | null) => typedError<ConnectionView, AppError>(__TAURI_INVOKE("save_connection", { checkId, name, expiresOn, replacing })),
+	/**  The saved connections. */
+	listConnections: () => typedError<ConnectionView[], AppError>(__TAURI_INVOKE("list_connections")),
+	/**  Checks a saved connection again with its stored secret. */
+	testConnection: (name: string) => typedError<Retest, AppError>(__TAURI_INVOKE("test_connection", { name })),
+	/**  Deletes a saved connection and its secret. */
+	deleteConnection: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_connection", { name })),
 };
 
 /* Types */
@@ -19,6 +50,8 @@ export const commands = {
 export type AppError = {
 	code: string,
 	message: string,
+	/**  What to do about it; empty when there is nothing to add. */
+	fix: string,
 };
 
 /**  Facts about this build that help a user (or a bug report) know what they are running. */
@@ -39,6 +72,140 @@ export type AppInfo = {
 	dataDir: string | null,
 };
 
+export type ChecklistItem = {
+	name: string,
+	why: string,
+};
+
+/**  A saved connection. Never holds the secret: `secret_key` names its keychain item. */
+export type Connection = {
+	id: string,
+	name: string,
+	provider: ProviderKind,
+	/**  Cloud: the API root; Data Center: the base URL with its context path. */
+	base_url: string,
+	method: CredentialKind,
+	email?: string | null,
+	bitbucket_username?: string | null,
+	git_username?: string | null,
+	workspace?: string | null,
+	project?: string | null,
+	repository?: string | null,
+	profile: Profile,
+	/**  Scopes (Cloud) or permission levels (Data Center) seen at the last check. */
+	scopes?: string[],
+	permission?: string | null,
+	server_version?: string | null,
+	/**  `YYYY-MM-DD`, when known or given. */
+	expires_on?: string | null,
+	created_at: string,
+	validated_at?: string | null,
+	rejected_at?: string | null,
+	status: Status,
+	allow_http?: boolean,
+	ca_file?: string | null,
+	/**  The keychain account holding the secret. */
+	secret_key: string,
+};
+
+/**  A saved connection as the list shows it. */
+export type ConnectionView = {
+	connection: Connection,
+	expiry: Expiry,
+	expiry_text: string,
+	/**  "Bitbucket Cloud" or the server's host. */
+	server_label: string,
+};
+
+/**  What the form sends to check a credential. */
+export type CredentialInput = {
+	kind: CredentialKind,
+	server: string | null,
+	email: string | null,
+	username: string | null,
+	workspace: string | null,
+	project: string | null,
+	repository: string | null,
+	profile: Profile,
+	ca_file: string | null,
+	allow_http: boolean,
+	secret: string,
+};
+
+/**  How a person connects. The ids are the CLI's `--method` values and stable in JSON. */
+export type CredentialKind = 
+/**  Cloud: Atlassian API token with scopes; REST wants the account email, git the username. */
+"api-token" | 
+/**  Cloud: a token tied to one repository (Bearer; git user `x-token-auth`). */
+"repository-access-token" | 
+/**  Cloud (Premium): a token tied to one project. */
+"project-access-token" | 
+/**  Cloud (Premium): a token tied to one workspace. */
+"workspace-access-token" | 
+/**  Cloud: the retired app password (removed 2026-07-28). */
+"app-password" | 
+/**  Cloud: an OAuth 2.0 access token (Bearer). */
+"oauth" | 
+/**  Data Center: a personal HTTP access token. */
+"personal-token" | 
+/**  Data Center: a project HTTP access token (Bearer only, acts as a system-generated user). */
+"project-token" | 
+/**  Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user). */
+"repository-token" | 
+/**  Data Center: username and password. */
+"basic";
+
+/**  Where and how to create a credential. */
+export type CredentialLink = {
+	/**  The page to open; `None` when no page creates this kind any more (app passwords). */
+	url: string | null,
+	/**  What to do on that page, in Atlassian's own words for the buttons. */
+	steps: string,
+	/**  The scopes (Cloud) or the permission (Data Center) to choose. */
+	checklist: ChecklistItem[],
+};
+
+/**  How close a connection is to its expiry date. */
+export type Expiry = { state: "unknown" } | { state: "fine"; days_left: number } | 
+/**  Within one of the warning thresholds (30, 7 or 1 days). */
+{ state: "soon"; days_left: number } | { state: "expired"; days_ago: number };
+
+/**  A field of the connection form that a credential kind uses. */
+export type Field = "email" | "username" | "workspace" | "project" | "repository";
+
+export type FieldOption = {
+	field: Field,
+	required: boolean,
+	label: string,
+	hint: string,
+	placeholder: string,
+};
+
+export type FormOptions = {
+	providers: ProviderOption[],
+	profiles: ProfileOption[],
+};
+
+/**  Who the credential acts as. */
+export type Identity = {
+	kind: IdentityKind,
+	/**  Bitbucket username (Cloud) or user name / slug (Data Center). */
+	username: string | null,
+	display_name: string | null,
+	email: string | null,
+	/**  Cloud's stable account id, or Data Center's numeric user id. */
+	account_id: string | null,
+	uuid: string | null,
+};
+
+export type IdentityKind = 
+/**  A person's account. */
+"person" | 
+/**  A Cloud access token, which acts as itself. */
+"access_token" | 
+/**  A Data Center project or repository token's system-generated user. */
+"system_user";
+
 /**  The OS credential store that the core writes secrets to on the platform it was built for. */
 export type KeychainBackend = 
 /**  The freedesktop Secret Service (GNOME Keyring, KWallet) over D-Bus: Linux and the BSDs. */
@@ -48,13 +215,167 @@ export type KeychainBackend =
 /**  The Windows Credential Manager. */
 "windows-credential-manager";
 
+export type KindOption = {
+	kind: CredentialKind,
+	label: string,
+	/**  One sentence: what this way of connecting is and when to pick it. */
+	description: string,
+	/**  Retired ways are shown, but cannot be chosen; `retired` says what to do instead. */
+	retired: string | null,
+	/**  The secret field's label ("API token", "Password"...). */
+	secret_label: string,
+	fields: FieldOption[],
+	/**  Days until a default expiry date, when the kind has one (Cloud API tokens: 365). */
+	default_expiry_days: number | null,
+};
+
+/**  What a Generate link is built from. */
+export type LinkInput = {
+	kind: CredentialKind,
+	profile: Profile,
+	server: string | null,
+	server_version: string | null,
+	username: string | null,
+	workspace: string | null,
+	project: string | null,
+	repository: string | null,
+};
+
+/**  The verdict, from which the CLI's exit code follows (0, 1, 3). */
+export type Outcome = 
+/**  Works for everything the profile needs (write scopes may be unverified: see warnings). */
+"usable" | 
+/**  Proven not to work, or not for what is needed. */
+"not_usable" | 
+/**  Could not find out: the server was unreachable, slow, rate limiting or failing. */
+"unverified";
+
 /**  What the app remembers between launches. */
 export type Preferences = {
 	theme: Theme,
 };
 
+/**  A problem, ready to show: the code to branch on, what is wrong, and how to fix it. */
+export type Problem = {
+	code: ProblemCode,
+	message: string,
+	fix: string,
+};
+
+/**  Why a credential cannot be used, or why we could not find out. */
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+
+/**  A named set of needs, chosen by what the integration will do. */
+export type Profile = 
+/**  Browse, clone, push, and review pull requests. */
+"pull-requests" | 
+/**  Browse and clone only. */
+"read-only";
+
+export type ProfileOption = {
+	profile: Profile,
+	label: string,
+	description: string,
+};
+
+/**  Bitbucket Cloud (bitbucket.org) or a self-hosted Bitbucket Server / Data Center. */
+export type ProviderKind = "cloud" | "data-center";
+
+export type ProviderOption = {
+	provider: ProviderKind,
+	label: string,
+	/**  Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it). */
+	fixed_host: string | null,
+	kinds: KindOption[],
+};
+
+/**  A check's result after a re-test of a saved connection. */
+export type Retest = {
+	report: ValidationReport,
+	connection: ConnectionView | null,
+};
+
+/**  Needed scopes (Cloud) or permission levels (Data Center) against what was found. */
+export type ScopeReport = {
+	required: string[],
+	/**  Everything the credential holds, when the server told us (`null` when it did not). */
+	granted: string[] | null,
+	/**  Proven by a successful read. */
+	verified: string[],
+	missing: string[],
+	/**  Neither proven nor disproven (write scopes, without side effects). */
+	unverified: string[],
+};
+
+/**  Hints about a pasted secret, shown while the user pastes. */
+export type SecretHints = {
+	/**  "an Atlassian API token"..., when recognised. */
+	recognised: string | null,
+	/**  The kind it looks like, when that contradicts the chosen kind. */
+	suggested_kind: CredentialKind | null,
+	message: string | null,
+	/**  What will be removed before use ("a \"Bearer \" prefix"). */
+	removed: string[],
+};
+
+/**
+ *  A Data Center address as the dialog shows it while the user types: the normalised base URL,
+ *  what the URL named, and the server's version (or why there is none).
+ */
+export type ServerCheck = {
+	base_url: string | null,
+	project: string | null,
+	repository: string | null,
+	server: ServerInfo | null,
+	problems: Problem[],
+};
+
+/**  A Data Center server, as `application-properties` describes it. */
+export type ServerInfo = {
+	version: string,
+	build_number: string | null,
+	display_name: string | null,
+};
+
+/**  What the last check or use said about a connection. */
+export type Status = "valid" | "invalid" | 
+/**  The last check could not reach a verdict (network trouble): the credential is kept as is. */
+"unverified" | 
+/**  Git reported the credential as refused (`git credential reject`). */
+"rejected_by_git" | 
+/**  An app password: it must be replaced by an API token. */
+"needs_migration";
+
 /**  Light or dark colours; `system` follows the OS setting. */
 export type Theme = "system" | "light" | "dark";
+
+export type ValidationReport = {
+	ok: boolean,
+	outcome: Outcome,
+	provider: ProviderKind,
+	method: CredentialKind,
+	/**  The API root that was checked (Cloud) or the normalised server base URL (Data Center). */
+	base_url: string,
+	identity: Identity | null,
+	/**  The username git must use with this credential (never the email). */
+	git_username: string | null,
+	server: ServerInfo | null,
+	scopes: ScopeReport,
+	/**  Data Center: the highest permission level found. Cloud: the workspace role, if read. */
+	permission: string | null,
+	expires_at: string | null,
+	problems: Problem[],
+	warnings: Warning[],
+};
+
+/**  A warning, ready to show. */
+export type Warning = {
+	code: WarningCode,
+	message: string,
+};
+
+/**  Something the user should know although the credential works. */
+export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -138,28 +138,12 @@ async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
     }
     let answers: Vec<Result<Answer, NetFailure>> =
         join_all(urls.iter().map(|url| http.get(url.clone(), Auth::Anonymous))).await;
-    let properties = match &answers[0] {
-        Ok(answer) => answer,
-        Err(failure) => {
-            net_problem(f, failure, &p.base);
-            return false;
-        }
-    };
-    let version = properties.json().and_then(|v| v["version"].as_str());
-    let Some(version) = version.filter(|_| properties.status == 200) else {
-        if matches!(properties.body, Body::Html) && properties.status != 404 {
-            f.problem(ProblemCode::LoginPage, &[("url", properties_url.as_str())]);
-        } else {
-            f.problem(ProblemCode::NotBitbucket, &[("url", p.base.as_str())]);
-        }
+    let Some(server) = read_properties(&answers[0], &properties_url, &p.base, f) else {
         return false;
     };
-    let json = properties.json();
-    f.server = Some(ServerInfo {
-        version: version.to_owned(),
-        build_number: json.and_then(|v| v["buildNumber"].as_str()).map(str::to_owned),
-        display_name: json.and_then(|v| v["displayName"].as_str()).map(str::to_owned),
-    });
+    let version = server.version.clone();
+    let version = version.as_str();
+    f.server = Some(server);
     if p.kind != CredentialKind::Basic && !version_at_least(version, TOKENS_SINCE) {
         f.problem(
             ProblemCode::ServerTooOld,
@@ -181,6 +165,46 @@ async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
         return false;
     }
     true
+}
+
+/// Reads `application-properties`: is it Bitbucket, and which version. Records the problem if not.
+pub(crate) fn read_properties(
+    answer: &Result<Answer, NetFailure>,
+    url: &Url,
+    base: &Url,
+    f: &mut Findings,
+) -> Option<ServerInfo> {
+    let properties = match answer {
+        Ok(answer) => answer,
+        Err(failure) => {
+            net_problem(f, failure, base);
+            return None;
+        }
+    };
+    let json = properties.json();
+    let Some(version) = json
+        .and_then(|v| v["version"].as_str())
+        .filter(|_| properties.status == 200)
+    else {
+        if matches!(properties.body, Body::Html) && properties.status != 404 {
+            f.problem(ProblemCode::LoginPage, &[("url", url.as_str())]);
+        } else {
+            f.problem(ProblemCode::NotBitbucket, &[("url", base.as_str())]);
+        }
+        return None;
+    };
+    Some(ServerInfo {
+        version: version.to_owned(),
+        build_number: json.and_then(|v| v["buildNumber"].as_str()).map(str::to_owned),
+        display_name: json.and_then(|v| v["displayName"].as_str()).map(str::to_owned),
+    })
+}
+
+/// Asks a server, without credentials, whether it is Bitbucket and which version.
+pub(crate) async fn server_properties(http: &Http, base: &Url, f: &mut Findings) -> Option<ServerInfo> {
+    let url = endpoint(base, APPLICATION_PROPERTIES, &[], &[]);
+    let answer = http.get(url.clone(), Auth::Anonymous).await;
+    read_properties(&answer, &url, base, f)
 }
 
 fn version_at_least(version: &str, (major, minor): (u64, u64)) -> bool {

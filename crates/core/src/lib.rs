@@ -5,6 +5,7 @@
 pub mod about;
 pub mod cloud;
 pub mod datacenter;
+pub mod form;
 pub mod git_credential;
 pub mod http;
 pub mod keychain;

@@ -19,7 +19,7 @@ use crate::validate::{CheckEnv, CheckRequest, check};
 /// Cloud API tokens live at most a year, and Bitbucket does not say when one expires.
 const API_TOKEN_DAYS: i64 = 365;
 /// Days before expiry at which a warning starts.
-pub const EXPIRY_WARNINGS: [i64; 3] = [30, 7, 1];
+pub const EXPIRY_WARNINGS: [i32; 3] = [30, 7, 1];
 
 /// The result of a flow: the check's report, and the connection when it was saved or updated.
 #[derive(Debug)]
@@ -40,21 +40,28 @@ pub async fn add(
     if registry.list()?.iter().any(|c| c.name == name) {
         return Err(StorageError::new(StorageCode::NameTaken, &[("name", name)]));
     }
-    let secret = request.secret.clone();
     let report = check(request.clone(), env).await;
+    let connection = save_checked(registry, name, &request, &report, expires_on)?;
+    Ok(Saved { report, connection })
+}
+
+/// Saves a request that was just checked (the dialog checks first, then the user names it and
+/// saves). Nothing is saved unless the report says usable.
+pub fn save_checked(
+    registry: &Registry,
+    name: &str,
+    request: &CheckRequest,
+    report: &ValidationReport,
+    expires_on: Option<Date>,
+) -> Result<Option<Connection>, StorageError> {
     if report.outcome != Outcome::Usable {
-        return Ok(Saved {
-            report,
-            connection: None,
-        });
+        return Ok(None);
     }
     let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
-    let connection = describe(name, &request, &report, expires_on);
-    let saved = registry.add(connection, &clean_secret(&secret, request.kind))?;
-    Ok(Saved {
-        report,
-        connection: Some(saved),
-    })
+    let connection = describe(name, request, report, expires_on);
+    registry
+        .add(connection, &clean_secret(&request.secret, request.kind))
+        .map(Some)
 }
 
 /// Checks a saved connection again with its stored secret. A network failure or a server error
@@ -110,28 +117,35 @@ pub async fn change_credential(
     expires_on: Option<Date>,
     env: &CheckEnv,
 ) -> Result<Saved, StorageError> {
-    let existing = registry.get(name)?;
+    registry.get(name)?;
     let report = check(request.clone(), env).await;
+    let connection = replace_checked(registry, name, &request, &report, expires_on)?;
+    Ok(Saved { report, connection })
+}
+
+/// Replaces a saved connection's credential with a request that was just checked, when usable.
+pub fn replace_checked(
+    registry: &Registry,
+    name: &str,
+    request: &CheckRequest,
+    report: &ValidationReport,
+    expires_on: Option<Date>,
+) -> Result<Option<Connection>, StorageError> {
     if report.outcome != Outcome::Usable {
-        return Ok(Saved {
-            report,
-            connection: None,
-        });
+        return Ok(None);
     }
     let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
-    let fresh = describe(name, &request, &report, expires_on);
-    let updated = registry.replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
-        *c = Connection {
-            id: c.id.clone(),
-            created_at: existing.created_at.clone(),
-            secret_key: c.secret_key.clone(),
-            ..fresh
-        };
-    })?;
-    Ok(Saved {
-        report,
-        connection: Some(updated),
-    })
+    let fresh = describe(name, request, report, expires_on);
+    registry
+        .replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
+            *c = Connection {
+                id: c.id.clone(),
+                created_at: c.created_at.clone(),
+                secret_key: c.secret_key.clone(),
+                ..fresh
+            };
+        })
+        .map(Some)
 }
 
 /// The request that checks a saved connection with `secret`.
@@ -265,14 +279,14 @@ pub fn format_date(date: Date) -> String {
 pub enum Expiry {
     Unknown,
     Fine {
-        days_left: i64,
+        days_left: i32,
     },
     /// Within one of the warning thresholds (30, 7 or 1 days).
     Soon {
-        days_left: i64,
+        days_left: i32,
     },
     Expired {
-        days_ago: i64,
+        days_ago: i32,
     },
 }
 
@@ -281,7 +295,9 @@ impl Expiry {
         let Some(date) = connection.expires_on.as_deref().and_then(|d| parse_date(d).ok()) else {
             return Self::Unknown;
         };
-        let days = (date - today).whole_days();
+        let days = (date - today)
+            .whole_days()
+            .clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         if days < 0 {
             Self::Expired { days_ago: -days }
         } else if days <= EXPIRY_WARNINGS[0] {

@@ -146,6 +146,78 @@ pub(crate) fn host_of(url: &Url) -> &str {
     url.host_str().unwrap_or("the server")
 }
 
+/// A Data Center address as the dialog shows it while the user types: the normalised base URL,
+/// what the URL named, and the server's version (or why there is none).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct ServerCheck {
+    pub base_url: Option<String>,
+    pub project: Option<String>,
+    pub repository: Option<String>,
+    pub server: Option<crate::report::ServerInfo>,
+    pub problems: Vec<crate::problems::Problem>,
+}
+
+/// Normalises a typed Data Center address and asks the server (without credentials) what it is.
+pub async fn check_server(
+    typed: &str,
+    ca_file: Option<&std::path::Path>,
+    allow_http: bool,
+    env: &CheckEnv,
+) -> ServerCheck {
+    let mut findings = Findings::new(CredentialKind::PersonalToken);
+    let address = match sniff::server_address(typed) {
+        Ok(address) => address,
+        Err(reason) => {
+            findings.problem(
+                ProblemCode::NotBitbucket,
+                &[("url", &format!("\"{typed}\" ({reason})"))],
+            );
+            return ServerCheck {
+                base_url: None,
+                project: None,
+                repository: None,
+                server: None,
+                problems: findings.problems,
+            };
+        }
+    };
+    let server = match Http::new(&address.base, ca_file, allow_http, env.policy.clone()) {
+        Ok(http) => {
+            let probe = datacenter::server_properties(&http, &address.base, &mut findings);
+            tokio::time::timeout(env.policy.deadline, probe)
+                .await
+                .ok()
+                .flatten()
+        }
+        Err(SetupError::InsecureHttp) => {
+            findings.problem(ProblemCode::InsecureHttp, &[("url", address.base.as_str())]);
+            None
+        }
+        Err(SetupError::CaFile { reason }) => {
+            let path = ca_file.map(|p| p.display().to_string()).unwrap_or_default();
+            findings.problem(
+                ProblemCode::CaFileInvalid,
+                &[("path", &path), ("reason", &reason)],
+            );
+            None
+        }
+        Err(SetupError::Client(reason)) => {
+            findings.problem(
+                ProblemCode::Unreachable,
+                &[("host", host_of(&address.base)), ("reason", &reason)],
+            );
+            None
+        }
+    };
+    ServerCheck {
+        base_url: Some(address.base.to_string()),
+        project: address.project,
+        repository: address.repository,
+        server,
+        problems: findings.problems,
+    }
+}
+
 /// Everything that can be decided before any request: tidy the secret, sort out which field
 /// holds what, refuse what cannot work. `None` when there is not even an address to check.
 fn prepare(request: CheckRequest, cloud_base: Option<Url>, findings: &mut Findings) -> Option<Prepared> {

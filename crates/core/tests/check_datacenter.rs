@@ -279,3 +279,27 @@ async fn a_basic_login_is_never_repeated_but_a_token_request_is() {
     .await;
     assert!(report.ok, "{:?}", report.problems);
 }
+
+#[tokio::test]
+async fn a_typed_address_is_normalised_and_its_version_read_without_credentials() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let typed = format!("{}bitbucket/projects/DATA/repos/models/browse", server.url);
+    let env = env_for(&"http://127.0.0.1:9".parse().unwrap());
+    let result = repoconn_core::validate::check_server(&typed, None, false, &env).await;
+    assert_eq!(
+        result.base_url.as_deref(),
+        Some(format!("{}bitbucket", server.url).as_str())
+    );
+    assert_eq!(result.project.as_deref(), Some("DATA"));
+    assert_eq!(result.server.unwrap().version, "9.2.1");
+    assert!(result.problems.is_empty());
+    assert_eq!(authenticated(&server), 0);
+
+    let wrong =
+        repoconn_core::validate::check_server(&format!("{}jira", server.url), None, false, &env).await;
+    assert!(wrong.server.is_none());
+    assert_eq!(
+        serde_json::to_value(wrong.problems[0].code).unwrap(),
+        "not_bitbucket"
+    );
+}

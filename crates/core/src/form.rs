@@ -1,0 +1,215 @@
+//! What the connection form shows, decided here so that the dialog only renders: the providers,
+//! the ways to connect each offers, the fields each way needs in Atlassian's words, and the
+//! profiles. The CLI's flags follow the same rules (`CredentialKind::fields`).
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::manage;
+use crate::model::{CredentialKind, Field, Need, ProviderKind};
+use crate::scopes::Profile;
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FormOptions {
+    pub providers: Vec<ProviderOption>,
+    pub profiles: Vec<ProfileOption>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProviderOption {
+    pub provider: ProviderKind,
+    pub label: String,
+    /// Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it).
+    pub fixed_host: Option<String>,
+    pub kinds: Vec<KindOption>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct KindOption {
+    pub kind: CredentialKind,
+    pub label: String,
+    /// One sentence: what this way of connecting is and when to pick it.
+    pub description: String,
+    /// Retired ways are shown, but cannot be chosen; `retired` says what to do instead.
+    pub retired: Option<String>,
+    /// The secret field's label ("API token", "Password"...).
+    pub secret_label: String,
+    pub fields: Vec<FieldOption>,
+    /// Days until a default expiry date, when the kind has one (Cloud API tokens: 365).
+    pub default_expiry_days: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FieldOption {
+    pub field: Field,
+    pub required: bool,
+    pub label: String,
+    pub hint: String,
+    pub placeholder: String,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProfileOption {
+    pub profile: Profile,
+    pub label: String,
+    pub description: String,
+}
+
+pub fn options() -> FormOptions {
+    let kinds = |provider: ProviderKind| -> Vec<KindOption> {
+        CredentialKind::ALL
+            .into_iter()
+            .filter(|k| k.provider() == provider)
+            .map(kind_option)
+            .collect()
+    };
+    FormOptions {
+        providers: vec![
+            ProviderOption {
+                provider: ProviderKind::Cloud,
+                label: "Bitbucket Cloud".into(),
+                fixed_host: Some("bitbucket.org".into()),
+                kinds: kinds(ProviderKind::Cloud),
+            },
+            ProviderOption {
+                provider: ProviderKind::DataCenter,
+                label: "Bitbucket Data Center".into(),
+                fixed_host: None,
+                kinds: kinds(ProviderKind::DataCenter),
+            },
+        ],
+        profiles: vec![
+            ProfileOption {
+                profile: Profile::PullRequests,
+                label: "Pull requests".into(),
+                description: "Browse, clone, push, and create, review and merge pull requests.".into(),
+            },
+            ProfileOption {
+                profile: Profile::ReadOnly,
+                label: "Read only".into(),
+                description: "Browse and clone, and read pull requests.".into(),
+            },
+        ],
+    }
+}
+
+fn kind_option(kind: CredentialKind) -> KindOption {
+    use CredentialKind as K;
+    let description = match kind {
+        K::ApiToken => {
+            "A token of your Atlassian account, limited to the scopes you choose. The usual choice."
+        }
+        K::RepositoryAccessToken => "A token for one repository, not tied to a person.",
+        K::ProjectAccessToken => "A token for one project's repositories (Bitbucket Premium).",
+        K::WorkspaceAccessToken => "A token for a whole workspace (Bitbucket Premium).",
+        K::AppPassword => "The old way: Bitbucket stopped accepting app passwords on 28 July 2026.",
+        K::Oauth => "An access token from an OAuth consumer (it lasts two hours).",
+        K::PersonalToken => {
+            "A token of your account, limited to the permission you choose. The usual choice."
+        }
+        K::ProjectToken => "A token for one project, acting as a user the server makes for it.",
+        K::RepositoryToken => "A token for one repository, acting as a user the server makes for it.",
+        K::Basic => "Your login. It works where the server allows password logins, but a token is safer.",
+    };
+    let retired = (kind == K::AppPassword).then(|| {
+        "Retired: create an API token with scopes instead (choose \"API token\"), then remove the app password.".to_owned()
+    });
+    let secret_label = match kind {
+        K::Basic => "Password",
+        K::AppPassword => "App password",
+        K::Oauth => "Access token",
+        K::ApiToken => "API token",
+        _ => "Token",
+    };
+    KindOption {
+        kind,
+        label: kind.label().to_owned(),
+        description: description.to_owned(),
+        retired,
+        secret_label: secret_label.to_owned(),
+        fields: kind
+            .fields()
+            .iter()
+            .map(|(field, need)| field_option(kind, *field, *need))
+            .collect(),
+        default_expiry_days: manage::default_expiry(kind, manage::today())
+            .map(|d| (d - manage::today()).whole_days() as i32),
+    }
+}
+
+fn field_option(kind: CredentialKind, field: Field, need: Need) -> FieldOption {
+    let (label, hint, placeholder) = match field {
+        Field::Email => (
+            "Atlassian account email",
+            "The email you log in to Atlassian with. Bitbucket checks API tokens with it; git gets your username instead.",
+            "ada@example.com",
+        ),
+        Field::Username if kind == CredentialKind::PersonalToken => (
+            "Username (optional)",
+            "Your Bitbucket username. Leave it empty to send the token on its own (Bearer).",
+            "ada",
+        ),
+        Field::Username => (
+            "Username",
+            "Your username on this server, not your email address.",
+            "ada",
+        ),
+        Field::Workspace => (
+            "Workspace",
+            "The workspace ID from the address bar: bitbucket.org/WORKSPACE/repository.",
+            "acme",
+        ),
+        Field::Project => ("Project key", "The project's short key, such as DATA.", "DATA"),
+        Field::Repository => (
+            "Repository",
+            "The repository's slug from the address bar (lower case, dashes).",
+            "models",
+        ),
+    };
+    FieldOption {
+        field,
+        required: need == Need::Required,
+        label: label.to_owned(),
+        hint: hint.to_owned(),
+        placeholder: placeholder.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_offered_once_under_its_provider() {
+        let options = options();
+        let count: usize = options.providers.iter().map(|p| p.kinds.len()).sum();
+        assert_eq!(count, CredentialKind::ALL.len());
+        for provider in &options.providers {
+            assert!(
+                provider
+                    .kinds
+                    .iter()
+                    .all(|k| k.kind.provider() == provider.provider)
+            );
+        }
+    }
+
+    #[test]
+    fn the_api_token_asks_for_the_email_and_expires_in_a_year() {
+        let options = options();
+        let api = options.providers[0]
+            .kinds
+            .iter()
+            .find(|k| k.kind == CredentialKind::ApiToken)
+            .unwrap();
+        assert_eq!(api.fields[0].field, Field::Email);
+        assert!(api.fields[0].required);
+        assert_eq!(api.default_expiry_days, Some(365));
+        let retired = options.providers[0]
+            .kinds
+            .iter()
+            .find(|k| k.kind == CredentialKind::AppPassword)
+            .unwrap();
+        assert!(retired.retired.as_deref().unwrap().contains("API token"));
+    }
+}
