@@ -91,6 +91,8 @@ pub struct ConnectionView {
     pub connection: Connection,
     pub expiry: Expiry,
     pub expiry_text: String,
+    /// The status in words ("Valid, expires in 5 days", "Rejected by git"...).
+    pub status_text: String,
     /// "Bitbucket Cloud" or the server's host.
     pub server_label: String,
 }
@@ -135,7 +137,9 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn view(connection: Connection) -> ConnectionView {
-    let expiry = Expiry::of(&connection, manage::today());
+    let today = manage::today();
+    let expiry = Expiry::of(&connection, today);
+    let status_text = manage::status_text(&connection, today);
     let server_label = match connection.provider {
         repoconn_core::ProviderKind::Cloud => "Bitbucket Cloud".to_owned(),
         repoconn_core::ProviderKind::DataCenter => connection.git_host(),
@@ -143,6 +147,7 @@ fn view(connection: Connection) -> ConnectionView {
     ConnectionView {
         expiry_text: expiry.describe(),
         expiry,
+        status_text,
         server_label,
         connection,
     }

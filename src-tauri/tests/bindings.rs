@@ -40,3 +40,45 @@ fn bindings_expose_every_command_and_shared_type() {
         assert!(text.contains(name), "bindings lack {name}:\n{text}");
     }
 }
+
+/// The mocked backend of the UI tests and the browser end-to-end test answers `form_options`
+/// and `credential_link` with what the core really says, from this generated file.
+#[test]
+fn committed_ui_fixtures_match_the_core() {
+    use repoconn_core::links::{LinkTarget, link};
+    use repoconn_core::model::CredentialKind;
+    use repoconn_core::scopes::Profile;
+
+    let mut links = serde_json::Map::new();
+    for kind in CredentialKind::ALL {
+        let mut by_profile = serde_json::Map::new();
+        for profile in Profile::ALL {
+            let target = LinkTarget {
+                workspace: Some("acme"),
+                repository: Some("models"),
+                ..Default::default()
+            };
+            by_profile.insert(
+                profile.id().to_owned(),
+                serde_json::to_value(link(kind, profile, &target)).unwrap(),
+            );
+        }
+        links.insert(kind.id().to_owned(), by_profile.into());
+    }
+    let fixtures = serde_json::json!({
+        "form_options": repoconn_core::form::options(),
+        "links": links,
+    });
+    let fresh = serde_json::to_string_pretty(&fixtures).unwrap() + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/mock/fixtures.json");
+    if std::env::var_os("REPOCONN_WRITE_BINDINGS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/mock/fixtures.json is stale: run `npm run bindings` and commit the result"
+    );
+}

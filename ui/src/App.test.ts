@@ -2,39 +2,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { AppInfo, Preferences } from "./bindings";
-
-const INFO: AppInfo = {
-  name: "Repository Connections",
-  version: "9.8.7",
-  os: "linux",
-  arch: "x86_64",
-  keychain: "secret-service",
-  keychainName: "Secret Service (GNOME Keyring / KWallet)",
-  dataDir: "/home/u/.local/share/repoconn",
-};
-
-type Calls = Array<{ cmd: string; args: unknown }>;
-
-/** Answers IPC like the Rust side: the given preferences, and `setPreferences` echoes or fails. */
-function backend(preferences: Preferences, failSave?: { code: string; message: string }): Calls {
-  const calls: Calls = [];
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args });
-    switch (cmd) {
-      case "app_info":
-        return INFO;
-      case "get_preferences":
-        return preferences;
-      case "set_preferences":
-        if (failSave) throw failSave;
-        return (args as { preferences: Preferences }).preferences;
-      default:
-        throw `command ${cmd} not found`;
-    }
-  });
-  return calls;
-}
+import { installMockBackend } from "./mock/backend";
 
 afterEach(() => {
   cleanup();
@@ -43,40 +11,48 @@ afterEach(() => {
 });
 
 describe("the main window", () => {
-  it("shows the heading, an empty state and what the core reports about this build", async () => {
-    backend({ theme: "system" });
+  it("shows the heading, the empty state and what the core reports about this build", async () => {
+    installMockBackend();
     render(App);
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Repository Connections");
-    expect(screen.getByRole("heading", { name: "No connections yet" })).toBeTruthy();
-    expect((await screen.findByTestId("version")).textContent).toBe("Version 9.8.7");
+    expect(await screen.findByRole("heading", { name: "No connections yet" })).toBeTruthy();
+    expect((await screen.findByTestId("version")).textContent).toBe("Version 0.1.0");
     expect(screen.getByTestId("keychain").textContent).toContain("Secret Service (GNOME Keyring / KWallet)");
   });
 
   it("applies the saved theme on start", async () => {
-    backend({ theme: "dark" });
+    installMockBackend({ theme: "dark" });
     render(App);
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
     expect((screen.getByLabelText("Theme") as HTMLSelectElement).value).toBe("dark");
   });
 
   it("saves a new theme through the set_preferences command", async () => {
-    const calls = backend({ theme: "system" });
+    const state = installMockBackend();
     render(App);
     await screen.findByTestId("version");
     await fireEvent.change(screen.getByLabelText("Theme"), { target: { value: "light" } });
-    await waitFor(() => expect(calls.some((c) => c.cmd === "set_preferences")).toBe(true));
-    expect(calls.find((c) => c.cmd === "set_preferences")?.args).toEqual({ preferences: { theme: "light" } });
+    await waitFor(() => expect(state.theme).toBe("light"));
+    expect(state.calls.find((c) => c.cmd === "set_preferences")?.args).toEqual({
+      preferences: { theme: "light" },
+    });
     expect(document.documentElement.dataset.theme).toBe("light");
   });
 
   it("keeps the previous theme and says why when saving fails", async () => {
-    backend({ theme: "dark" }, { code: "preferences_not_saved", message: "The disk is full." });
+    mockIPC((cmd) => {
+      if (cmd === "set_preferences")
+        throw { code: "preferences_not_saved", message: "The disk is full.", fix: "" };
+      if (cmd === "get_preferences") return { theme: "dark" };
+      if (cmd === "list_connections") return [];
+      if (cmd === "form_options") return { providers: [], profiles: [] };
+      return { name: "Repository Connections", version: "0.1.0", keychainName: "Secret Service" };
+    });
     render(App);
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
     await fireEvent.change(screen.getByLabelText("Theme"), { target: { value: "light" } });
     expect((await screen.findByRole("alert")).textContent).toBe("The disk is full.");
     expect(document.documentElement.dataset.theme).toBe("dark");
-    expect((screen.getByLabelText("Theme") as HTMLSelectElement).value).toBe("dark");
   });
 
   it("explains when the app cannot read its own settings", async () => {
@@ -85,5 +61,25 @@ describe("the main window", () => {
     });
     render(App);
     expect((await screen.findByRole("alert")).textContent).toContain("could not read its own settings");
+  });
+
+  it("explains a keychain problem when listing connections", async () => {
+    installMockBackend();
+    mockIPC((cmd) => {
+      if (cmd === "list_connections") {
+        throw {
+          code: "keychain_unavailable",
+          message: "The Secret Service cannot be reached.",
+          fix: "Start gnome-keyring.",
+        };
+      }
+      if (cmd === "get_preferences") return { theme: "system" };
+      if (cmd === "form_options") return { providers: [], profiles: [] };
+      return { name: "Repository Connections", version: "0.1.0", keychainName: "Secret Service" };
+    });
+    render(App);
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "The Secret Service cannot be reached. Start gnome-keyring.",
+    );
   });
 });

@@ -113,6 +113,8 @@ export type ConnectionView = {
 	connection: Connection,
 	expiry: Expiry,
 	expiry_text: string,
+	/**  The status in words ("Valid, expires in 5 days", "Rejected by git"...). */
+	status_text: string,
 	/**  "Bitbucket Cloud" or the server's host. */
 	server_label: string,
 };

@@ -273,6 +273,21 @@ pub fn format_date(date: Date) -> String {
         .unwrap_or_default()
 }
 
+/// The status a person reads in the list: the last verdict, and the expiry when it matters more.
+pub fn status_text(connection: &Connection, today: Date) -> String {
+    match (connection.status, Expiry::of(connection, today)) {
+        (Status::NeedsMigration, _) => "Needs migration to an API token".to_owned(),
+        (Status::RejectedByGit, _) => "Rejected by git".to_owned(),
+        (Status::Invalid, _) => "Not working".to_owned(),
+        (_, Expiry::Expired { .. }) => "Expired".to_owned(),
+        (Status::Unverified, _) => "Not verified".to_owned(),
+        (Status::Valid, Expiry::Soon { days_left: 0 }) => "Valid, expires today".to_owned(),
+        (Status::Valid, Expiry::Soon { days_left: 1 }) => "Valid, expires tomorrow".to_owned(),
+        (Status::Valid, Expiry::Soon { days_left }) => format!("Valid, expires in {days_left} days"),
+        (Status::Valid, _) => "Valid".to_owned(),
+    }
+}
+
 /// How close a connection is to its expiry date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -452,6 +467,17 @@ mod tests {
             Expiry::of(&with_expiry(Some("2026-11-20")), today),
             Expiry::Expired { days_ago: 6 }
         );
+    }
+
+    #[test]
+    fn the_status_text_says_what_matters_most() {
+        let today = date!(2026 - 11 - 26);
+        let mut c = with_expiry(Some("2026-12-01"));
+        assert_eq!(status_text(&c, today), "Valid, expires in 5 days");
+        c.expires_on = Some("2026-11-01".into());
+        assert_eq!(status_text(&c, today), "Expired");
+        c.status = Status::RejectedByGit;
+        assert_eq!(status_text(&c, today), "Rejected by git");
     }
 
     #[test]

@@ -1,0 +1,330 @@
+// A stand-in for the Rust side, for component tests and the browser end-to-end test: it answers
+// the same commands with the same types. What the core decides (form options, Generate links)
+// comes from fixtures.json, which a Rust test generates from the core and keeps fresh.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type {
+  AppInfo,
+  ConnectionView,
+  CredentialInput,
+  CredentialKind,
+  CredentialLink,
+  FormOptions,
+  LinkInput,
+  Preferences,
+  Profile,
+  SecretHints,
+  ServerCheck,
+  ValidationReport,
+} from "../bindings";
+import fixtures from "./fixtures.json";
+
+export const formOptions = fixtures.form_options as FormOptions;
+const links = fixtures.links as Record<CredentialKind, Record<Profile, CredentialLink>>;
+
+/** Secrets with a known meaning to the mock. */
+export const SECRETS = {
+  good: "ATATT3xFfGF0-good-token",
+  missingScopes: "ATATT3xFfGF0-missing-scopes",
+  refused: "ATATT3xFfGF0-refused",
+  offline: "offline-secret",
+  slow: "slow-secret",
+  accessToken: "ATCTT3xFfGN0-access-token",
+} as const;
+
+export interface MockState {
+  calls: Array<{ cmd: string; args: Record<string, unknown> }>;
+  connections: ConnectionView[];
+  opened: string[];
+  theme: Preferences["theme"];
+}
+
+const INFO: AppInfo = {
+  name: "Repository Connections",
+  version: "0.1.0",
+  os: "linux",
+  arch: "x86_64",
+  keychain: "secret-service",
+  keychainName: "Secret Service (GNOME Keyring / KWallet)",
+  dataDir: "/home/ada/.local/share/repoconn",
+};
+
+function baseReport(input: CredentialInput): ValidationReport {
+  const cloud = formOptions.providers[0].kinds.some((k) => k.kind === input.kind);
+  return {
+    ok: true,
+    outcome: "usable",
+    provider: cloud ? "cloud" : "data-center",
+    method: input.kind,
+    base_url: cloud ? "https://api.bitbucket.org/" : (input.server ?? ""),
+    identity: {
+      kind: input.kind.includes("access-token") ? "access_token" : "person",
+      username: cloud ? "ada_lovelace" : "ada",
+      display_name: "Ada Lovelace",
+      email: input.email,
+      account_id: null,
+      uuid: null,
+    },
+    git_username:
+      input.kind.includes("access-token") || input.kind === "oauth"
+        ? "x-token-auth"
+        : cloud
+          ? "ada_lovelace"
+          : "ada",
+    server: cloud ? null : { version: "9.2.1", build_number: "9002001", display_name: "Bitbucket" },
+    scopes: cloud
+      ? {
+          required: ["read:user:bitbucket", "read:repository:bitbucket", "write:pullrequest:bitbucket"],
+          granted: null,
+          verified: ["read:user:bitbucket", "read:repository:bitbucket"],
+          missing: [],
+          unverified: ["write:pullrequest:bitbucket"],
+        }
+      : {
+          required: ["REPO_WRITE"],
+          granted: ["REPO_READ", "REPO_WRITE"],
+          verified: ["REPO_WRITE"],
+          missing: [],
+          unverified: [],
+        },
+    permission: cloud ? "member" : "REPO_WRITE",
+    expires_at: null,
+    problems: [],
+    warnings: cloud
+      ? [
+          {
+            code: "write_scope_unverified",
+            message:
+              "write:pullrequest:bitbucket cannot be confirmed without changing something on Bitbucket. Make sure they were ticked when the token was created.",
+          },
+        ]
+      : [],
+  };
+}
+
+/** The report the mock answers for a secret (see SECRETS). */
+export function reportFor(input: CredentialInput): ValidationReport {
+  const report = baseReport(input);
+  switch (input.secret.trim()) {
+    case SECRETS.missingScopes:
+      return {
+        ...report,
+        ok: false,
+        outcome: "not_usable",
+        scopes: { ...report.scopes, missing: ["write:pullrequest:bitbucket"], unverified: [] },
+        problems: [
+          {
+            code: "missing_scopes",
+            message: "The credential works but lacks these scopes: write:pullrequest:bitbucket.",
+            fix: "Scopes cannot be added to an existing token. Create a new one with every scope listed here ticked, and paste it.",
+          },
+        ],
+        warnings: [],
+      };
+    case SECRETS.refused:
+      return {
+        ...report,
+        ok: false,
+        outcome: "not_usable",
+        identity: null,
+        git_username: null,
+        scopes: {
+          required: report.scopes.required,
+          granted: null,
+          verified: [],
+          missing: [],
+          unverified: [],
+        },
+        problems: [
+          {
+            code: "invalid_credentials",
+            message:
+              "Bitbucket refused the email and API token. One of four things is wrong: the email is not the one of your Atlassian account, the token was created without scopes, the token has expired, or it was revoked.",
+            fix: "Check the email, or create a new token with scopes.",
+          },
+        ],
+        warnings: [],
+      };
+    case SECRETS.offline:
+      return {
+        ...report,
+        ok: false,
+        outcome: "unverified",
+        identity: null,
+        git_username: null,
+        problems: [
+          {
+            code: "unreachable",
+            message: "api.bitbucket.org could not be reached: network unreachable.",
+            fix: "Check the address and your network connection, VPN or proxy settings, then check again.",
+          },
+        ],
+        warnings: [],
+      };
+    default:
+      return report;
+  }
+}
+
+function view(connection: ConnectionView["connection"]): ConnectionView {
+  return {
+    connection,
+    expiry: connection.expires_on ? { state: "fine", days_left: 365 } : { state: "unknown" },
+    expiry_text: connection.expires_on ? "365 days left" : "expiry unknown",
+    status_text: "Valid",
+    server_label:
+      connection.provider === "cloud" ? "Bitbucket Cloud" : connection.base_url.replace(/^https?:\/\//, ""),
+  };
+}
+
+/** Installs the mock and returns its state, for assertions. */
+export function installMockBackend(initial: Partial<MockState> = {}): MockState {
+  const state: MockState = { calls: [], connections: [], opened: [], theme: "system", ...initial };
+  const checked = new Map<number, CredentialInput>();
+  const pending = new Map<number, (value: unknown) => void>();
+
+  mockIPC(async (cmd, rawArgs) => {
+    const args = (rawArgs ?? {}) as Record<string, unknown>;
+    state.calls.push({ cmd, args });
+    switch (cmd) {
+      case "app_info":
+        return INFO;
+      case "get_preferences":
+        return { theme: state.theme };
+      case "set_preferences":
+        state.theme = (args.preferences as Preferences).theme;
+        return args.preferences;
+      case "form_options":
+        return formOptions;
+      case "credential_link": {
+        const input = args.input as LinkInput;
+        return links[input.kind][input.profile];
+      }
+      case "open_credential_link": {
+        const input = args.input as LinkInput;
+        const url = links[input.kind][input.profile].url;
+        if (!url) throw { code: "no_link", message: "No page creates this kind of credential.", fix: "" };
+        state.opened.push(url);
+        return url;
+      }
+      case "inspect_secret": {
+        const secret = String(args.secret).trim();
+        const kind = args.kind as CredentialKind;
+        const hints: SecretHints = { recognised: null, suggested_kind: null, message: null, removed: [] };
+        if (secret.startsWith("ATCTT") && !kind.includes("access-token")) {
+          hints.recognised = "a Bitbucket Cloud access token";
+          hints.suggested_kind = "repository-access-token";
+          hints.message = `This looks like a Bitbucket Cloud access token, not a ${kind}: choose "Repository access token".`;
+        } else if (secret.startsWith("ATATT")) {
+          hints.recognised = "an Atlassian API token";
+        }
+        if (String(args.secret).trim().toLowerCase().startsWith("bearer "))
+          hints.removed.push('a "Bearer " prefix');
+        return hints;
+      }
+      case "inspect_server": {
+        const server = String(args.server)
+          .replace(/\/projects\/.*$/, "")
+          .replace(/\/$/, "");
+        const check: ServerCheck = {
+          base_url: server,
+          project: null,
+          repository: null,
+          server: { version: "9.2.1", build_number: "9002001", display_name: "Bitbucket" },
+          problems: [],
+        };
+        return check;
+      }
+      case "check_credential": {
+        const input = args.input as CredentialInput;
+        const id = args.checkId as number;
+        if (input.secret.trim() === SECRETS.slow) {
+          return new Promise((resolve, reject) => {
+            pending.set(id, () =>
+              reject({ code: "cancelled", message: "The check was cancelled.", fix: "" }),
+            );
+            setTimeout(() => resolve(reportFor({ ...input, secret: SECRETS.good })), 10_000);
+          });
+        }
+        const report = reportFor(input);
+        if (report.ok) checked.set(id, input);
+        return report;
+      }
+      case "cancel_check":
+        pending.get(args.checkId as number)?.(undefined);
+        return null;
+      case "save_connection": {
+        const input = checked.get(args.checkId as number);
+        if (!input) throw { code: "not_checked", message: "Test the credential first.", fix: "" };
+        const report = reportFor(input);
+        const name = String(args.name);
+        if (!args.replacing && state.connections.some((c) => c.connection.name === name)) {
+          throw {
+            code: "name_taken",
+            message: `There is already a connection named "${name}".`,
+            fix: "Choose another name.",
+          };
+        }
+        const saved = view({
+          id: String(state.connections.length + 1),
+          name,
+          provider: report.provider,
+          base_url: report.base_url,
+          method: input.kind,
+          email: input.email,
+          bitbucket_username: report.identity?.username ?? null,
+          git_username: report.git_username,
+          workspace: input.workspace,
+          project: input.project,
+          repository: input.repository,
+          profile: input.profile,
+          scopes: report.scopes.verified,
+          permission: report.permission,
+          server_version: report.server?.version ?? null,
+          expires_on: (args.expiresOn as string | null) ?? null,
+          created_at: "2026-11-26T10:00:00Z",
+          validated_at: "2026-11-26T10:00:00Z",
+          rejected_at: null,
+          status: "valid",
+          allow_http: false,
+          ca_file: null,
+          secret_key: "conn-1",
+        });
+        state.connections = [...state.connections.filter((c) => c.connection.name !== args.replacing), saved];
+        return saved;
+      }
+      case "list_connections":
+        return state.connections;
+      case "test_connection": {
+        const found = state.connections.find((c) => c.connection.name === args.name);
+        if (!found)
+          throw {
+            code: "not_found",
+            message: `There is no connection named "${String(args.name)}".`,
+            fix: "",
+          };
+        return {
+          report: reportFor({
+            kind: found.connection.method,
+            server: null,
+            email: found.connection.email ?? null,
+            username: null,
+            workspace: null,
+            project: null,
+            repository: null,
+            profile: found.connection.profile,
+            ca_file: null,
+            allow_http: false,
+            secret: SECRETS.good,
+          }),
+          connection: found,
+        };
+      }
+      case "delete_connection":
+        state.connections = state.connections.filter((c) => c.connection.name !== args.name);
+        return null;
+      default:
+        throw `command ${cmd} not found`;
+    }
+  });
+  return state;
+}
