@@ -1,0 +1,223 @@
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import App from "../App.svelte";
+import { formOptions, installMockBackend, SECRETS } from "../mock/backend";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+async function openForm() {
+  render(App);
+  await fireEvent.click(await screen.findByRole("button", { name: "Add connection" }));
+  return screen.getByRole("form", { name: "Add a connection" });
+}
+
+async function type(label: string, value: string) {
+  await fireEvent.input(screen.getByLabelText(label), { target: { value } });
+}
+
+const kinds = formOptions.providers.flatMap((p) =>
+  p.kinds.filter((k) => !k.retired).map((k) => ({ provider: p, kind: k })),
+);
+
+describe("the connection form", () => {
+  it.each(kinds.map(({ provider, kind }) => [provider.label, kind.label, provider, kind] as const))(
+    "%s, %s: shows the fields the core lists and saves a working credential",
+    async (_p, _k, provider, kind) => {
+      const state = installMockBackend();
+      await openForm();
+      await fireEvent.click(screen.getByRole("radio", { name: provider.label }));
+      await fireEvent.click(screen.getByRole("radio", { name: new RegExp(`^${kind.label}`) }));
+      if (!provider.fixed_host) {
+        await type("Server address", "https://git.example.com/bitbucket");
+        expect(await screen.findByText(/Bitbucket 9\.2\.1 at/)).toBeTruthy();
+      } else {
+        expect((screen.getByLabelText("Host") as HTMLInputElement).value).toBe("bitbucket.org");
+      }
+      for (const field of kind.fields) {
+        const input = screen.getByLabelText(field.label) as HTMLInputElement;
+        expect(input.required).toBe(field.required);
+        await type(field.label, field.field === "email" ? "ada@example.com" : "acme");
+      }
+      // Nothing the core did not list is asked for.
+      const asked = screen.getAllByRole("textbox").map((i) => i.id);
+      for (const other of ["email", "username", "workspace", "project", "repository"]) {
+        expect(asked.includes(`field-${other}`)).toBe(kind.fields.some((f) => f.field === other));
+      }
+      await type(kind.secret_label, SECRETS.good);
+      await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+      expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+      await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+      await waitFor(() => expect(state.connections).toHaveLength(1));
+      expect(state.connections[0].connection.method).toBe(kind.kind);
+      expect(await screen.findByRole("heading", { name: state.connections[0].connection.name })).toBeTruthy();
+    },
+  );
+
+  it("shows app passwords as retired and not selectable", async () => {
+    installMockBackend();
+    await openForm();
+    const retired = screen.getByRole("radio", { name: /App password/ }) as HTMLInputElement;
+    expect(retired.disabled).toBe(true);
+    expect(screen.getByText(/Retired: create an API token with scopes instead/)).toBeTruthy();
+  });
+
+  it("lists the scopes to tick with copy buttons and opens the Generate page", async () => {
+    const state = installMockBackend();
+    await openForm();
+    const checklist = await screen.findByRole("heading", { name: "Scopes to tick" });
+    const list = checklist.parentElement!;
+    expect(within(list).getAllByRole("listitem")).toHaveLength(6);
+    expect(within(list).getByRole("button", { name: "Copy write:pullrequest:bitbucket" })).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Generate…" }));
+    await waitFor(() =>
+      expect(state.opened).toEqual(["https://id.atlassian.com/manage-profile/security/api-tokens"]),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toContain("Opened https://id.atlassian.com/"),
+    );
+  });
+
+  it("follows the profile: read only needs four scopes", async () => {
+    installMockBackend();
+    await openForm();
+    await fireEvent.change(screen.getByLabelText("What it must allow"), { target: { value: "read-only" } });
+    const list = (await screen.findByRole("heading", { name: "Scopes to tick" })).parentElement!;
+    await waitFor(() => expect(within(list).getAllByRole("listitem")).toHaveLength(4));
+  });
+
+  it("hints while pasting when the secret is another kind of credential", async () => {
+    installMockBackend();
+    await openForm();
+    await type("API token", SECRETS.accessToken);
+    expect(await screen.findByText(/looks like a Bitbucket Cloud access token/)).toBeTruthy();
+  });
+
+  it("masks the secret and reveals it on request", async () => {
+    installMockBackend();
+    await openForm();
+    const secret = screen.getByLabelText("API token") as HTMLInputElement;
+    expect(secret.type).toBe("password");
+    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    expect(secret.type).toBe("text");
+    expect(screen.getByRole("button", { name: "Hide" }).getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("names missing scopes with their fix and does not allow saving", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.missingScopes);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect(await screen.findByRole("heading", { name: "It does not work yet" })).toBeTruthy();
+    expect(screen.getByText(/lacks these scopes: write:pullrequest:bitbucket/)).toBeTruthy();
+    expect(screen.getByText(/Scopes cannot be added to an existing token/)).toBeTruthy();
+    expect(screen.getByText("missing")).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole("status").textContent).toBe("Check finished: 1 problem.");
+  });
+
+  it("explains a refused token and an unreachable server differently", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.refused);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect(await screen.findByText(/One of four things is wrong/)).toBeTruthy();
+    await type("API token", SECRETS.offline);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect(await screen.findByRole("heading", { name: "Could not verify" })).toBeTruthy();
+    expect(screen.getByText(/could not be reached/)).toBeTruthy();
+  });
+
+  it("shows who the token acts as, the git username and unverified write scopes", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect((await screen.findByTestId("identity")).textContent).toBe("Ada Lovelace");
+    expect(screen.getByTestId("git-username").textContent).toBe("ada_lovelace");
+    expect(screen.getByText("not verified")).toBeTruthy();
+    expect(screen.getByText(/cannot be confirmed without changing something/)).toBeTruthy();
+    // The expiry is prefilled a year ahead for API tokens.
+    const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
+    expect(expires.value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number(expires.value.slice(0, 4))).toBe(new Date().getFullYear() + 1);
+  });
+
+  it("shows progress while checking and can cancel", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.slow);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect(screen.getByRole("progressbar", { name: "Checking" })).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel check" }));
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Check cancelled."));
+    expect(screen.queryByRole("progressbar")).toBeNull();
+  });
+});
+
+describe("the connection list", () => {
+  async function withOneConnection() {
+    const state = installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    await type("Connection name", "work");
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByRole("heading", { name: "work" });
+    return state;
+  }
+
+  it("shows status in words, not colour alone", async () => {
+    await withOneConnection();
+    expect(screen.getByTestId("status").textContent).toContain("Valid");
+  });
+
+  it("deletes only after confirmation", async () => {
+    const state = await withOneConnection();
+    await fireEvent.click(screen.getByRole("button", { name: "Delete work" }));
+    expect(state.connections).toHaveLength(1);
+    await fireEvent.click(screen.getByRole("button", { name: "Keep" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Delete work" }));
+    await fireEvent.click(
+      within(screen.getByRole("group", { name: "Delete work?" })).getByRole("button", {
+        name: "Delete work",
+      }),
+    );
+    await waitFor(() => expect(state.connections).toHaveLength(0));
+    expect(await screen.findByRole("heading", { name: "No connections yet" })).toBeTruthy();
+  });
+
+  it("re-tests and shows the result", async () => {
+    await withOneConnection();
+    await fireEvent.click(screen.getByRole("button", { name: "Re-test work" }));
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    expect(screen.getByRole("status").textContent).toBe("work: Valid.");
+  });
+
+  it("edits a connection in place: a new secret replaces the old one", async () => {
+    const state = await withOneConnection();
+    await fireEvent.click(screen.getByRole("button", { name: "Edit work" }));
+    expect(screen.getByRole("form", { name: "Edit work" })).toBeTruthy();
+    expect((screen.getByLabelText("Atlassian account email") as HTMLInputElement).value).toBe(
+      "ada@example.com",
+    );
+    expect((screen.getByLabelText("API token") as HTMLInputElement).value).toBe("");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() =>
+      expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing === "work")).toBe(true),
+    );
+    expect(state.connections).toHaveLength(1);
+  });
+});
