@@ -33,6 +33,7 @@ XDG_DATA_HOME="$KEYRING_HOME" REPOCONN_REQUIRE_KEYCHAIN=1 dbus-run-session -- ba
   cargo test --workspace --locked' 2>&1 | grep -v "Failed to set fd limit"
 rm -rf "$KEYRING_HOME"
 step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
-step "desktop smoke test (Xvfb + tauri-driver + WebKitWebDriver)"
-bash scripts/desktop-smoke.sh "$ROOT/target/debug/repoconn-app"
+step "desktop end-to-end (Xvfb + tauri-driver + WebKitWebDriver, fake Cloud, real keyring)"
+cargo build -q --locked -p fake-bitbucket
+bash scripts/desktop-e2e.sh "$ROOT/target/debug/repoconn-app"
 step "all tests passed"

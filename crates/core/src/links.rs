@@ -173,12 +173,21 @@ pub fn may_open(url: &str, own_server: Option<&Url>) -> bool {
     own_server.is_some_and(|server| server.origin() == url.origin())
 }
 
-/// Opens an allowed link in the user's browser.
+/// Opens an allowed link in the user's browser: `$BROWSER` when set (the usual convention on
+/// Unix desktops, and how tests watch what would open), else the system's default handler.
 pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), String> {
     if !may_open(url, own_server) {
         return Err(format!(
             "{url} is not an Atlassian page nor this connection's server: not opened"
         ));
+    }
+    let browser = std::env::var("BROWSER").unwrap_or_default();
+    if let Some(program) = browser.split(':').next().filter(|p| !p.is_empty()) {
+        return std::process::Command::new(program)
+            .arg(url)
+            .spawn()
+            .map(|_| ())
+            .map_err(|err| format!("the browser {program} could not be started: {err}"));
     }
     open::that_detached(url).map_err(|err| format!("the browser could not be started: {err}"))
 }

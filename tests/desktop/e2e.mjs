@@ -1,17 +1,20 @@
-// Desktop smoke test: the real app in a real WebKitGTK window, driven through tauri-driver and
-// WebKitWebDriver with plain W3C WebDriver calls (no client library to install).
+// Desktop end-to-end test: the real app in a real WebKitGTK window, driven through tauri-driver
+// and WebKitWebDriver with plain W3C WebDriver calls (no client library to install), against the
+// fake Bitbucket Cloud and a real Secret Service.
 //
-//   node tests/desktop/smoke.mjs <app binary> <screenshot.png>
+//   node tests/desktop/e2e.mjs <app binary> <screenshot.png>
 //
-// Expects tauri-driver on 127.0.0.1:4444, a DISPLAY and a D-Bus session bus, and REPOCONN_DATA_DIR
-// pointing at an empty folder (the app inherits the environment through the driver).
-import { spawn } from "node:child_process";
+// Expects (scripts/desktop-e2e.sh sets them up): tauri-driver on 127.0.0.1:4444, a DISPLAY, a
+// D-Bus session with an unlocked gnome-keyring, REPOCONN_DATA_DIR (an empty folder),
+// REPOCONN_KEYCHAIN_SERVICE, REPOCONN_CLOUD_API_URL (the fake) and BROWSER (a script that writes
+// the URL it is given to BROWSER_LOG). The app inherits the environment through the driver.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const [appPath, screenshotPath] = process.argv.slice(2);
 if (!appPath || !screenshotPath) {
-  console.error("usage: node tests/desktop/smoke.mjs <app binary> <screenshot.png>");
+  console.error("usage: node tests/desktop/e2e.mjs <app binary> <screenshot.png>");
   process.exit(2);
 }
 const DRIVER = process.env.TAURI_DRIVER_URL ?? "http://127.0.0.1:4444";
@@ -77,7 +80,16 @@ const session = await webdriver("POST", "/session", {
 });
 const sid = session.sessionId;
 const find = (css) => webdriver("POST", `/session/${sid}/element`, { using: "css selector", value: css });
+const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { using: "xpath", value: xpath });
 const textOf = async (css) => webdriver("GET", `/session/${sid}/element/${(await find(css))[ELEMENT]}/text`);
+const click = async (element) => webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/click`, {});
+const button = (label) => findXPath(`//button[normalize-space()="${label}"]`);
+const heading = (text) => findXPath(`//*[self::h2 or self::h3][normalize-space()="${text}"]`);
+async function typeInto(css, text) {
+  const element = await find(css);
+  await webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/clear`, {});
+  await webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/value`, { text });
+}
 
 try {
   await check("the window is titled Repository Connections", async () => {
@@ -124,6 +136,59 @@ try {
     if (!answer.startsWith("refused") || !answer.includes("not allowed")) throw new Error(answer);
   });
 
+  // The token the fake Cloud accepts with every scope of the pull-requests profile
+  // (tests/fake-bitbucket/src/cloud.rs, TOKEN_FULL).
+  const token = "ATATT3xFfGF0fullFULLfull0000";
+
+  await check("a Cloud API-token connection is added through the dialog", async () => {
+    await click(await eventually("the Add connection button", () => button("Add connection")));
+    await eventually("the form", () => heading("Add a connection"));
+    await typeInto("#field-email", "ada@example.com");
+    await typeInto("#secret", token);
+    await click(await button("Test"));
+    await eventually("the result", () => heading("It works"), 20000);
+    const git = await textOf("[data-testid=git-username]");
+    if (git !== "ada_lovelace") throw new Error(`git username shown: ${git}`);
+    await typeInto("#name", "work");
+    await screenshot(screenshotPath.replace(/\.png$/, "-form.png"));
+    await click(await button("Save"));
+    await eventually("the saved connection in the list", () => heading("work"), 15000);
+  });
+
+  await check("the keychain holds the token and the metadata file does not", async () => {
+    const metadata = readFileSync(path.join(DATA_DIR, "connections.json"), "utf8");
+    if (metadata.includes(token)) throw new Error("connections.json contains the token");
+    const key = JSON.parse(metadata).connections[0].secret_key;
+    const stored = execFileSync("secret-tool", [
+      "lookup",
+      "service",
+      process.env.REPOCONN_KEYCHAIN_SERVICE,
+      "username",
+      key,
+    ]).toString();
+    if (stored !== token) throw new Error(`the keychain holds ${JSON.stringify(stored)} under ${key}`);
+  });
+
+  await check("Generate opens the API-token page in the browser", async () => {
+    await click(await button("Add connection"));
+    await click(await eventually("the Generate button", () => button("Generate…")));
+    const log = process.env.BROWSER_LOG;
+    const opened = await eventually(
+      "the browser",
+      () => existsSync(log) && readFileSync(log, "utf8").trim(),
+    ).catch(async (err) => {
+      const page = await webdriver("POST", `/session/${sid}/execute/sync`, {
+        script:
+          "return [...document.querySelectorAll('[role=status],[role=alert]')].map((e) => e.textContent).join(' / ')",
+        args: [],
+      });
+      throw new Error(`${err.message}; the page says: ${page.slice(0, 600)}`);
+    });
+    if (opened !== "https://id.atlassian.com/manage-profile/security/api-tokens")
+      throw new Error(`opened ${opened}`);
+    await click(await button("Back to connections"));
+  });
+
   await check("a second launch hands over to the first window and exits", async () => {
     const second = spawn(path.resolve(appPath), [], { stdio: "ignore" });
     const code = await Promise.race([
@@ -144,5 +209,5 @@ try {
 }
 
 const failed = results.filter((r) => !r.ok).length;
-console.log(`desktop smoke: ${results.length - failed} passed, ${failed} failed`);
+console.log(`desktop e2e: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The desktop end-to-end test: the built app in a real window under Xvfb, inside a private D-Bus
+# session with an unlocked gnome-keyring, against the fake Bitbucket Cloud, driven by tauri-driver.
+#   bash scripts/desktop-e2e.sh <app binary>
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+APP="$(realpath "${1:?usage: desktop-e2e.sh <app binary>}")"
+SHOT="$ROOT/target/desktop-e2e.png"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+mkdir -p "$SCRATCH/data" "$SCRATCH/keyring"
+# The "browser" records the address it was asked to open.
+printf '#!/bin/sh\nprintf "%%s" "$1" > "%s/browser.log"\n' "$SCRATCH" > "$SCRATCH/browser"
+chmod +x "$SCRATCH/browser"
+export REPOCONN_DATA_DIR="$SCRATCH/data" REPOCONN_KEYCHAIN_SERVICE="repoconn-e2e" BROWSER="$SCRATCH/browser" \
+  BROWSER_LOG="$SCRATCH/browser.log" XDG_DATA_HOME="$SCRATCH/keyring" APP SHOT ROOT
+FAKE="${CARGO_TARGET_DIR:-$ROOT/target}/debug/fake-bitbucket"
+[ -x "$FAKE" ] || cargo build -q -p fake-bitbucket
+
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c '
+  echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  coproc FAKE_CLOUD { exec "'"$FAKE"'" cloud; }
+  read -r REPOCONN_CLOUD_API_URL <&"${FAKE_CLOUD[0]}"
+  export REPOCONN_CLOUD_API_URL
+  tauri-driver --port 4444 >"$ROOT/target/tauri-driver.log" 2>&1 &
+  DRIVER=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
+  rc=0
+  node "$ROOT/tests/desktop/e2e.mjs" "$APP" "$SHOT" || rc=$?
+  kill "$DRIVER" "$FAKE_CLOUD_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
+  exit $rc' 2>&1 | grep -v "Failed to set fd limit"
