@@ -5,8 +5,9 @@
 BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev)
 # What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus with
-# a real Secret Service (gnome-keyring) and its command-line client, and git with http-backend.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git)
+# a real Secret Service (gnome-keyring) and its command-line client, git with http-backend, and
+# Chromium for the browser end-to-end test.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0

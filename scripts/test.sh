@@ -32,6 +32,8 @@ XDG_DATA_HOME="$KEYRING_HOME" REPOCONN_REQUIRE_KEYCHAIN=1 dbus-run-session -- ba
   echo -n test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --workspace --locked' 2>&1 | grep -v "Failed to set fd limit"
 rm -rf "$KEYRING_HOME"
+step "browser end-to-end (headless Chromium, mocked IPC, axe-core)"
+bash scripts/browser-e2e.sh
 step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
 step "desktop end-to-end (Xvfb + tauri-driver + WebKitWebDriver, fake Cloud, real keyring)"
 cargo build -q --locked -p fake-bitbucket

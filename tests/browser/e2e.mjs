@@ -1,0 +1,179 @@
+// Browser end-to-end test: the built dialog in Debian's headless Chromium, driven by
+// playwright-core, with the IPC answered by the mock backend (a build made with --mode e2e-mock).
+// It adds a connection of every kind, checks keyboard-only use, 200% zoom, both themes, and runs
+// axe-core: no serious or critical accessibility violation is allowed.
+//
+//   node tests/browser/e2e.mjs <url of the e2e-mock build> <screenshot folder>
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const [url, shots] = process.argv.slice(2);
+if (!url || !shots) {
+  console.error("usage: node tests/browser/e2e.mjs <url> <screenshot folder>");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+const fixtures = JSON.parse(
+  readFileSync(new URL("../../ui/src/mock/fixtures.json", import.meta.url), "utf8"),
+);
+const axeSource = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const GOOD = "ATATT3xFfGF0-good-token"; // the mock backend's working secret (ui/src/mock/backend.ts)
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+const results = [];
+async function check(name, body) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  try {
+    await page.goto(url);
+    await page.getByRole("heading", { name: "Repository Connections" }).waitFor();
+    await body(page, context);
+    if (errors.length) throw new Error(`errors on the page: ${errors.join("; ")}`);
+    results.push(true);
+    console.log(`ok   - ${name}`);
+  } catch (err) {
+    results.push(false);
+    console.log(`FAIL - ${name}\n       ${String(err.message ?? err).split("\n")[0]}`);
+    await page
+      .screenshot({ path: path.join(shots, `failed-${results.length}.png`), fullPage: true })
+      .catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+async function axe(page, where) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length) {
+    throw new Error(
+      `${where}: ${bad.map((v) => `${v.id} (${v.impact}) on ${v.nodes[0]?.target}`).join(", ")}`,
+    );
+  }
+}
+
+async function addConnection(page, provider, kind, name) {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByRole("radio", { name: provider.label }).check();
+  await page.getByRole("radio", { name: new RegExp(`^${kind.label}`) }).check();
+  if (!provider.fixed_host) {
+    await page.getByLabel("Server address").fill("https://git.example.com/bitbucket");
+    await page.getByText(/Bitbucket 9\.2\.1 at/).waitFor();
+  }
+  for (const field of kind.fields) {
+    await page
+      .getByLabel(field.label, { exact: true })
+      .fill(field.field === "email" ? "ada@example.com" : "acme");
+  }
+  await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await page.getByLabel("Connection name").fill(name);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { name, exact: true }).waitFor();
+}
+
+const kinds = fixtures.form_options.providers.flatMap((p) =>
+  p.kinds.filter((k) => !k.retired).map((k) => [p, k]),
+);
+
+await check("the empty state explains connections and passes axe", async (page) => {
+  await page.getByRole("heading", { name: "No connections yet" }).waitFor();
+  await page.screenshot({ path: path.join(shots, "empty-light.png") });
+  await axe(page, "empty state");
+});
+
+await check(`a connection of each of the ${kinds.length} kinds is added`, async (page) => {
+  for (const [index, [provider, kind]] of kinds.entries()) {
+    await addConnection(page, provider, kind, `conn ${index + 1}`);
+  }
+  const rows = await page.locator(".connection").count();
+  if (rows !== kinds.length) throw new Error(`${rows} connections listed`);
+  await page.screenshot({ path: path.join(shots, "list-light.png"), fullPage: true });
+  await axe(page, "list");
+});
+
+await check("the form with a result passes axe, in light and dark", async (page) => {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByLabel("Atlassian account email").fill("ada@example.com");
+  await page.getByLabel("API token", { exact: true }).fill(GOOD);
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await page.screenshot({ path: path.join(shots, "form-light.png"), fullPage: true });
+  await axe(page, "form, light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: path.join(shots, "form-dark.png"), fullPage: true });
+  await axe(page, "form, dark");
+});
+
+await check("problems are announced with their fix", async (page) => {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByLabel("Atlassian account email").fill("ada@example.com");
+  await page.getByLabel("API token", { exact: true }).fill("ATATT3xFfGF0-missing-scopes");
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByText(/lacks these scopes: write:pullrequest:bitbucket/).waitFor();
+  const status = await page.getByRole("status").textContent();
+  if (!status.includes("1 problem")) throw new Error(`status region says ${status}`);
+  await axe(page, "form with a problem");
+});
+
+await check("the whole flow works with the keyboard alone", async (page) => {
+  async function tabTo(predicate, what) {
+    for (let i = 0; i < 80; i += 1) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(predicate)) return;
+    }
+    throw new Error(`Tab never reached ${what}`);
+  }
+  await tabTo(() => document.activeElement?.textContent === "Add connection", "Add connection");
+  await page.keyboard.press("Enter");
+  await tabTo(() => document.activeElement?.id === "field-email", "the email field");
+  await page.keyboard.type("ada@example.com");
+  await tabTo(() => document.activeElement?.id === "secret", "the token field");
+  await page.keyboard.type(GOOD);
+  await tabTo(() => document.activeElement?.textContent === "Test", "Test");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await tabTo(() => document.activeElement?.id === "name", "the name field");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.type("keyboard");
+  await tabTo(() => document.activeElement?.textContent === "Save", "Save");
+  // Focus is visible: the focused control has an outline.
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  if (outline === "none") throw new Error("the focused button shows no outline");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "keyboard", exact: true }).waitFor();
+});
+
+await check("text fits at 200% zoom (no sideways scrolling)", async (page) => {
+  await page.setViewportSize({ width: 480, height: 450 });
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByRole("radio", { name: "Bitbucket Data Center" }).check();
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the window`);
+  await page.screenshot({ path: path.join(shots, "zoom-200.png"), fullPage: true });
+});
+
+await browser.close();
+const failed = results.filter((ok) => !ok).length;
+console.log(`browser e2e: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
