@@ -113,19 +113,6 @@ try {
 
   await screenshot(screenshotPath);
 
-  await check("choosing a theme saves it through the store plugin", async () => {
-    const option = await find('select option[value="dark"]');
-    await webdriver("POST", `/session/${sid}/element/${option[ELEMENT]}/click`, {});
-    const file = path.join(DATA_DIR, "preferences.json");
-    const saved = await eventually("preferences.json", () => existsSync(file) && readFileSync(file, "utf8"));
-    if (JSON.parse(saved).preferences?.theme !== "dark") throw new Error(`preferences.json holds ${saved}`);
-    const theme = await webdriver("POST", `/session/${sid}/execute/sync`, {
-      script: "return document.documentElement.dataset.theme ?? null",
-      args: [],
-    });
-    if (theme !== "dark") throw new Error(`data-theme is ${theme}`);
-  });
-
   await check("the capability refuses what it does not grant (the store plugin from the page)", async () => {
     const answer = await webdriver("POST", `/session/${sid}/execute/async`, {
       script: `const done = arguments[arguments.length - 1];
@@ -153,6 +140,7 @@ try {
     await screenshot(screenshotPath.replace(/\.png$/, "-form.png"));
     await click(await button("Save"));
     await eventually("the saved connection in the list", () => heading("work"), 15000);
+    await screenshot(screenshotPath.replace(/\.png$/, "-list.png"));
   });
 
   await check("the keychain holds the token and the metadata file does not", async () => {
@@ -167,6 +155,34 @@ try {
       key,
     ]).toString();
     if (stored !== token) throw new Error(`the keychain holds ${JSON.stringify(stored)} under ${key}`);
+  });
+
+  await check("choosing a theme saves it through the store plugin", async () => {
+    const option = await find('select option[value="dark"]');
+    await webdriver("POST", `/session/${sid}/element/${option[ELEMENT]}/click`, {});
+    const file = path.join(DATA_DIR, "preferences.json");
+    const saved = await eventually("preferences.json", () => existsSync(file) && readFileSync(file, "utf8"));
+    if (JSON.parse(saved).preferences?.theme !== "dark") throw new Error(`preferences.json holds ${saved}`);
+    const theme = await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: "return document.documentElement.dataset.theme ?? null",
+      args: [],
+    });
+    if (theme !== "dark") throw new Error(`data-theme is ${theme}`);
+  });
+
+  await check("the dark theme shows the check result too", async () => {
+    await click(await button("Add connection"));
+    await typeInto("#field-email", "ada@example.com");
+    await typeInto("#secret", token);
+    await click(await button("Test"));
+    await eventually("the result", () => heading("It works"), 20000);
+    await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: "document.getElementById('report-title').scrollIntoView({ block: 'start' })",
+      args: [],
+    });
+    await screenshot(screenshotPath.replace(/\.png$/, "-form-dark.png"));
+    await click(await button("Back to connections"));
+    await eventually("the list", () => heading("Connections"));
   });
 
   await check("Generate opens the API-token page in the browser", async () => {
@@ -203,7 +219,7 @@ try {
     if (title !== "Repository Connections") throw new Error("the first window is gone");
   });
 
-  await screenshot(screenshotPath.replace(/\.png$/, "-dark.png"));
+  await screenshot(screenshotPath.replace(/\.png$/, "-list-dark.png"));
 } finally {
   await webdriver("DELETE", `/session/${sid}`).catch(() => {});
 }
