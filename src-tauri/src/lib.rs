@@ -83,8 +83,12 @@ pub fn run() {
     }));
     with_commands(builder, preferences)
         .setup(|_app| {
-            // Off the main thread: the keychain may be slow to answer, or locked.
-            std::thread::spawn(check_saved_connections);
+            // Off the main thread (the keychain may be slow to answer, or locked), and after the
+            // window is up, so that it does not compete with the first paint.
+            std::thread::spawn(|| {
+                std::thread::sleep(std::time::Duration::from_secs(2));
+                check_saved_connections();
+            });
             Ok(())
         })
         .run(tauri::generate_context!())

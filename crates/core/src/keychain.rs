@@ -195,22 +195,31 @@ fn part_name(account: &str, index: usize) -> String {
     format!("{account}#{index}")
 }
 
-/// The platform store through the `keyring-core` crates.
+/// The platform store through the `keyring-core` crates, connected on first use: listing saved
+/// connections needs no keychain, and the app starts faster without the D-Bus round trip.
 struct OsKeychain {
-    store: Arc<keyring_core::CredentialStore>,
+    store: std::sync::OnceLock<Arc<keyring_core::CredentialStore>>,
     service: String,
 }
 
 impl OsKeychain {
     fn open(service: &str) -> Result<Self, StorageError> {
         Ok(Self {
-            store: platform_store().map_err(storage_error)?,
+            store: std::sync::OnceLock::new(),
             service: service.to_owned(),
         })
     }
 
+    fn platform(&self) -> Result<&Arc<keyring_core::CredentialStore>, StorageError> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let created = platform_store().map_err(storage_error)?;
+        Ok(self.store.get_or_init(|| created))
+    }
+
     fn entry(&self, account: &str) -> Result<Entry, StorageError> {
-        Entry::new_in_store(&self.store, &self.service, account).map_err(storage_error)
+        Entry::new_in_store(self.platform()?, &self.service, account).map_err(storage_error)
     }
 }
 
@@ -252,7 +261,7 @@ impl SecretStore for OsKeychain {
 
     fn accounts(&self) -> Result<Option<Vec<String>>, StorageError> {
         let spec = HashMap::from([("service", self.service.as_str())]);
-        match Entry::search_in_store(&self.store, &spec) {
+        match Entry::search_in_store(self.platform()?, &spec) {
             Ok(entries) => Ok(Some(
                 entries
                     .iter()
