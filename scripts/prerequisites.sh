@@ -7,7 +7,7 @@ BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2g
 # What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus with
 # a real Secret Service (gnome-keyring) and its command-line client, git with http-backend, and
 # Chromium for the browser end-to-end test.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium desktop-file-utils)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0

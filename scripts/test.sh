@@ -38,4 +38,10 @@ step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
 step "desktop end-to-end (Xvfb + tauri-driver + WebKitWebDriver, fake Cloud, real keyring)"
 cargo build -q --locked -p fake-bitbucket
 bash scripts/desktop-e2e.sh "$ROOT/target/debug/repoconn-app"
+if [ "${CI:-}" = "true" ] || [ "${REPOCONN_INSTALLER_TEST:-}" = "1" ]; then
+  step "installer: release .deb installed with apt, launched, purged"
+  bash scripts/installer-test.sh
+else
+  step "installer test skipped: it installs a package system-wide (run with REPOCONN_INSTALLER_TEST=1)"
+fi
 step "all tests passed"
