@@ -26,7 +26,10 @@ const { sessionId } = await webdriver("POST", "/session", {
 let heading = "";
 for (let i = 0; i < 200 && heading !== "Repository Connections"; i += 1) {
   try {
-    const h1 = await webdriver("POST", `/session/${sessionId}/element`, { using: "css selector", value: "h1" });
+    const h1 = await webdriver("POST", `/session/${sessionId}/element`, {
+      using: "css selector",
+      value: "h1",
+    });
     heading = await webdriver("GET", `/session/${sessionId}/element/${h1[ELEMENT]}/text`);
   } catch {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -37,6 +40,8 @@ await new Promise((resolve) => setTimeout(resolve, 700));
 writeFileSync(shot, Buffer.from(await webdriver("GET", `/session/${sessionId}/screenshot`), "base64"));
 await webdriver("DELETE", `/session/${sessionId}`);
 const ok = heading === "Repository Connections";
-console.log(`installed app: window with heading ${JSON.stringify(heading)} after ${firstWindow.toFixed(0)} ms`);
+console.log(
+  `installed app: window with heading ${JSON.stringify(heading)} after ${firstWindow.toFixed(0)} ms`,
+);
 console.log(`installed app: ${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);
 process.exit(ok ? 0 : 1);
