@@ -81,6 +81,9 @@ pub fn run() {
             let _ = window.set_focus();
         }
     }));
+    // Updates are only installed when their signature matches the public key in tauri.conf.json
+    // (the private key lives only in the release workflow's secrets).
+    let builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
     with_commands(builder, preferences)
         .setup(|_app| {
             // Off the main thread (the keychain may be slow to answer, or locked), and after the
