@@ -7,7 +7,8 @@ BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2g
 # What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus with
 # a real Secret Service (gnome-keyring) and its command-line client, git with http-backend, and
 # Chromium for the browser end-to-end test.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium desktop-file-utils)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium desktop-file-utils
+  python3-venv)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0
@@ -86,5 +87,15 @@ ensure_npm_packages() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     step "npm ci"
     npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# zizmor (the release workflow's security linter) from PyPI, in a private virtual environment.
+ensure_zizmor() {
+  ZIZMOR="$PWD/target/lint-venv/bin/zizmor"
+  if [ ! -x "$ZIZMOR" ]; then
+    step "pip: zizmor"
+    python3 -m venv target/lint-venv
+    target/lint-venv/bin/pip install -q --disable-pip-version-check zizmor==1.32.0
   fi
 }

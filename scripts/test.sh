@@ -22,6 +22,11 @@ step "ui: build";                 npm run -s build -- --logLevel warn
 step "format: cargo fmt";         cargo fmt --all --check
 step "format: prettier";          npx prettier --check . --log-level warn
 step "lint: clippy";              cargo clippy --workspace --all-targets --locked -- -D warnings
+step "lint: release workflow (action-validator, zizmor)"
+npx action-validator .github/workflows/release.yml
+ensure_zizmor
+"$ZIZMOR" --offline --quiet .github/workflows/release.yml
+step "release: updater manifest";  node --test tests/release/
 step "ui: type check";            npm run -s check
 step "ui: component tests";       npm test -s
 # The Rust tests run inside a private D-Bus session with an unlocked gnome-keyring, so that the
