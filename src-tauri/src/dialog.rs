@@ -157,7 +157,7 @@ fn view(connection: Connection) -> ConnectionView {
 #[tauri::command]
 #[specta::specta]
 pub fn form_options() -> FormOptions {
-    form::options()
+    form::options(&repoconn_core::policy::PolicyState::load())
 }
 
 /// The page where the chosen credential is created, the steps and the checklist.
@@ -289,24 +289,31 @@ pub async fn save_connection(
         .map(|d| manage::parse_date(&d))
         .transpose()
         .map_err(storage)?;
-    let Some((request, report)) = checks.usable.lock().unwrap().remove(&check_id) else {
+    let managed = repoconn_core::policy::PolicyState::load();
+    // Kept until saved: a refused save (a name taken, an expiry the policy forbids) can be retried.
+    let Some((request, report)) = checks.usable.lock().unwrap().get(&check_id).cloned() else {
         return Err(AppError::new(
             "not_checked",
             "Test the credential first: only a working credential is saved.",
         ));
     };
-    blocking(move || {
+    let saved = blocking(move || {
         let registry = Registry::open_default().map_err(storage)?;
         let saved = match &replacing {
-            Some(existing) => manage::replace_checked(&registry, existing, &request, &report, expires),
-            None => manage::save_checked(&registry, &name, &request, &report, expires),
+            Some(existing) => {
+                manage::replace_checked(&registry, existing, &request, &report, expires, &managed)
+            }
+            None => manage::save_checked(&registry, &name, &request, &report, expires, &managed),
         };
         saved
             .map_err(storage)?
             .map(view)
             .ok_or_else(|| AppError::new("not_usable", "Only a working credential is saved."))
     })
-    .await
+    .await?;
+    // Saved: the secret is in the keychain now, and leaves this process's memory too.
+    checks.usable.lock().unwrap().remove(&check_id);
+    Ok(saved)
 }
 
 /// The saved connections.

@@ -66,7 +66,7 @@ fn committed_ui_fixtures_match_the_core() {
         links.insert(kind.id().to_owned(), by_profile.into());
     }
     let fixtures = serde_json::json!({
-        "form_options": repoconn_core::form::options(),
+        "form_options": repoconn_core::form::options(&Default::default()),
         "links": links,
     });
     let fresh = serde_json::to_string_pretty(&fixtures).unwrap() + "\n";
@@ -80,5 +80,21 @@ fn committed_ui_fixtures_match_the_core() {
     assert!(
         committed == fresh,
         "ui/src/mock/fixtures.json is stale: run `npm run bindings` and commit the result"
+    );
+}
+
+/// The policy file's JSON Schema (docs/policy.schema.json) is generated from the core's types.
+#[test]
+fn committed_policy_schema_matches_the_core() {
+    let fresh = repoconn_core::policy::json_schema();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/policy.schema.json");
+    if std::env::var_os("REPOCONN_WRITE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "docs/policy.schema.json is stale: run `npm run bindings` and commit the result"
     );
 }

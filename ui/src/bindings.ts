@@ -186,6 +186,12 @@ export type FieldOption = {
 export type FormOptions = {
 	providers: ProviderOption[],
 	profiles: ProfileOption[],
+	/**  Connections the administrator pre-defined: their provider, server and profile are locked. */
+	templates: Template[],
+	/**  The longest token lifetime the policy allows, in days. */
+	max_token_lifetime_days: number | null,
+	/**  Set when a policy file exists but cannot be used (the built-in defaults apply). */
+	policy_error: PolicyError | null,
 };
 
 /**  Who the credential acts as. */
@@ -222,8 +228,8 @@ export type KindOption = {
 	label: string,
 	/**  One sentence: what this way of connecting is and when to pick it. */
 	description: string,
-	/**  Retired ways are shown, but cannot be chosen; `retired` says what to do instead. */
-	retired: string | null,
+	/**  Why this way cannot be chosen (retired, or not allowed by the policy), shown beside it. */
+	unavailable: string | null,
 	/**  The secret field's label ("API token", "Password"...). */
 	secret_label: string,
 	fields: FieldOption[],
@@ -252,6 +258,13 @@ export type Outcome =
 /**  Could not find out: the server was unreachable, slow, rate limiting or failing. */
 "unverified";
 
+/**  Why the policy file could not be used, and where. */
+export type PolicyError = {
+	path: string,
+	/**  What is wrong, with the line and column or the setting it is about. */
+	message: string,
+};
+
 /**  What the app remembers between launches. */
 export type Preferences = {
 	theme: Theme,
@@ -265,7 +278,7 @@ export type Problem = {
 };
 
 /**  Why a credential cannot be used, or why we could not find out. */
-export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
 
 /**  A named set of needs, chosen by what the integration will do. */
 export type Profile = 
@@ -347,6 +360,18 @@ export type Status = "valid" | "invalid" |
 "rejected_by_git" | 
 /**  An app password: it must be replaced by an API token. */
 "needs_migration";
+
+/**  A pre-defined connection. */
+export type Template = {
+	/**  What the dialog calls it, e.g. "Example Corp Bitbucket". */
+	name: string,
+	provider: ProviderKind,
+	/**  The Data Center base URL (with its context path); leave out for Bitbucket Cloud. */
+	base_url?: string | null,
+	profile?: Profile | null,
+	/**  The way to connect this template uses, if fixed. */
+	method?: CredentialKind | null,
+};
 
 /**  Light or dark colours; `system` follows the OS setting. */
 export type Theme = "system" | "light" | "dark";

@@ -95,9 +95,21 @@ pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, 
     if let Err(message) = normalise_requirements(target.method, &options.require) {
         return Err(usage(&message));
     }
-    let env = CheckEnv::from_env().map_err(|message| usage(&message))?;
+    let env = environment()?;
     let secret = read_secret(target.method).map_err(|message| usage(&message))?;
     Ok((request_from(target, options, secret), env))
+}
+
+/// The check environment; a broken policy file is reported (the built-in defaults apply).
+pub fn environment() -> Result<CheckEnv, ExitCode> {
+    let env = CheckEnv::from_env().map_err(|message| usage(&message))?;
+    if let Some(error) = &env.managed.error {
+        eprintln!(
+            "repoconn: warning: the policy file {} cannot be used ({}); the built-in defaults apply",
+            error.path, error.message
+        );
+    }
+    Ok(env)
 }
 
 pub fn request_from(target: Target, options: &CheckOptions, secret: Secret) -> CheckRequest {

@@ -231,7 +231,7 @@ pub fn rotate(args: RotateArgs) -> ExitCode {
 
 fn setup() -> Result<(Registry, CheckEnv, tokio::runtime::Runtime), ExitCode> {
     let registry = open_registry()?;
-    let env = CheckEnv::from_env().map_err(|message| check::usage(&message))?;
+    let env = check::environment()?;
     Ok((registry, env, check::runtime()?))
 }
 

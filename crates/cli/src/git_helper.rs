@@ -62,7 +62,13 @@ pub fn run(operation: &str) -> ExitCode {
         }
     };
     let connections = match registry.list() {
-        Ok(list) => list,
+        // A way to connect the administrator's policy forbids is never handed to git.
+        Ok(list) => {
+            let managed = repoconn_core::policy::PolicyState::load();
+            list.into_iter()
+                .filter(|c| managed.allows(c.method))
+                .collect::<Vec<_>>()
+        }
         Err(err) => {
             eprintln!("repoconn: {}", err.message);
             return ExitCode::SUCCESS;

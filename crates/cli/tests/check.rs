@@ -353,3 +353,76 @@ async fn plain_http_needs_allow_http_and_the_environments_proxy_is_used() {
     );
     assert!(proxy.request_count() > 0);
 }
+
+/// Runs `repoconn check` under a policy file holding `policy`.
+async fn check_under_policy(policy: &str, args: Vec<String>, api: String, secret: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.json");
+    std::fs::write(&file, policy).unwrap();
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_repoconn"))
+            .args(&args)
+            .env("REPOCONN_POLICY_FILE", &file)
+            .env("REPOCONN_CLOUD_API_URL", api)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(secret.as_bytes());
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrators_policy_is_obeyed_and_a_broken_one_reported() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let check = args(&[
+        "check",
+        "--cloud",
+        "--method",
+        "api-token",
+        "--email",
+        cloud::EMAIL,
+        "--json",
+    ]);
+
+    let forbidden = check_under_policy(
+        r#"{"allowed_methods": ["repository-access-token"]}"#,
+        check.clone(),
+        server.url.to_string(),
+        cloud::TOKEN_FULL,
+    )
+    .await;
+    assert_eq!(forbidden.status.code(), Some(1));
+    let report = json_of(&forbidden);
+    assert_eq!(report["problems"][0]["code"], "forbidden_by_policy");
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.json")
+    );
+    assert_eq!(
+        server.request_count(),
+        0,
+        "nothing is sent for a forbidden way to connect"
+    );
+
+    let broken = check_under_policy(
+        "{\n  \"allowed_methods\": [\"basic\",]\n}",
+        check,
+        server.url.to_string(),
+        cloud::TOKEN_FULL,
+    )
+    .await;
+    assert_eq!(broken.status.code(), Some(0), "the built-in defaults apply");
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        stderr.contains("policy.json cannot be used (line 2, column"),
+        "{stderr}"
+    );
+}

@@ -52,6 +52,7 @@ async fn main() {
     let env = CheckEnv {
         cloud_api: server.url.clone(),
         policy: NetPolicy::default(),
+        managed: Default::default(),
     };
     let secret = Secret::new(cloud::TOKEN_FULL);
 

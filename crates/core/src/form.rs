@@ -7,12 +7,19 @@ use specta::Type;
 
 use crate::manage;
 use crate::model::{CredentialKind, Field, Need, ProviderKind};
+use crate::policy::{PolicyError, PolicyState, Template};
 use crate::scopes::Profile;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct FormOptions {
     pub providers: Vec<ProviderOption>,
     pub profiles: Vec<ProfileOption>,
+    /// Connections the administrator pre-defined: their provider, server and profile are locked.
+    pub templates: Vec<Template>,
+    /// The longest token lifetime the policy allows, in days.
+    pub max_token_lifetime_days: Option<u32>,
+    /// Set when a policy file exists but cannot be used (the built-in defaults apply).
+    pub policy_error: Option<PolicyError>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -30,8 +37,8 @@ pub struct KindOption {
     pub label: String,
     /// One sentence: what this way of connecting is and when to pick it.
     pub description: String,
-    /// Retired ways are shown, but cannot be chosen; `retired` says what to do instead.
-    pub retired: Option<String>,
+    /// Why this way cannot be chosen (retired, or not allowed by the policy), shown beside it.
+    pub unavailable: Option<String>,
     /// The secret field's label ("API token", "Password"...).
     pub secret_label: String,
     pub fields: Vec<FieldOption>,
@@ -55,12 +62,13 @@ pub struct ProfileOption {
     pub description: String,
 }
 
-pub fn options() -> FormOptions {
+/// What the form offers under the administrator's policy `managed`.
+pub fn options(managed: &PolicyState) -> FormOptions {
     let kinds = |provider: ProviderKind| -> Vec<KindOption> {
         CredentialKind::ALL
             .into_iter()
             .filter(|k| k.provider() == provider)
-            .map(kind_option)
+            .map(|k| kind_option(k, managed))
             .collect()
     };
     FormOptions {
@@ -90,10 +98,13 @@ pub fn options() -> FormOptions {
                 description: "Browse and clone, and read pull requests.".into(),
             },
         ],
+        templates: managed.policy.templates.clone(),
+        max_token_lifetime_days: managed.policy.max_token_lifetime_days,
+        policy_error: managed.error.clone(),
     }
 }
 
-fn kind_option(kind: CredentialKind) -> KindOption {
+fn kind_option(kind: CredentialKind, managed: &PolicyState) -> KindOption {
     use CredentialKind as K;
     let description = match kind {
         K::ApiToken => {
@@ -114,6 +125,7 @@ fn kind_option(kind: CredentialKind) -> KindOption {
     let retired = (kind == K::AppPassword).then(|| {
         "Retired: create an API token with scopes instead (choose \"API token\"), then remove the app password.".to_owned()
     });
+    let unavailable = retired.or_else(|| managed.forbidden_reason(kind));
     let secret_label = match kind {
         K::Basic => "Password",
         K::AppPassword => "App password",
@@ -125,7 +137,7 @@ fn kind_option(kind: CredentialKind) -> KindOption {
         kind,
         label: kind.label().to_owned(),
         description: description.to_owned(),
-        retired,
+        unavailable,
         secret_label: secret_label.to_owned(),
         fields: kind
             .fields()
@@ -181,7 +193,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_offered_once_under_its_provider() {
-        let options = options();
+        let options = options(&PolicyState::default());
         let count: usize = options.providers.iter().map(|p| p.kinds.len()).sum();
         assert_eq!(count, CredentialKind::ALL.len());
         for provider in &options.providers {
@@ -195,8 +207,34 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_marks_forbidden_ways_and_offers_its_templates() {
+        let mut managed = PolicyState::default();
+        managed.policy.allowed_methods = Some(vec![CredentialKind::PersonalToken]);
+        managed.path = Some("/etc/repoconn/policy.json".into());
+        let options = options(&managed);
+        let basic = options.providers[1]
+            .kinds
+            .iter()
+            .find(|k| k.kind == CredentialKind::Basic)
+            .unwrap();
+        assert!(
+            basic
+                .unavailable
+                .as_deref()
+                .unwrap()
+                .contains("/etc/repoconn/policy.json")
+        );
+        let personal = options.providers[1]
+            .kinds
+            .iter()
+            .find(|k| k.kind == CredentialKind::PersonalToken)
+            .unwrap();
+        assert!(personal.unavailable.is_none());
+    }
+
+    #[test]
     fn the_api_token_asks_for_the_email_and_expires_in_a_year() {
-        let options = options();
+        let options = options(&PolicyState::default());
         let api = options.providers[0]
             .kinds
             .iter()
@@ -210,6 +248,6 @@ mod tests {
             .iter()
             .find(|k| k.kind == CredentialKind::AppPassword)
             .unwrap();
-        assert!(retired.retired.as_deref().unwrap().contains("API token"));
+        assert!(retired.unavailable.as_deref().unwrap().contains("API token"));
     }
 }

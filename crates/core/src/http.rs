@@ -25,6 +25,8 @@ pub struct NetPolicy {
     pub server_error_pause: Duration,
     /// Largest body we read; a bigger one is an unexpected answer.
     pub body_limit: usize,
+    /// A proxy for every request (from the managed policy); `None` uses the environment's.
+    pub proxy: Option<String>,
 }
 
 impl Default for NetPolicy {
@@ -35,6 +37,7 @@ impl Default for NetPolicy {
             max_retry_wait: Duration::from_secs(10),
             server_error_pause: Duration::from_millis(500),
             body_limit: 1024 * 1024,
+            proxy: None,
         }
     }
 }
@@ -149,6 +152,11 @@ impl Http {
             .timeout(policy.request_timeout)
             .connect_timeout(policy.request_timeout)
             .user_agent(concat!("repoconn/", env!("CARGO_PKG_VERSION")));
+        if let Some(proxy) = &policy.proxy {
+            let proxy =
+                reqwest::Proxy::all(proxy.as_str()).map_err(|err| SetupError::Client(err.to_string()))?;
+            builder = builder.proxy(proxy);
+        }
         if let Some(path) = ca_file {
             let pem = std::fs::read(path).map_err(|err| SetupError::CaFile {
                 reason: err.to_string(),

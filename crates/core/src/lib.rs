@@ -13,6 +13,7 @@ pub mod links;
 pub mod manage;
 pub mod model;
 pub mod paths;
+pub mod policy;
 pub mod problems;
 pub mod registry;
 pub mod report;

@@ -10,6 +10,7 @@ use time::{
 };
 
 use crate::model::{CredentialKind, ProviderKind};
+use crate::policy::PolicyState;
 use crate::problems::{StorageCode, StorageError};
 use crate::registry::{Connection, Registry, Status};
 use crate::report::{Outcome, ValidationReport};
@@ -41,7 +42,7 @@ pub async fn add(
         return Err(StorageError::new(StorageCode::NameTaken, &[("name", name)]));
     }
     let report = check(request.clone(), env).await;
-    let connection = save_checked(registry, name, &request, &report, expires_on)?;
+    let connection = save_checked(registry, name, &request, &report, expires_on, &env.managed)?;
     Ok(Saved { report, connection })
 }
 
@@ -53,11 +54,12 @@ pub fn save_checked(
     request: &CheckRequest,
     report: &ValidationReport,
     expires_on: Option<Date>,
+    managed: &PolicyState,
 ) -> Result<Option<Connection>, StorageError> {
     if report.outcome != Outcome::Usable {
         return Ok(None);
     }
-    let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
+    let expires_on = effective_expiry(request.kind, expires_on, managed, today())?;
     let connection = describe(name, request, report, expires_on);
     registry
         .add(connection, &clean_secret(&request.secret, request.kind))
@@ -95,7 +97,7 @@ pub async fn rotate(
             connection: None,
         });
     }
-    let expires_on = expires_on.or_else(|| default_expiry(connection.method, today()));
+    let expires_on = effective_expiry(connection.method, expires_on, &env.managed, today())?;
     let updated = registry.replace_secret(name, &clean_secret(&secret, connection.method), |c| {
         record(c, &report);
         c.expires_on = expires_on.map(format_date);
@@ -119,7 +121,7 @@ pub async fn change_credential(
 ) -> Result<Saved, StorageError> {
     registry.get(name)?;
     let report = check(request.clone(), env).await;
-    let connection = replace_checked(registry, name, &request, &report, expires_on)?;
+    let connection = replace_checked(registry, name, &request, &report, expires_on, &env.managed)?;
     Ok(Saved { report, connection })
 }
 
@@ -130,11 +132,12 @@ pub fn replace_checked(
     request: &CheckRequest,
     report: &ValidationReport,
     expires_on: Option<Date>,
+    managed: &PolicyState,
 ) -> Result<Option<Connection>, StorageError> {
     if report.outcome != Outcome::Usable {
         return Ok(None);
     }
-    let expires_on = expires_on.or_else(|| default_expiry(request.kind, today()));
+    let expires_on = effective_expiry(request.kind, expires_on, managed, today())?;
     let fresh = describe(name, request, report, expires_on);
     registry
         .replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
@@ -245,6 +248,40 @@ fn record(connection: &mut Connection, report: &ValidationReport) {
 /// Whitespace and a pasted `Bearer ` prefix are not part of the secret that gets stored.
 fn clean_secret(secret: &Secret, kind: CredentialKind) -> Secret {
     crate::sniff::paste_secret(secret.expose(), kind).secret
+}
+
+/// The expiry date to record: the one given, else the kind's default; never later than the
+/// managed policy's longest token lifetime (which also becomes the default).
+pub fn effective_expiry(
+    kind: CredentialKind,
+    given: Option<Date>,
+    managed: &PolicyState,
+    today: Date,
+) -> Result<Option<Date>, StorageError> {
+    let latest = managed
+        .policy
+        .max_token_lifetime_days
+        .map(|days| today + Duration::days(i64::from(days)));
+    let chosen = given.or_else(|| default_expiry(kind, today));
+    match (chosen, latest) {
+        (Some(date), Some(latest)) if date > latest => Err(StorageError::new(
+            StorageCode::ExpiryBeyondPolicy,
+            &[
+                (
+                    "days",
+                    &managed
+                        .policy
+                        .max_token_lifetime_days
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                ("latest", &format_date(latest)),
+                ("value", &format_date(date)),
+            ],
+        )),
+        (None, Some(latest)) => Ok(Some(latest)),
+        (chosen, _) => Ok(chosen),
+    }
 }
 
 pub fn default_expiry(kind: CredentialKind, today: Date) -> Option<Date> {
@@ -367,6 +404,7 @@ mod tests {
         let env = CheckEnv {
             cloud_api: server.url.clone(),
             policy: Default::default(),
+            managed: Default::default(),
         };
         let dir = tempfile::tempdir().unwrap();
         let store = MemoryStore::default();
@@ -478,6 +516,37 @@ mod tests {
         assert_eq!(status_text(&c, today), "Expired");
         c.status = Status::RejectedByGit;
         assert_eq!(status_text(&c, today), "Rejected by git");
+    }
+
+    #[test]
+    fn the_policy_caps_token_lifetimes() {
+        let today = date!(2026 - 11 - 26);
+        let mut managed = PolicyState::default();
+        managed.policy.max_token_lifetime_days = Some(90);
+        // An API token's year is too long; a date within 90 days is fine; no date means the cap.
+        let err = effective_expiry(CredentialKind::ApiToken, None, &managed, today).unwrap_err();
+        assert_eq!(err.code, StorageCode::ExpiryBeyondPolicy);
+        assert!(err.message.contains("2027-02-24"), "{}", err.message);
+        let fine = effective_expiry(
+            CredentialKind::ApiToken,
+            Some(date!(2027 - 01 - 01)),
+            &managed,
+            today,
+        )
+        .unwrap();
+        assert_eq!(fine, Some(date!(2027 - 01 - 01)));
+        let capped = effective_expiry(CredentialKind::PersonalToken, None, &managed, today).unwrap();
+        assert_eq!(capped, Some(date!(2027 - 02 - 24)));
+        assert_eq!(
+            effective_expiry(
+                CredentialKind::PersonalToken,
+                None,
+                &PolicyState::default(),
+                today
+            )
+            .unwrap(),
+            None
+        );
     }
 
     #[test]

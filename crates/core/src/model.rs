@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 /// Bitbucket Cloud (bitbucket.org) or a self-hosted Bitbucket Server / Data Center.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProviderKind {
     Cloud,
@@ -12,7 +12,7 @@ pub enum ProviderKind {
 }
 
 /// How a person connects. The ids are the CLI's `--method` values and stable in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CredentialKind {
     /// Cloud: Atlassian API token with scopes; REST wants the account email, git the username.

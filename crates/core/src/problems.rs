@@ -24,6 +24,7 @@ pub enum ProblemCode {
     SsoOnly,
     ResourceNotFound,
     MissingField,
+    ForbiddenByPolicy,
     InsecureHttp,
     CaFileInvalid,
     TlsUntrusted,
@@ -188,6 +189,10 @@ fn problem_text(code: ProblemCode, kind: CredentialKind) -> (&'static str, &'sta
             "Check the spelling (it is the name in the browser's address bar) and that the credential was created for it.",
         ),
         MissingField => ("{field} is needed for {chosen}.", "Fill in {field}."),
+        ForbiddenByPolicy => (
+            "{chosen} may not be used here: {reason}",
+            "Choose another way to connect, or ask your administrators.",
+        ),
         InsecureHttp => (
             "{url} uses plain http://, which would send your credential unencrypted.",
             "Use the https:// address. If this server truly has none, allow plain http for this connection only.",
@@ -313,6 +318,7 @@ pub enum StorageCode {
     InvalidName,
     InvalidDate,
     SecretMissing,
+    ExpiryBeyondPolicy,
 }
 
 /// A failed storage operation, ready to show.
@@ -381,6 +387,10 @@ fn storage_text(code: StorageCode) -> (&'static str, &'static str) {
         InvalidDate => (
             "\"{value}\" is not a date.",
             "Write it as YYYY-MM-DD, for example 2027-11-26.",
+        ),
+        ExpiryBeyondPolicy => (
+            "Your organisation's policy allows tokens to live at most {days} days, so it must expire by {latest}; {value} is later.",
+            "Create the token with an expiry date no later than {latest}, and give that date.",
         ),
         SecretMissing => (
             "The keychain holds no secret for \"{name}\".",

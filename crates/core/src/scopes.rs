@@ -11,7 +11,7 @@ use specta::Type;
 use crate::model::CredentialKind;
 
 /// A named set of needs, chosen by what the integration will do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// Browse, clone, push, and review pull requests.

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::http::{Http, NetFailure, NetPolicy, SetupError};
 use crate::model::{CredentialKind, Field, Need, ProviderKind};
+use crate::policy::PolicyState;
 use crate::problems::{ProblemCode, WarningCode};
 use crate::report::{Findings, ValidationReport};
 use crate::scopes::{self, Profile};
@@ -43,6 +44,8 @@ pub struct CheckRequest {
 pub struct CheckEnv {
     pub cloud_api: Url,
     pub policy: NetPolicy,
+    /// The administrator's policy: allowed ways to connect, CA file, proxy, token lifetime.
+    pub managed: PolicyState,
 }
 
 impl CheckEnv {
@@ -52,9 +55,15 @@ impl CheckEnv {
         let text = api.as_deref().unwrap_or(CLOUD_API_DEFAULT);
         let cloud_api =
             Url::parse(text).map_err(|err| format!("{CLOUD_API_ENV}={text} is not a URL: {err}"))?;
+        let managed = PolicyState::load();
+        let policy = NetPolicy {
+            proxy: managed.policy.proxy.clone(),
+            ..NetPolicy::default()
+        };
         Ok(Self {
             cloud_api,
-            policy: NetPolicy::default(),
+            policy,
+            managed,
         })
     }
 }
@@ -92,6 +101,17 @@ pub async fn check(request: CheckRequest, env: &CheckEnv) -> ValidationReport {
         ProviderKind::Cloud => Some(env.cloud_api.clone()),
         ProviderKind::DataCenter => None,
     };
+    if let Some(reason) = env.managed.forbidden_reason(request.kind) {
+        findings.problem(
+            ProblemCode::ForbiddenByPolicy,
+            &[("chosen", request.kind.label()), ("reason", &reason)],
+        );
+        return findings.into_report(String::new());
+    }
+    let mut request = request;
+    if request.ca_file.is_none() {
+        request.ca_file = env.managed.policy.ca_file.as_ref().map(PathBuf::from);
+    }
     let Some(prepared) = prepare(request, base, &mut findings) else {
         return findings.into_report(String::new());
     };

@@ -184,6 +184,7 @@ async fn a_closed_port_is_unreachable() {
     let env = CheckEnv {
         cloud_api: format!("http://127.0.0.1:{port}").parse().unwrap(),
         policy: fast_policy(),
+        managed: Default::default(),
     };
     let report = check(full_token_in_repo(), &env).await;
     assert_eq!(codes(&report), ["unreachable"]);

@@ -20,7 +20,7 @@ async function type(label: string, value: string) {
 }
 
 const kinds = formOptions.providers.flatMap((p) =>
-  p.kinds.filter((k) => !k.retired).map((k) => ({ provider: p, kind: k })),
+  p.kinds.filter((k) => !k.unavailable).map((k) => ({ provider: p, kind: k })),
 );
 
 describe("the connection form", () => {
@@ -219,5 +219,60 @@ describe("the connection list", () => {
       expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing === "work")).toBe(true),
     );
     expect(state.connections).toHaveLength(1);
+  });
+});
+
+describe("under an administrator's policy", () => {
+  function withPolicy() {
+    const options = structuredClone(formOptions);
+    const basic = options.providers[1].kinds.find((k) => k.kind === "basic")!;
+    basic.unavailable = "Not allowed by your organisation's policy (/etc/repoconn/policy.json).";
+    options.templates = [
+      {
+        name: "Example Corp Bitbucket",
+        provider: "data-center",
+        base_url: "https://git.example.com/bitbucket",
+        profile: "read-only",
+        method: "personal-token",
+      },
+    ];
+    options.max_token_lifetime_days = 90;
+    return installMockBackend({ formOptions: options });
+  }
+
+  it("locks what a template fixes and explains what is forbidden", async () => {
+    withPolicy();
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: "Example Corp Bitbucket" }));
+    const server = screen.getByLabelText("Server address") as HTMLInputElement;
+    expect(server.value).toBe("https://git.example.com/bitbucket");
+    expect(server.readOnly).toBe(true);
+    expect(screen.getByText("Set by your organisation.")).toBeTruthy();
+    expect(
+      (screen.getByRole("radio", { name: /^Personal HTTP access token/ }) as HTMLInputElement).checked,
+    ).toBe(true);
+    expect((screen.getByLabelText("What it must allow") as HTMLSelectElement).value).toBe("read-only");
+    const basic = screen.getByRole("radio", { name: /^Username and password/ }) as HTMLInputElement;
+    expect(basic.disabled).toBe(true);
+    expect(screen.getByText(/Not allowed by your organisation's policy/)).toBeTruthy();
+  });
+
+  it("caps the expiry date and says so", async () => {
+    withPolicy();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    expect((screen.getByLabelText("Expires on") as HTMLInputElement).max).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(screen.getByText(/allows at most 90 days/)).toBeTruthy();
+  });
+
+  it("shows a broken policy file and its problem", async () => {
+    const options = structuredClone(formOptions);
+    options.policy_error = { path: "/etc/repoconn/policy.json", message: "line 3, column 5: trailing comma" };
+    installMockBackend({ formOptions: options });
+    render(App);
+    expect((await screen.findByRole("alert")).textContent).toContain("line 3, column 5: trailing comma");
   });
 });

@@ -36,6 +36,8 @@ export interface MockState {
   connections: ConnectionView[];
   opened: string[];
   theme: Preferences["theme"];
+  /** What form_options answers; the core's defaults (no policy) when left out. */
+  formOptions?: FormOptions;
 }
 
 const INFO: AppInfo = {
@@ -194,7 +196,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         state.theme = (args.preferences as Preferences).theme;
         return args.preferences;
       case "form_options":
-        return formOptions;
+        return state.formOptions ?? formOptions;
       case "credential_link": {
         const input = args.input as LinkInput;
         return links[input.kind][input.profile];

@@ -19,6 +19,7 @@ pub fn fast_policy() -> NetPolicy {
         max_retry_wait: Duration::from_secs(2),
         server_error_pause: Duration::from_millis(50),
         body_limit: 1024 * 1024,
+        proxy: None,
     }
 }
 
@@ -26,6 +27,7 @@ pub fn env_for(cloud: &Url) -> CheckEnv {
     CheckEnv {
         cloud_api: cloud.clone(),
         policy: fast_policy(),
+        managed: Default::default(),
     }
 }
 
