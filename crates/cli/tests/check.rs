@@ -426,3 +426,33 @@ async fn the_administrators_policy_is_obeyed_and_a_broken_one_reported() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policys_proxy_carries_every_request() {
+    // The fake Data Center answers as a forward proxy would (it serves the absolute URL it gets).
+    let proxy = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let policy = format!(r#"{{"proxy": "{}"}}"#, proxy.url);
+    let check = args(&[
+        "check",
+        "--server",
+        "http://bitbucket.example.test/bitbucket",
+        "--method",
+        "personal-token",
+        "--allow-http",
+        "--json",
+    ]);
+    let out = check_under_policy(
+        &policy,
+        check,
+        "http://127.0.0.1:9".into(),
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(proxy.request_count() > 0);
+}

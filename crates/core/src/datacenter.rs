@@ -22,6 +22,7 @@ pub const LOGIN_OPTIONS: &str = "rest/authconfig/1.0/login-options";
 pub const REPOS: &str = "rest/api/1.0/repos";
 pub const PROJECTS: &str = "rest/api/1.0/projects";
 pub const USERS: &str = "rest/api/1.0/users";
+pub const ACCESS_TOKENS: &str = "rest/access-tokens/latest/users";
 
 /// Personal HTTP access tokens arrived in Bitbucket Server 5.5.
 const TOKENS_SINCE: (u64, u64) = (5, 5);
@@ -91,6 +92,16 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
     if let Some(url) = &resource {
         requests.push(url.clone());
     }
+    // A personal token's expiry, from the access-tokens API, when the server lets us read it.
+    let tokens_url = match (p.kind, user.as_deref()) {
+        (CredentialKind::PersonalToken, Some(name)) => {
+            Some(endpoint(&p.base, ACCESS_TOKENS, &[&name.to_lowercase()], &[]))
+        }
+        _ => None,
+    };
+    if let Some(url) = &tokens_url {
+        requests.push(url.clone());
+    }
     let answers = join_all(requests.iter().map(|url| http.get(url.clone(), auth))).await;
     let mut answers = answers.into_iter();
 
@@ -114,7 +125,9 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
             None => {}
         }
     }
-    if let (Some(url), Some(answer)) = (&resource, answers.next()) {
+    if let Some(url) = &resource
+        && let Some(answer) = answers.next()
+    {
         match answer {
             Ok(answer) if answer.status == 404 => {
                 f.problem(ProblemCode::ResourceNotFound, &[("resource", &resource_name(p))]);
@@ -125,7 +138,32 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
             Err(failure) => net_problem(f, &failure, &p.base),
         }
     }
+    if tokens_url.is_some()
+        && let Some(Ok(answer)) = answers.next()
+        && let Some(expiry) = own_token_expiry(&answer)
+    {
+        f.expires_at = Some(expiry);
+        f.warnings.retain(|w| w.code != WarningCode::ExpiryUnknown);
+    }
     settle(required, granted, f);
+}
+
+/// The expiry date (YYYY-MM-DD) of the token that made this very request: the server lists a
+/// user's tokens with when each last authenticated, and ours is the most recent. `None` when the
+/// listing is refused (some servers do not let tokens read it) or the token has no expiry.
+fn own_token_expiry(answer: &Answer) -> Option<String> {
+    if answer.status != 200 {
+        return None;
+    }
+    let values = answer.json()?["values"].as_array()?;
+    let ours = values
+        .iter()
+        .max_by_key(|t| t["lastAuthenticated"].as_i64().unwrap_or(i64::MIN))?;
+    let millis = ours["expiryDate"].as_i64()?;
+    let date = time::OffsetDateTime::from_unix_timestamp(millis / 1000)
+        .ok()?
+        .date();
+    Some(crate::manage::format_date(date))
 }
 
 /// Asks, without credentials, whether this is Bitbucket, which version, and (for passwords)

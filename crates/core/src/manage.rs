@@ -59,7 +59,12 @@ pub fn save_checked(
     if report.outcome != Outcome::Usable {
         return Ok(None);
     }
-    let expires_on = effective_expiry(request.kind, expires_on, managed, today())?;
+    let expires_on = effective_expiry(
+        request.kind,
+        expires_on.or_else(|| reported_expiry(report)),
+        managed,
+        today(),
+    )?;
     let connection = describe(name, request, report, expires_on);
     registry
         .add(connection, &clean_secret(&request.secret, request.kind))
@@ -97,7 +102,12 @@ pub async fn rotate(
             connection: None,
         });
     }
-    let expires_on = effective_expiry(connection.method, expires_on, &env.managed, today())?;
+    let expires_on = effective_expiry(
+        connection.method,
+        expires_on.or_else(|| reported_expiry(&report)),
+        &env.managed,
+        today(),
+    )?;
     let updated = registry.replace_secret(name, &clean_secret(&secret, connection.method), |c| {
         record(c, &report);
         c.expires_on = expires_on.map(format_date);
@@ -137,7 +147,12 @@ pub fn replace_checked(
     if report.outcome != Outcome::Usable {
         return Ok(None);
     }
-    let expires_on = effective_expiry(request.kind, expires_on, managed, today())?;
+    let expires_on = effective_expiry(
+        request.kind,
+        expires_on.or_else(|| reported_expiry(report)),
+        managed,
+        today(),
+    )?;
     let fresh = describe(name, request, report, expires_on);
     registry
         .replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
@@ -282,6 +297,11 @@ pub fn effective_expiry(
         (None, Some(latest)) => Ok(Some(latest)),
         (chosen, _) => Ok(chosen),
     }
+}
+
+/// The expiry the server reported during the check (Data Center personal tokens).
+fn reported_expiry(report: &ValidationReport) -> Option<Date> {
+    report.expires_at.as_deref().and_then(|d| parse_date(d).ok())
 }
 
 pub fn default_expiry(kind: CredentialKind, today: Date) -> Option<Date> {

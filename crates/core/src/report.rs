@@ -113,6 +113,7 @@ pub(crate) struct Findings {
     pub server: Option<ServerInfo>,
     pub scopes: ScopeReport,
     pub permission: Option<String>,
+    pub expires_at: Option<String>,
     pub problems: Vec<Problem>,
     pub warnings: Vec<Warning>,
 }
@@ -126,6 +127,7 @@ impl Findings {
             server: None,
             scopes: ScopeReport::default(),
             permission: None,
+            expires_at: None,
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -171,7 +173,7 @@ impl Findings {
             server: self.server,
             scopes: self.scopes,
             permission: self.permission,
-            expires_at: None,
+            expires_at: self.expires_at,
             problems: self.problems,
             warnings: self.warnings,
         }

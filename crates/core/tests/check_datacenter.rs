@@ -28,6 +28,9 @@ async fn a_personal_token_is_usable_and_names_its_owner_and_level() {
     assert_eq!(report.permission.as_deref(), Some("REPO_WRITE"));
     assert_eq!(report.scopes.verified, ["REPO_WRITE"]);
     assert!(report.base_url.ends_with("/bitbucket"), "{}", report.base_url);
+    // The token's own expiry, read from the access-tokens API.
+    assert_eq!(report.expires_at.as_deref(), Some("2027-05-26"));
+    assert!(!report.has_warning(WarningCode::ExpiryUnknown));
     assert_no_secret(&report, datacenter::PERSONAL_TOKEN);
     // The version question goes out without credentials.
     let properties = server
@@ -63,6 +66,9 @@ async fn a_read_token_is_not_enough_for_pull_requests() {
     .await;
     assert_eq!(codes(&report), ["insufficient_permission"]);
     assert_eq!(report.permission.as_deref(), Some("REPO_READ"));
+    // This token has no expiry date on the server.
+    assert_eq!(report.expires_at, None);
+    assert!(report.has_warning(WarningCode::ExpiryUnknown));
     assert_eq!(report.scopes.missing, ["REPO_WRITE"]);
     assert!(
         report.problems[0].message.contains("REPO_READ") && report.problems[0].message.contains("REPO_WRITE")

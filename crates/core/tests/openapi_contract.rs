@@ -143,6 +143,12 @@ fn every_data_center_endpoint_exists_with_get() {
             "GET {spec_path} is not in the Data Center API"
         );
     }
+    // The token listing that tells a personal token's expiry.
+    let tokens = datacenter::ACCESS_TOKENS.replacen("rest", "", 1) + "/{userSlug}";
+    assert!(
+        spec["paths"][&tokens]["get"].is_object(),
+        "GET {tokens} is not in the Data Center API"
+    );
     let repos = &spec["paths"]["/api/latest/repos"]["get"]["parameters"];
     let names: Vec<&str> = repos
         .as_array()

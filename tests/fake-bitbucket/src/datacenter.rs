@@ -73,12 +73,16 @@ pub struct FakeDataCenter {
     pub failures: Mutex<HashMap<String, u32>>,
     /// Passwords and tokens revoked while the server runs: refused from then on.
     pub revoked: Mutex<Vec<String>>,
+    /// Expiry dates of personal tokens (milliseconds since 1970), as the access-tokens API lists them.
+    pub token_expiry_ms: HashMap<String, i64>,
 }
 
 pub const USER: &str = "ada";
 pub const PASSWORD: &str = "correct horse battery staple";
 /// A personal token with REPO_WRITE.
 pub const PERSONAL_TOKEN: &str = "NjQ5MjcxNTM0OTk2OnWriteTokenForAdaXYZ0123";
+/// When PERSONAL_TOKEN expires: 2027-05-26, 12:00 UTC.
+pub const PERSONAL_TOKEN_EXPIRY_MS: i64 = 1_811_332_800_000;
 /// A personal token with REPO_READ only.
 pub const READ_TOKEN: &str = "MTIzNDU2Nzg5MDEyOnReadTokenForAdaXYZ01234";
 /// A project token for DATA with REPO_WRITE.
@@ -117,6 +121,7 @@ impl FakeDataCenter {
             ],
             failures: Mutex::new(HashMap::new()),
             revoked: Mutex::new(Vec::new()),
+            token_expiry_ms: HashMap::from([(PERSONAL_TOKEN.to_owned(), PERSONAL_TOKEN_EXPIRY_MS)]),
         }
     }
 
@@ -227,6 +232,7 @@ impl Api for FakeDataCenter {
                     no_such("Repository")
                 }
             }
+            (Some(p), ["rest", "access-tokens", "latest", "users", slug]) => self.tokens_of(p, slug, call),
             (Some(p), ["rest", "api", "1.0", "users", slug]) => {
                 match self.users.iter().find(|u| u.name == *slug) {
                     Some(u) if !p.system => crate::json(
@@ -256,6 +262,44 @@ impl Principal {
 }
 
 impl FakeDataCenter {
+    /// `GET /rest/access-tokens/latest/users/{slug}`: a user's own tokens, with their expiry and
+    /// when each last authenticated (the one this request used: now).
+    fn tokens_of(&self, p: &Principal, slug: &str, call: &Call) -> Reply {
+        let Some(user) = self
+            .users
+            .iter()
+            .find(|u| u.name == slug && u.name == p.name && !p.system)
+        else {
+            return unauthenticated();
+        };
+        let used = match &call.credentials {
+            Credentials::Basic { secret, .. } | Credentials::Bearer(secret) => Some(secret.as_str()),
+            _ => None,
+        };
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let values: Vec<Value> = user
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(index, (token, _))| {
+                let mut item = json!({
+                    "id": format!("{}", 1000 + index),
+                    "name": format!("token {}", index + 1),
+                    "createdDate": 1_767_225_600_000_i64,
+                    "lastAuthenticated": if used == Some(token.as_str()) { now_ms } else { 1_767_225_600_000_i64 },
+                });
+                if let Some(expiry) = self.token_expiry_ms.get(token) {
+                    item["expiryDate"] = json!(expiry);
+                }
+                item
+            })
+            .collect();
+        page(values)
+    }
+
     fn repos(&self) -> impl Iterator<Item = (&str, &str)> {
         self.projects
             .iter()
