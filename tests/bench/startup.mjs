@@ -9,24 +9,10 @@
 //   node tests/bench/startup.mjs <hello-world binary> <our binary>
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { ELEMENT, newSession, sleep, webdriver } from "../desktop/webdriver.mjs";
 
 const [hello, ours] = process.argv.slice(2).map((p) => path.resolve(p));
-const DRIVER = "http://127.0.0.1:4444";
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 const RUNS = 7;
-
-async function webdriver(method, route, body) {
-  const response = await fetch(`${DRIVER}${route}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function children() {
   const parents = new Map();
@@ -77,9 +63,7 @@ async function measure(binary) {
   let memory;
   for (let run = 0; run < RUNS; run += 1) {
     const started = performance.now();
-    const session = await webdriver("POST", "/session", {
-      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: binary } } },
-    });
+    const session = await newSession(binary);
     const sid = session.sessionId;
     for (;;) {
       try {

@@ -11,32 +11,18 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
 
 const [appPath, screenshotPath] = process.argv.slice(2);
 if (!appPath || !screenshotPath) {
   console.error("usage: node tests/desktop/e2e.mjs <app binary> <screenshot.png>");
   process.exit(2);
 }
-const DRIVER = process.env.TAURI_DRIVER_URL ?? "http://127.0.0.1:4444";
 const DATA_DIR = process.env.REPOCONN_DATA_DIR;
 if (!DATA_DIR) throw new Error("REPOCONN_DATA_DIR must point at a scratch folder");
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 const expectedVersion = readFileSync(new URL("../../Cargo.toml", import.meta.url), "utf8").match(
   /\[workspace\.package\][^[]*?version = "([^"]+)"/,
 )[1];
-
-async function webdriver(method, route, body) {
-  const response = await fetch(`${DRIVER}${route}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventually(what, probe, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
@@ -73,11 +59,7 @@ async function check(name, body) {
   }
 }
 
-const session = await webdriver("POST", "/session", {
-  capabilities: {
-    alwaysMatch: { browserName: "wry", "tauri:options": { application: path.resolve(appPath) } },
-  },
-});
+const session = await newSession(path.resolve(appPath));
 const sid = session.sessionId;
 const find = (css) => webdriver("POST", `/session/${sid}/element`, { using: "css selector", value: css });
 const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { using: "xpath", value: xpath });

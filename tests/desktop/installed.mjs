@@ -3,26 +3,12 @@
 //
 //   node tests/desktop/installed.mjs /usr/bin/repoconn-app <screenshot.png>
 import { writeFileSync } from "node:fs";
+import { ELEMENT, newSession, webdriver } from "./webdriver.mjs";
 
 const [app, shot] = process.argv.slice(2);
-const DRIVER = "http://127.0.0.1:4444";
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-
-async function webdriver(method, route, body) {
-  const response = await fetch(`${DRIVER}${route}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
 
 const started = performance.now();
-const { sessionId } = await webdriver("POST", "/session", {
-  capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } },
-});
+const { sessionId } = await newSession(app);
 let heading = "";
 for (let i = 0; i < 200 && heading !== "Repository Connections"; i += 1) {
   try {

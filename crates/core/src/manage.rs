@@ -56,19 +56,29 @@ pub fn save_checked(
     expires_on: Option<Date>,
     managed: &PolicyState,
 ) -> Result<Option<Connection>, StorageError> {
-    if report.outcome != Outcome::Usable {
+    let Some(connection) = describe_usable(name, request, report, expires_on, managed)? else {
         return Ok(None);
-    }
-    let expires_on = effective_expiry(
-        request.kind,
-        expires_on.or_else(|| reported_expiry(report)),
-        managed,
-        today(),
-    )?;
-    let connection = describe(name, request, report, expires_on);
+    };
     registry
         .add(connection, &clean_secret(&request.secret, request.kind))
         .map(Some)
+}
+
+/// The metadata to save for a usable check (`None` when it is not usable), its expiry decided
+/// by what was given, what the server said and the policy's cap.
+fn describe_usable(
+    name: &str,
+    request: &CheckRequest,
+    report: &ValidationReport,
+    expires_on: Option<Date>,
+    managed: &PolicyState,
+) -> Result<Option<Connection>, StorageError> {
+    if report.outcome != Outcome::Usable {
+        return Ok(None);
+    }
+    let given = expires_on.or_else(|| reported_expiry(report));
+    let expires_on = effective_expiry(request.kind, given, managed, today())?;
+    Ok(Some(describe(name, request, report, expires_on)))
 }
 
 /// Checks a saved connection again with its stored secret. A network failure or a server error
@@ -144,16 +154,9 @@ pub fn replace_checked(
     expires_on: Option<Date>,
     managed: &PolicyState,
 ) -> Result<Option<Connection>, StorageError> {
-    if report.outcome != Outcome::Usable {
+    let Some(fresh) = describe_usable(name, request, report, expires_on, managed)? else {
         return Ok(None);
-    }
-    let expires_on = effective_expiry(
-        request.kind,
-        expires_on.or_else(|| reported_expiry(report)),
-        managed,
-        today(),
-    )?;
-    let fresh = describe(name, request, report, expires_on);
+    };
     registry
         .replace_secret(name, &clean_secret(&request.secret, request.kind), |c| {
             *c = Connection {
