@@ -247,11 +247,16 @@ describe("under an administrator's policy", () => {
     const server = screen.getByLabelText("Server address") as HTMLInputElement;
     expect(server.value).toBe("https://git.example.com/bitbucket");
     expect(server.readOnly).toBe(true);
-    expect(screen.getByText("Set by your organisation.")).toBeTruthy();
+    expect(screen.getAllByText("Set by your organisation.").length).toBeGreaterThanOrEqual(2);
     expect(
       (screen.getByRole("radio", { name: /^Personal HTTP access token/ }) as HTMLInputElement).checked,
     ).toBe(true);
-    expect((screen.getByLabelText("What it must allow") as HTMLSelectElement).value).toBe("read-only");
+    const profile = screen.getByLabelText("What it must allow") as HTMLSelectElement;
+    expect(profile.value).toBe("read-only");
+    expect(profile.disabled).toBe(true);
+    expect(
+      (screen.getByRole("radio", { name: /^Project HTTP access token/ }) as HTMLInputElement).disabled,
+    ).toBe(true);
     const basic = screen.getByRole("radio", { name: /^Username and password/ }) as HTMLInputElement;
     expect(basic.disabled).toBe(true);
     expect(screen.getByText(/Not allowed by your organisation's policy/)).toBeTruthy();
