@@ -104,7 +104,7 @@ pub struct Retest {
     pub connection: Option<ConnectionView>,
 }
 
-/// Checks in flight (to cancel them) and usable checks waiting to be saved.
+/// Checks in flight (to cancel them) and the latest usable check, waiting to be saved.
 #[derive(Default)]
 pub struct Checks {
     running: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
@@ -255,11 +255,10 @@ pub async fn check_credential(
     checks.running.lock().unwrap().remove(&check_id);
     let report = result.map_err(|_| AppError::new("cancelled", "The check was cancelled."))?;
     if report.ok {
-        checks
-            .usable
-            .lock()
-            .unwrap()
-            .insert(check_id, (request, report.clone()));
+        // Only the latest working check is kept: earlier secrets do not linger in memory.
+        let mut usable = checks.usable.lock().unwrap();
+        usable.clear();
+        usable.insert(check_id, (request, report.clone()));
     }
     Ok(report)
 }

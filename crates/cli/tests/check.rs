@@ -11,15 +11,15 @@ use serde_json::Value;
 
 /// Runs `repoconn` off the async runtime (the fakes keep serving meanwhile).
 async fn repoconn(args: Vec<String>, cloud_api: Option<String>, secret: &str) -> Output {
-    repoconn_with(args, cloud_api, secret, None).await
+    repoconn_with(args, cloud_api, secret, Vec::new()).await
 }
 
-/// Same, with `HTTP_PROXY` set; every proxy variable of the caller is removed first.
+/// Same, with more environment variables; every proxy variable of the caller is removed first.
 async fn repoconn_with(
     args: Vec<String>,
     cloud_api: Option<String>,
     secret: &str,
-    proxy: Option<String>,
+    env: Vec<(&'static str, String)>,
 ) -> Output {
     let secret = secret.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -41,9 +41,7 @@ async fn repoconn_with(
         if let Some(api) = cloud_api {
             command.env("REPOCONN_CLOUD_API_URL", api);
         }
-        if let Some(proxy) = proxy {
-            command.env("HTTP_PROXY", proxy);
-        }
+        command.envs(env);
         let mut child = command.spawn().expect("repoconn runs");
         // A usage error exits before reading standard input: a broken pipe is expected then.
         let _ = child.stdin.take().unwrap().write_all(secret.as_bytes());
@@ -323,7 +321,7 @@ async fn plain_http_needs_allow_http_and_the_environments_proxy_is_used() {
         ]),
         None,
         datacenter::PERSONAL_TOKEN,
-        Some(proxy.url.to_string()),
+        vec![("HTTP_PROXY", proxy.url.to_string())],
     )
     .await;
     assert_eq!(refused.status.code(), Some(1));
@@ -342,7 +340,7 @@ async fn plain_http_needs_allow_http_and_the_environments_proxy_is_used() {
         ]),
         None,
         datacenter::PERSONAL_TOKEN,
-        Some(proxy.url.to_string()),
+        vec![("HTTP_PROXY", proxy.url.to_string())],
     )
     .await;
     assert_eq!(
@@ -359,22 +357,8 @@ async fn check_under_policy(policy: &str, args: Vec<String>, api: String, secret
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("policy.json");
     std::fs::write(&file, policy).unwrap();
-    let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_repoconn"))
-            .args(&args)
-            .env("REPOCONN_POLICY_FILE", &file)
-            .env("REPOCONN_CLOUD_API_URL", api)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = child.stdin.take().unwrap().write_all(secret.as_bytes());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+    let env = vec![("REPOCONN_POLICY_FILE", file.display().to_string())];
+    repoconn_with(args, Some(api), secret, env).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -191,10 +191,6 @@ impl Http {
         self
     }
 
-    pub fn policy(&self) -> &NetPolicy {
-        &self.policy
-    }
-
     /// GET `url` (which must be on this client's origin), following same-origin redirects, waiting
     /// out a short 429 and retrying one 5xx (unless Basic retries are off).
     pub async fn get(&self, url: Url, auth: Auth<'_>) -> Result<Answer, NetFailure> {

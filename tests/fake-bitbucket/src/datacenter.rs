@@ -125,10 +125,6 @@ impl FakeDataCenter {
         }
     }
 
-    pub fn failed_logins(&self, user: &str) -> u32 {
-        self.failures.lock().unwrap().get(user).copied().unwrap_or(0)
-    }
-
     /// Refuses `secret` from now on, as when a token is revoked.
     pub fn revoke(&self, secret: &str) {
         self.revoked.lock().unwrap().push(secret.to_owned());
