@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::{Behaviour, start};
-use repoconn_core::http::{Auth, Http, NetPolicy};
-use repoconn_core::scopes::Profile;
-use repoconn_core::validate::{CheckEnv, CheckRequest, check};
-use repoconn_core::{CredentialKind, Secret};
+use repoconn_core::check::http::{Auth, Http, NetLimits};
+use repoconn_core::domain::scopes::Profile;
+use repoconn_core::check::{CheckEnv, CheckRequest, check};
+use repoconn_core::{Method, Secret};
 
 const RUNS: usize = 15;
 const LATENCY: Duration = Duration::from_millis(100);
@@ -23,7 +23,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 fn request(workspace: Option<&str>, repository: Option<&str>) -> CheckRequest {
     CheckRequest {
-        kind: CredentialKind::ApiToken,
+        method: Method::ApiToken,
         server: None,
         email: Some(cloud::EMAIL.into()),
         username: None,
@@ -49,19 +49,15 @@ async fn main() {
         None,
     )
     .await;
-    let env = CheckEnv {
-        cloud_api: server.url.clone(),
-        policy: NetPolicy::default(),
-        managed: Default::default(),
-    };
+    let env = CheckEnv::with_cloud_api(server.url.clone(), NetLimits::default());
     let secret = Secret::new(cloud::TOKEN_FULL);
 
     // One request, on a fresh client as every check uses.
     let mut single = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let http = Http::new(&server.url, None, false, NetPolicy::default()).unwrap();
-        let url = repoconn_core::cloud::USER.url(&server.url, &[], &[]);
+        let http = Http::new(&server.url, None, false, NetLimits::default()).unwrap();
+        let url = repoconn_core::check::cloud::USER.url(&server.url, &[], &[]);
         let answer = http
             .get(
                 url,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use specta::Type;
 
-use crate::keychain::KeychainBackend;
+use crate::domain::secret::KeychainBackend;
 
 /// Facts about this build that help a user (or a bug report) know what they are running.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -39,7 +39,7 @@ impl AppInfo {
             arch: std::env::consts::ARCH.to_owned(),
             keychain,
             keychain_name: keychain.display_name().to_owned(),
-            data_dir: crate::paths::data_dir().map(|dir| dir.display().to_string()),
+            data_dir: crate::store::paths::data_dir().map(|dir| dir.display().to_string()),
         }
     }
 }

@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::model::{CredentialKind, ProviderKind};
-use crate::scopes::Profile;
+use crate::domain::method::{Method, ProviderKind};
+use crate::domain::scopes::Profile;
 
 /// Points at another policy file (tests, or a per-user trial of a policy).
 pub const POLICY_ENV: &str = "REPOCONN_POLICY_FILE";
@@ -31,7 +31,7 @@ pub struct Policy {
     /// When present, only these ways to connect may be used (e.g. leave out "basic" to forbid
     /// usernames and passwords).
     #[serde(default)]
-    pub allowed_methods: Option<Vec<CredentialKind>>,
+    pub allowed_methods: Option<Vec<Method>>,
     /// The longest a token may live, in days: expiry dates further out are refused.
     #[serde(default)]
     #[schemars(range(min = 1, max = 3650))]
@@ -58,7 +58,7 @@ pub struct Template {
     pub profile: Option<Profile>,
     /// The way to connect this template uses, if fixed.
     #[serde(default)]
-    pub method: Option<CredentialKind>,
+    pub method: Option<Method>,
 }
 
 /// Why the policy file could not be used, and where.
@@ -140,16 +140,16 @@ impl PolicyState {
     }
 
     /// Whether the policy lets people connect this way.
-    pub fn allows(&self, kind: CredentialKind) -> bool {
+    pub fn allows(&self, method: Method) -> bool {
         self.policy
             .allowed_methods
             .as_ref()
-            .is_none_or(|allowed| allowed.contains(&kind))
+            .is_none_or(|allowed| allowed.contains(&method))
     }
 
     /// The sentence shown beside a way to connect the policy forbids.
-    pub fn forbidden_reason(&self, kind: CredentialKind) -> Option<String> {
-        (!self.allows(kind)).then(|| {
+    pub fn forbidden_reason(&self, method: Method) -> Option<String> {
+        (!self.allows(method)).then(|| {
             format!(
                 "Not allowed by your organisation's policy ({}).",
                 self.path.as_deref().unwrap_or("the policy file")
@@ -194,7 +194,7 @@ fn validate(policy: &Policy) -> Result<(), String> {
             (ProviderKind::DataCenter, None) => {
                 return Err(format!("{at}: a Data Center template needs base_url"));
             }
-            (ProviderKind::DataCenter, Some(url)) if crate::sniff::server_address(url).is_err() => {
+            (ProviderKind::DataCenter, Some(url)) if crate::domain::sniff::server_address(url).is_err() => {
                 return Err(format!("{at}: base_url \"{url}\" is not a web address"));
             }
             (ProviderKind::Cloud, Some(_)) => {
@@ -233,7 +233,7 @@ mod tests {
     fn no_file_means_no_restrictions() {
         let state = PolicyState::load_from(Path::new("/nonexistent/policy.json"));
         assert_eq!(state, PolicyState::default());
-        assert!(state.allows(CredentialKind::Basic));
+        assert!(state.allows(Method::Basic));
     }
 
     #[test]
@@ -243,11 +243,11 @@ mod tests {
                 "templates": [{"name": "Corp", "provider": "data-center", "base_url": "https://git.example.com/bitbucket"}]}"#,
         );
         assert!(state.error.is_none(), "{:?}", state.error);
-        assert!(state.allows(CredentialKind::PersonalToken));
-        assert!(!state.allows(CredentialKind::Basic));
+        assert!(state.allows(Method::PersonalToken));
+        assert!(!state.allows(Method::Basic));
         assert!(
             state
-                .forbidden_reason(CredentialKind::Basic)
+                .forbidden_reason(Method::Basic)
                 .unwrap()
                 .contains("policy.json")
         );

@@ -4,19 +4,19 @@ mod support;
 
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::{Behaviour, start};
-use repoconn_core::CredentialKind as K;
-use repoconn_core::problems::{ProblemCode, WarningCode};
-use repoconn_core::report::{IdentityKind, Outcome};
-use repoconn_core::scopes::Profile;
+use repoconn_core::Method as K;
+use repoconn_core::domain::catalogue::{ProblemCode, WarningCode};
+use repoconn_core::check::report::{IdentityKind, Outcome};
+use repoconn_core::domain::scopes::Profile;
 use support::*;
 
-fn api_token(secret: &str, email: &str) -> repoconn_core::validate::CheckRequest {
+fn api_token(secret: &str, email: &str) -> repoconn_core::check::CheckRequest {
     let mut r = request(K::ApiToken, secret);
     r.email = Some(email.into());
     r
 }
 
-fn in_repo(mut r: repoconn_core::validate::CheckRequest) -> repoconn_core::validate::CheckRequest {
+fn in_repo(mut r: repoconn_core::check::CheckRequest) -> repoconn_core::check::CheckRequest {
     r.workspace = Some(cloud::WORKSPACE.into());
     r.repository = Some(cloud::REPO.into());
     r

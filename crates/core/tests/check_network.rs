@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
 use fake_bitbucket::{Behaviour, TestCa, start};
-use repoconn_core::CredentialKind as K;
-use repoconn_core::report::Outcome;
-use repoconn_core::validate::{CheckEnv, check};
+use repoconn_core::Method as K;
+use repoconn_core::check::report::Outcome;
+use repoconn_core::check::{CheckEnv, check};
 use support::*;
 
-fn full_token_in_repo() -> repoconn_core::validate::CheckRequest {
+fn full_token_in_repo() -> repoconn_core::check::CheckRequest {
     let mut r = request(K::ApiToken, cloud::TOKEN_FULL);
     r.email = Some(cloud::EMAIL.into());
     r.workspace = Some(cloud::WORKSPACE.into());
@@ -165,7 +165,7 @@ async fn the_overall_deadline_bounds_a_slow_check() {
     })
     .await;
     let mut env = env_for(&server.url);
-    env.policy.deadline = Duration::from_millis(700);
+    env.limits.deadline = Duration::from_millis(700);
     let started = Instant::now();
     let report = check(full_token_in_repo(), &env).await;
     assert_eq!(codes(&report), ["timeout"]);
@@ -181,11 +181,7 @@ async fn a_closed_port_is_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let env = CheckEnv {
-        cloud_api: format!("http://127.0.0.1:{port}").parse().unwrap(),
-        policy: fast_policy(),
-        managed: Default::default(),
-    };
+    let env = CheckEnv::with_cloud_api(format!("http://127.0.0.1:{port}").parse().unwrap(), fast_limits());
     let report = check(full_token_in_repo(), &env).await;
     assert_eq!(codes(&report), ["unreachable"]);
     assert_eq!(report.exit_code(), 3);

@@ -4,16 +4,16 @@
 use std::time::Duration;
 
 use fake_bitbucket::Server;
-use repoconn_core::http::NetPolicy;
-use repoconn_core::report::ValidationReport;
-use repoconn_core::scopes::Profile;
-use repoconn_core::validate::{CheckEnv, CheckRequest, check};
-use repoconn_core::{CredentialKind, Secret};
+use repoconn_core::check::http::NetLimits;
+use repoconn_core::check::report::ValidationReport;
+use repoconn_core::domain::scopes::Profile;
+use repoconn_core::check::{CheckEnv, CheckRequest, check};
+use repoconn_core::{Method, Secret};
 use url::Url;
 
 /// Short bounds so that failure paths finish quickly.
-pub fn fast_policy() -> NetPolicy {
-    NetPolicy {
+pub fn fast_limits() -> NetLimits {
+    NetLimits {
         request_timeout: Duration::from_secs(2),
         deadline: Duration::from_secs(8),
         max_retry_wait: Duration::from_secs(2),
@@ -24,16 +24,12 @@ pub fn fast_policy() -> NetPolicy {
 }
 
 pub fn env_for(cloud: &Url) -> CheckEnv {
-    CheckEnv {
-        cloud_api: cloud.clone(),
-        policy: fast_policy(),
-        managed: Default::default(),
-    }
+    CheckEnv::with_cloud_api(cloud.clone(), fast_limits())
 }
 
-pub fn request(kind: CredentialKind, secret: &str) -> CheckRequest {
+pub fn request(method: Method, secret: &str) -> CheckRequest {
     CheckRequest {
-        kind,
+        method,
         server: None,
         email: None,
         username: None,

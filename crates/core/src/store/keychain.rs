@@ -6,51 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use keyring_core::{Entry, Error as KeyringError};
-use serde::Serialize;
-use specta::Type;
 
-use crate::problems::{StorageCode, StorageError};
-use crate::secret::Secret;
-
-/// The OS credential store that the core writes secrets to on the platform it was built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeychainBackend {
-    /// The freedesktop Secret Service (GNOME Keyring, KWallet) over D-Bus: Linux and the BSDs.
-    SecretService,
-    /// The macOS login keychain.
-    MacosKeychain,
-    /// The Windows Credential Manager.
-    WindowsCredentialManager,
-}
-
-impl KeychainBackend {
-    /// The store used on the platform this binary was compiled for.
-    pub const fn current() -> Self {
-        if cfg!(target_os = "macos") {
-            Self::MacosKeychain
-        } else if cfg!(target_os = "windows") {
-            Self::WindowsCredentialManager
-        } else {
-            Self::SecretService
-        }
-    }
-
-    /// The name people know the store by, for messages and the About panel.
-    pub const fn display_name(self) -> &'static str {
-        match self {
-            Self::SecretService => "Secret Service (GNOME Keyring / KWallet)",
-            Self::MacosKeychain => "macOS Keychain",
-            Self::WindowsCredentialManager => "Windows Credential Manager",
-        }
-    }
-}
-
-impl std::fmt::Display for KeychainBackend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.display_name())
-    }
-}
+use crate::domain::catalogue::{StorageError, StorageFault};
+use crate::domain::secret::Secret;
 
 /// The keychain service our items are filed under; `REPOCONN_KEYCHAIN_SERVICE` overrides it
 /// (tests, or several independent profiles on one account).
@@ -66,8 +24,8 @@ const CHUNK_MARKER: &str = "repoconn-chunks:v1:";
 /// A place that keeps secrets by account name. The OS keychain in the product; tests may use
 /// another implementation.
 pub trait SecretStore: Send + Sync {
-    fn set(&self, account: &str, value: &str) -> Result<(), StorageError>;
-    fn get(&self, account: &str) -> Result<Option<String>, StorageError>;
+    fn set(&self, account: &str, value: &Secret) -> Result<(), StorageError>;
+    fn get(&self, account: &str) -> Result<Option<Secret>, StorageError>;
     /// True when there was something to delete.
     fn delete(&self, account: &str) -> Result<bool, StorageError>;
     /// Every account we have an item for, or `None` where the OS store cannot list them.
@@ -114,7 +72,7 @@ impl Keychain {
         let value = secret.expose();
         let previous_parts = self.part_count(account)?;
         if value.chars().count() <= self.chunk_chars && !value.starts_with(CHUNK_MARKER) {
-            self.store.set(account, value)?;
+            self.store.set(account, secret)?;
         } else {
             let chars: Vec<char> = value.chars().collect();
             let parts: Vec<String> = chars
@@ -122,10 +80,10 @@ impl Keychain {
                 .map(|c| c.iter().collect())
                 .collect();
             for (index, part) in parts.iter().enumerate() {
-                self.store.set(&part_name(account, index + 1), part)?;
+                self.store.set(&part_name(account, index + 1), &Secret::new(part.as_str()))?;
             }
-            self.store
-                .set(account, &format!("{CHUNK_MARKER}{}", parts.len()))?;
+            let marker = Secret::new(format!("{CHUNK_MARKER}{}", parts.len()));
+            self.store.set(account, &marker)?;
             for index in parts.len()..previous_parts {
                 self.store.delete(&part_name(account, index + 1))?;
             }
@@ -143,23 +101,21 @@ impl Keychain {
             return Ok(None);
         };
         let Some(count) = value
+            .expose()
             .strip_prefix(CHUNK_MARKER)
             .and_then(|n| n.parse::<usize>().ok())
         else {
-            return Ok(Some(Secret::new(value)));
+            return Ok(Some(value));
         };
         let mut joined = String::new();
         for index in 1..=count {
             match self.store.get(&part_name(account, index))? {
-                Some(part) => joined.push_str(&part),
+                Some(part) => joined.push_str(part.expose()),
                 None => {
-                    return Err(StorageError::new(
-                        StorageCode::KeychainFailure,
-                        &[(
-                            "reason",
-                            &format!("part {index} of {count} of a stored secret is missing"),
-                        )],
-                    ));
+                    return Err(StorageFault::KeychainFailure {
+                        reason: format!("part {index} of {count} of a stored secret is missing"),
+                    }
+                    .into());
                 }
             }
         }
@@ -186,7 +142,7 @@ impl Keychain {
         Ok(self
             .store
             .get(account)?
-            .and_then(|v| v.strip_prefix(CHUNK_MARKER).and_then(|n| n.parse().ok()))
+            .and_then(|v| v.expose().strip_prefix(CHUNK_MARKER).and_then(|n| n.parse().ok()))
             .unwrap_or(0))
     }
 }
@@ -239,13 +195,15 @@ fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> 
 }
 
 impl SecretStore for OsKeychain {
-    fn set(&self, account: &str, value: &str) -> Result<(), StorageError> {
-        self.entry(account)?.set_password(value).map_err(storage_error)
+    fn set(&self, account: &str, value: &Secret) -> Result<(), StorageError> {
+        self.entry(account)?
+            .set_password(value.expose())
+            .map_err(storage_error)
     }
 
-    fn get(&self, account: &str) -> Result<Option<String>, StorageError> {
+    fn get(&self, account: &str) -> Result<Option<Secret>, StorageError> {
         match self.entry(account)?.get_password() {
-            Ok(value) => Ok(Some(value)),
+            Ok(value) => Ok(Some(Secret::new(value))),
             Err(KeyringError::NoEntry) => Ok(None),
             Err(err) => Err(storage_error(err)),
         }
@@ -279,18 +237,12 @@ impl SecretStore for OsKeychain {
 /// Says what went wrong in the user's terms, keeping the OS's own words as the reason.
 fn storage_error(err: KeyringError) -> StorageError {
     let reason = err.to_string();
-    let code = match &err {
-        KeyringError::NoStorageAccess(_) => StorageCode::KeychainLocked,
-        KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => StorageCode::KeychainUnavailable,
-        _ => StorageCode::KeychainFailure,
-    };
-    StorageError::new(
-        code,
-        &[
-            ("reason", &reason),
-            ("keychain", KeychainBackend::current().display_name()),
-        ],
-    )
+    match &err {
+        KeyringError::NoStorageAccess(_) => StorageFault::KeychainLocked { reason },
+        KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => StorageFault::KeychainUnavailable { reason },
+        _ => StorageFault::KeychainFailure { reason },
+    }
+    .into()
 }
 
 #[cfg(test)]
@@ -301,7 +253,8 @@ pub(crate) mod memory {
     use std::sync::{Arc, Mutex};
 
     use super::SecretStore;
-    use crate::problems::{StorageCode, StorageError};
+    use crate::domain::catalogue::{StorageError, StorageFault};
+    use crate::domain::secret::Secret;
 
     #[derive(Clone, Default)]
     pub struct MemoryStore {
@@ -311,21 +264,21 @@ pub(crate) mod memory {
     }
 
     impl SecretStore for MemoryStore {
-        fn set(&self, account: &str, value: &str) -> Result<(), StorageError> {
+        fn set(&self, account: &str, value: &Secret) -> Result<(), StorageError> {
             if std::mem::take(&mut *self.fail_next_set.lock().unwrap()) {
-                return Err(StorageError::new(
-                    StorageCode::KeychainLocked,
-                    &[("reason", "locked"), ("keychain", "test")],
-                ));
+                return Err(StorageFault::KeychainLocked {
+                    reason: "locked".into(),
+                }
+                .into());
             }
             self.items
                 .lock()
                 .unwrap()
-                .insert(account.to_owned(), value.to_owned());
+                .insert(account.to_owned(), value.expose().to_owned());
             Ok(())
         }
-        fn get(&self, account: &str) -> Result<Option<String>, StorageError> {
-            Ok(self.items.lock().unwrap().get(account).cloned())
+        fn get(&self, account: &str) -> Result<Option<Secret>, StorageError> {
+            Ok(self.items.lock().unwrap().get(account).map(|v| Secret::new(v.as_str())))
         }
         fn delete(&self, account: &str) -> Result<bool, StorageError> {
             Ok(self.items.lock().unwrap().remove(account).is_some())
@@ -340,22 +293,7 @@ pub(crate) mod memory {
 mod tests {
     use super::memory::MemoryStore;
     use super::*;
-
-    #[test]
-    fn the_backend_matches_the_target_os() {
-        let expected = match std::env::consts::OS {
-            "macos" => KeychainBackend::MacosKeychain,
-            "windows" => KeychainBackend::WindowsCredentialManager,
-            _ => KeychainBackend::SecretService,
-        };
-        assert_eq!(KeychainBackend::current(), expected);
-    }
-
-    #[test]
-    fn the_backend_serialises_as_a_stable_kebab_case_id() {
-        let json = serde_json::to_string(&KeychainBackend::WindowsCredentialManager).unwrap();
-        assert_eq!(json, "\"windows-credential-manager\"");
-    }
+    use crate::domain::catalogue::StorageCode;
 
     #[test]
     fn long_secrets_are_split_and_joined_back() {

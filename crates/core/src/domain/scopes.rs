@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::model::CredentialKind;
+use crate::domain::method::Method;
 
 /// A named set of needs, chosen by what the integration will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type, schemars::JsonSchema)]
@@ -77,14 +77,19 @@ impl Profile {
     }
 }
 
+/// A `--profile` value that names no profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown profile '{0}': expected pull-requests or read-only")]
+pub struct UnknownProfile(pub String);
+
 impl std::str::FromStr for Profile {
-    type Err = String;
+    type Err = UnknownProfile;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|p| p.id() == s)
-            .ok_or_else(|| format!("unknown profile '{s}': expected pull-requests or read-only"))
+            .ok_or_else(|| UnknownProfile(s.to_owned()))
     }
 }
 
@@ -265,57 +270,81 @@ pub enum ScopeNaming {
 }
 
 impl ScopeNaming {
-    pub fn for_kind(kind: CredentialKind) -> Option<Self> {
-        match kind {
-            CredentialKind::ApiToken => Some(Self::ApiToken),
-            CredentialKind::RepositoryAccessToken
-            | CredentialKind::ProjectAccessToken
-            | CredentialKind::WorkspaceAccessToken
-            | CredentialKind::AppPassword
-            | CredentialKind::Oauth => Some(Self::Legacy),
+    pub fn for_method(method: Method) -> Option<Self> {
+        match method {
+            Method::ApiToken => Some(Self::ApiToken),
+            Method::RepositoryAccessToken
+            | Method::ProjectAccessToken
+            | Method::WorkspaceAccessToken
+            | Method::AppPassword
+            | Method::Oauth => Some(Self::Legacy),
             _ => None,
         }
     }
 }
 
-/// Turns a `--require` item into the vocabulary of the credential kind. Accepts either
-/// vocabulary for Cloud; permission levels for Data Center. `Err` explains what is accepted.
-pub fn normalise_requirement(kind: CredentialKind, item: &str) -> Result<String, String> {
+/// A `--require` item that the chosen method cannot be asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequirementError {
+    #[error(
+        "'{0}' is not a Data Center permission: expected REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE or PROJECT_ADMIN"
+    )]
+    NotAPermission(String),
+    #[error("'{0}' is a legacy scope name; API tokens use names such as read:repository:bitbucket")]
+    LegacyName(String),
+    #[error("'{item}' has no equivalent for a {}", method.label())]
+    NoEquivalent { item: String, method: Method },
+    #[error(
+        "'{0}' is not a Bitbucket Cloud scope: scope names are written in full, e.g. read:repository:bitbucket"
+    )]
+    NotAScope(String),
+}
+
+/// Turns a `--require` item into the vocabulary of the method. Accepts either vocabulary for
+/// Cloud; permission levels for Data Center.
+pub fn normalise_requirement(method: Method, item: &str) -> Result<String, RequirementError> {
     let item = item.trim();
-    match ScopeNaming::for_kind(kind) {
-        None => Permission::parse(item).map(|p| p.id().to_owned()).ok_or_else(|| {
-            format!("'{item}' is not a Data Center permission: expected REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE or PROJECT_ADMIN")
-        }),
+    match ScopeNaming::for_method(method) {
+        None => Permission::parse(item)
+            .map(|p| p.id().to_owned())
+            .ok_or_else(|| RequirementError::NotAPermission(item.to_owned())),
         Some(naming) => {
             let modern = CLOUD_SCOPES.iter().find(|s| **s == item).copied();
             let legacy = LEGACY_SCOPES.iter().find(|s| **s == item).copied();
             match (naming, modern, legacy) {
                 (ScopeNaming::ApiToken, Some(scope), _) => Ok(scope.to_owned()),
-                (ScopeNaming::ApiToken, None, Some(_)) => Err(format!(
-                    "'{item}' is a legacy scope name; API tokens use names such as read:repository:bitbucket"
-                )),
+                (ScopeNaming::ApiToken, None, Some(_)) => Err(RequirementError::LegacyName(item.to_owned())),
                 (ScopeNaming::Legacy, _, Some(scope)) => Ok(scope.to_owned()),
                 (ScopeNaming::Legacy, Some(scope), None) => legacy_equivalent(scope)
                     .map(str::to_owned)
-                    .ok_or_else(|| format!("'{item}' has no equivalent for a {}", kind.label())),
-                _ => Err(format!(
-                    "'{item}' is not a Bitbucket Cloud scope: scope names are written in full, e.g. read:repository:bitbucket"
-                )),
+                    .ok_or_else(|| RequirementError::NoEquivalent {
+                        item: item.to_owned(),
+                        method,
+                    }),
+                _ => Err(RequirementError::NotAScope(item.to_owned())),
             }
         }
     }
 }
 
+/// Turns a `--require` list into the method's vocabulary.
+pub fn normalise_requirements(method: Method, items: &[String]) -> Result<Vec<String>, RequirementError> {
+    items
+        .iter()
+        .map(|item| normalise_requirement(method, item))
+        .collect()
+}
+
 /// The scopes a Cloud credential kind needs for a profile, in its own vocabulary, without
 /// duplicates. Access tokens are not a user: the user and workspace-membership scopes do not
 /// apply to them.
-pub fn cloud_required(kind: CredentialKind, profile: Profile) -> Vec<String> {
+pub fn cloud_required(method: Method, profile: Profile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (scope, _) in profile.cloud_scopes() {
-        let name = match ScopeNaming::for_kind(kind) {
+        let name = match ScopeNaming::for_method(method) {
             Some(ScopeNaming::ApiToken) => Some(*scope),
-            Some(ScopeNaming::Legacy) if kind.is_cloud_access_token() && scope.contains(":user:") => None,
-            Some(ScopeNaming::Legacy) if kind.is_cloud_access_token() && scope.contains(":workspace:") => {
+            Some(ScopeNaming::Legacy) if method.is_cloud_access_token() && scope.contains(":user:") => None,
+            Some(ScopeNaming::Legacy) if method.is_cloud_access_token() && scope.contains(":workspace:") => {
                 None
             }
             Some(ScopeNaming::Legacy) => legacy_equivalent(scope),
@@ -349,7 +378,7 @@ mod tests {
     #[test]
     fn legacy_profiles_map_onto_the_same_needs() {
         assert_eq!(
-            cloud_required(CredentialKind::AppPassword, Profile::PullRequests),
+            cloud_required(Method::AppPassword, Profile::PullRequests),
             [
                 "account",
                 "repository",
@@ -359,7 +388,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            cloud_required(CredentialKind::RepositoryAccessToken, Profile::ReadOnly),
+            cloud_required(Method::RepositoryAccessToken, Profile::ReadOnly),
             ["repository", "pullrequest"]
         );
         for scope in LEGACY_SCOPES {
@@ -386,27 +415,27 @@ mod tests {
     #[test]
     fn requirements_are_checked_and_translated() {
         assert_eq!(
-            normalise_requirement(CredentialKind::ApiToken, "read:pipeline:bitbucket").unwrap(),
+            normalise_requirement(Method::ApiToken, "read:pipeline:bitbucket").unwrap(),
             "read:pipeline:bitbucket"
         );
         assert!(
-            normalise_requirement(CredentialKind::ApiToken, "pipeline")
+            normalise_requirement(Method::ApiToken, "pipeline")
                 .unwrap_err()
-                .contains("legacy")
+                .to_string().contains("legacy")
         );
         assert_eq!(
-            normalise_requirement(CredentialKind::RepositoryAccessToken, "read:pipeline:bitbucket").unwrap(),
+            normalise_requirement(Method::RepositoryAccessToken, "read:pipeline:bitbucket").unwrap(),
             "pipeline"
         );
         assert!(
-            normalise_requirement(CredentialKind::ApiToken, "read:wiki")
+            normalise_requirement(Method::ApiToken, "read:wiki")
                 .unwrap_err()
-                .contains("in full")
+                .to_string().contains("in full")
         );
         assert_eq!(
-            normalise_requirement(CredentialKind::PersonalToken, "repo_admin").unwrap(),
+            normalise_requirement(Method::PersonalToken, "repo_admin").unwrap(),
             "REPO_ADMIN"
         );
-        assert!(normalise_requirement(CredentialKind::Basic, "ADMIN").is_err());
+        assert!(normalise_requirement(Method::Basic, "ADMIN").is_err());
     }
 }

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use specta::Type;
 
-use crate::model::{CredentialKind, ProviderKind};
-use crate::problems::{Problem, ProblemCode, Severity, Warning, WarningCode};
+use crate::domain::method::{Method, ProviderKind};
+use crate::domain::catalogue::{Fault, Notice, Problem, ProblemCode, Severity, Warning, WarningCode};
 
 /// The verdict, from which the CLI's exit code follows (0, 1, 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -70,7 +70,7 @@ pub struct ValidationReport {
     pub ok: bool,
     pub outcome: Outcome,
     pub provider: ProviderKind,
-    pub method: CredentialKind,
+    pub method: Method,
     /// The API root that was checked (Cloud) or the normalised server base URL (Data Center).
     pub base_url: String,
     pub identity: Option<Identity>,
@@ -106,8 +106,8 @@ impl ValidationReport {
 
 /// What the probes found, collected while they run, turned into a report at the end.
 #[derive(Debug)]
-pub(crate) struct Findings {
-    pub kind: CredentialKind,
+pub struct Findings {
+    pub method: Method,
     pub identity: Option<Identity>,
     pub git_username: Option<String>,
     pub server: Option<ServerInfo>,
@@ -119,9 +119,9 @@ pub(crate) struct Findings {
 }
 
 impl Findings {
-    pub fn new(kind: CredentialKind) -> Self {
+    pub fn new(method: Method) -> Self {
         Self {
-            kind,
+            method,
             identity: None,
             git_username: None,
             server: None,
@@ -134,16 +134,21 @@ impl Findings {
     }
 
     /// Adds a problem from the catalogue, once per code.
-    pub fn problem(&mut self, code: ProblemCode, values: &[(&str, &str)]) {
-        if !self.problems.iter().any(|p| p.code == code) {
-            self.problems.push(Problem::new(code, self.kind, values));
+    pub fn problem(&mut self, fault: Fault) {
+        if !self.has(fault.code()) {
+            self.problems.push(Problem::from(fault));
         }
     }
 
-    pub fn warning(&mut self, code: WarningCode, values: &[(&str, &str)]) {
-        if !self.warnings.iter().any(|w| w.code == code) {
-            self.warnings.push(Warning::new(code, values));
+    /// Adds a warning from the catalogue, once per code.
+    pub fn warning(&mut self, notice: Notice) {
+        if !self.warnings.iter().any(|w| w.code == notice.code()) {
+            self.warnings.push(Warning::from(notice));
         }
+    }
+
+    pub fn drop_warning(&mut self, code: WarningCode) {
+        self.warnings.retain(|w| w.code != code);
     }
 
     pub fn has(&self, code: ProblemCode) -> bool {
@@ -165,8 +170,8 @@ impl Findings {
         ValidationReport {
             ok: outcome == Outcome::Usable,
             outcome,
-            provider: self.kind.provider(),
-            method: self.kind,
+            provider: self.method.provider(),
+            method: self.method,
             base_url,
             identity: self.identity,
             git_username: self.git_username,

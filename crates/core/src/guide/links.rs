@@ -6,8 +6,8 @@ use serde::Serialize;
 use specta::Type;
 use url::Url;
 
-use crate::model::CredentialKind;
-use crate::scopes::{self, Profile, ScopeNaming};
+use crate::domain::method::Method;
+use crate::domain::scopes::{self, Profile, ScopeNaming};
 
 /// Where and how to create a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -41,8 +41,8 @@ pub struct LinkTarget<'a> {
 
 const ATLASSIAN_HOSTS: &[&str] = &["id.atlassian.com", "bitbucket.org", "support.atlassian.com"];
 
-pub fn link(kind: CredentialKind, profile: Profile, target: &LinkTarget<'_>) -> CredentialLink {
-    let checklist = checklist(kind, profile);
+pub fn link(method: Method, profile: Profile, target: &LinkTarget<'_>) -> CredentialLink {
+    let checklist = checklist(method, profile);
     let cloud = |path: String| Some(format!("https://bitbucket.org/{path}"));
     let server = |path: String| {
         target
@@ -50,34 +50,34 @@ pub fn link(kind: CredentialKind, profile: Profile, target: &LinkTarget<'_>) -> 
             .map(|base| format!("{}/{path}", base.as_str().trim_end_matches('/')))
     };
     let ws = target.workspace.unwrap_or("{workspace}");
-    let (url, steps) = match kind {
-        CredentialKind::ApiToken | CredentialKind::AppPassword => (
+    let (url, steps) = match method {
+        Method::ApiToken | Method::AppPassword => (
             Some("https://id.atlassian.com/manage-profile/security/api-tokens".to_owned()),
             "Click \"Create API token with scopes\" (not \"Create API token\"), name it, choose an expiry date, choose the Bitbucket app, tick the scopes listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::RepositoryAccessToken => (
+        Method::RepositoryAccessToken => (
             cloud(format!(
                 "{ws}/{}/admin/access-tokens",
                 target.repository.unwrap_or("{repository}")
             )),
             "Click \"Create Repository Access Token\", name it, tick the scopes listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::ProjectAccessToken => (
+        Method::ProjectAccessToken => (
             cloud(format!(
                 "{ws}/workspace/projects/{}",
                 target.project.unwrap_or("{project}")
             )),
             "Open Project settings, then Access tokens, click \"Create Project Access Token\", tick the scopes listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::WorkspaceAccessToken => (
+        Method::WorkspaceAccessToken => (
             cloud(format!("{ws}/workspace/settings/access-tokens")),
             "Click \"Create Workspace Access Token\", name it, tick the scopes listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::Oauth => (
+        Method::Oauth => (
             cloud(format!("{ws}/workspace/settings")),
             "Open OAuth consumers, add a consumer with a callback URL and the permissions listed here. Signing in with it comes in a later version.",
         ),
-        CredentialKind::PersonalToken => {
+        Method::PersonalToken => {
             let per_user = target
                 .username
                 .filter(|_| version_at_least_8(target.server_version));
@@ -93,14 +93,14 @@ pub fn link(kind: CredentialKind, profile: Profile, target: &LinkTarget<'_>) -> 
                 "Click \"Create token\", name it, choose the permission listed here for projects and repositories, set an expiry date, and create it. Copy the token: it is shown only once. (Also under your avatar, Manage account, HTTP access tokens.)",
             )
         }
-        CredentialKind::ProjectToken => (
+        Method::ProjectToken => (
             server(format!(
                 "plugins/servlet/access-tokens/projects/{}/manage",
                 target.project.unwrap_or("{project}")
             )),
             "Click \"Create token\" (project administrators only), choose the permission listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::RepositoryToken => (
+        Method::RepositoryToken => (
             server(format!(
                 "plugins/servlet/access-tokens/projects/{}/repos/{}/manage",
                 target.project.unwrap_or("{project}"),
@@ -108,7 +108,7 @@ pub fn link(kind: CredentialKind, profile: Profile, target: &LinkTarget<'_>) -> 
             )),
             "Click \"Create token\" (repository administrators only), choose the permission listed here, and create it. Copy the token: it is shown only once.",
         ),
-        CredentialKind::Basic => (
+        Method::Basic => (
             None,
             "There is nothing to create: use the username and password you log in to the server with. A personal HTTP access token is safer.",
         ),
@@ -128,8 +128,8 @@ fn version_at_least_8(version: Option<&str>) -> bool {
 }
 
 /// The scopes or permission to choose, each with why it is needed.
-pub fn checklist(kind: CredentialKind, profile: Profile) -> Vec<ChecklistItem> {
-    match ScopeNaming::for_kind(kind) {
+pub fn checklist(method: Method, profile: Profile) -> Vec<ChecklistItem> {
+    match ScopeNaming::for_method(method) {
         None => {
             let level = profile.datacenter_permission();
             let why = match profile {
@@ -142,10 +142,10 @@ pub fn checklist(kind: CredentialKind, profile: Profile) -> Vec<ChecklistItem> {
             }]
         }
         Some(_) => {
-            let needed = scopes::cloud_required(kind, profile);
+            let needed = scopes::cloud_required(method, profile);
             let mut items: Vec<ChecklistItem> = Vec::new();
             for (modern, why) in profile.cloud_scopes() {
-                let name = match ScopeNaming::for_kind(kind) {
+                let name = match ScopeNaming::for_method(method) {
                     Some(ScopeNaming::ApiToken) => Some(*modern),
                     _ => scopes::legacy_equivalent(modern),
                 };
@@ -175,11 +175,9 @@ pub fn may_open(url: &str, own_server: Option<&Url>) -> bool {
 
 /// Opens an allowed link in the user's browser: `$BROWSER` when set (the usual convention on
 /// Unix desktops, and how tests watch what would open), else the system's default handler.
-pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), String> {
+pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), OpenError> {
     if !may_open(url, own_server) {
-        return Err(format!(
-            "{url} is not an Atlassian page nor this connection's server: not opened"
-        ));
+        return Err(OpenError::NotAllowed(url.to_owned()));
     }
     let browser = std::env::var("BROWSER").unwrap_or_default();
     if let Some(program) = browser.split(':').next().filter(|p| !p.is_empty()) {
@@ -187,9 +185,18 @@ pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), String> {
             .arg(url)
             .spawn()
             .map(|_| ())
-            .map_err(|err| format!("the browser {program} could not be started: {err}"));
+            .map_err(|err| OpenError::Browser(format!("the browser {program} could not be started: {err}")));
     }
-    open::that_detached(url).map_err(|err| format!("the browser could not be started: {err}"))
+    open::that_detached(url).map_err(|err| OpenError::Browser(format!("the browser could not be started: {err}")))
+}
+
+/// Why a link was not opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0} is not an Atlassian page nor this connection's server: not opened")]
+    NotAllowed(String),
+    #[error("{0}")]
+    Browser(String),
 }
 
 #[cfg(test)]
@@ -199,7 +206,7 @@ mod tests {
     #[test]
     fn api_token_link_lists_the_profile_scopes_in_full() {
         let link = link(
-            CredentialKind::ApiToken,
+            Method::ApiToken,
             Profile::PullRequests,
             &LinkTarget::default(),
         );
@@ -221,7 +228,7 @@ mod tests {
             ..Default::default()
         };
         let link = link(
-            CredentialKind::RepositoryAccessToken,
+            Method::RepositoryAccessToken,
             Profile::PullRequests,
             &target,
         );
@@ -251,7 +258,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            link(CredentialKind::PersonalToken, Profile::ReadOnly, &new)
+            link(Method::PersonalToken, Profile::ReadOnly, &new)
                 .url
                 .as_deref(),
             Some("https://git.example.com/bitbucket/plugins/servlet/access-tokens/users/ada/manage")
@@ -262,7 +269,7 @@ mod tests {
             username: Some("ada"),
             ..Default::default()
         };
-        let old_link = link(CredentialKind::PersonalToken, Profile::ReadOnly, &old);
+        let old_link = link(Method::PersonalToken, Profile::ReadOnly, &old);
         assert_eq!(
             old_link.url.as_deref(),
             Some("https://git.example.com/bitbucket/plugins/servlet/access-tokens/manage")

@@ -1,4 +1,5 @@
-//! The words of the domain: providers, credential kinds, and what each kind needs from the user.
+//! The words of the domain: providers, the ways to connect (methods), what each method needs from
+//! the user, and the fixed usernames git must be given for tokens.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -14,7 +15,7 @@ pub enum ProviderKind {
 /// How a person connects. The ids are the CLI's `--method` values and stable in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum CredentialKind {
+pub enum Method {
     /// Cloud: Atlassian API token with scopes; REST wants the account email, git the username.
     ApiToken,
     /// Cloud: a token tied to one repository (Bearer; git user `x-token-auth`).
@@ -37,6 +38,18 @@ pub enum CredentialKind {
     Basic,
 }
 
+/// The git username for API tokens when the account's username is unknown (Atlassian's fixed value).
+pub const API_TOKEN_GIT_USER: &str = "x-bitbucket-api-token-auth";
+/// The git username for Cloud access tokens and OAuth tokens.
+pub const TOKEN_GIT_USER: &str = "x-token-auth";
+
+/// A `--method` value that names no method.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown method '{given}': expected one of {}", Method::ALL.map(Method::id).join(", "))]
+pub struct UnknownMethod {
+    pub given: String,
+}
+
 /// A field of the connection form that a credential kind uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "kebab-case")]
@@ -56,8 +69,8 @@ pub enum Need {
     Optional,
 }
 
-impl CredentialKind {
-    pub const ALL: [CredentialKind; 10] = [
+impl Method {
+    pub const ALL: [Method; 10] = [
         Self::ApiToken,
         Self::RepositoryAccessToken,
         Self::ProjectAccessToken,
@@ -150,20 +163,20 @@ impl CredentialKind {
     }
 }
 
-impl std::fmt::Display for CredentialKind {
+impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())
     }
 }
 
-impl std::str::FromStr for CredentialKind {
-    type Err = String;
+impl std::str::FromStr for Method {
+    type Err = UnknownMethod;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|kind| kind.id() == s).ok_or_else(|| {
-            let ids: Vec<&str> = Self::ALL.iter().map(|k| k.id()).collect();
-            format!("unknown method '{s}': expected one of {}", ids.join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|method| method.id() == s)
+            .ok_or_else(|| UnknownMethod { given: s.to_owned() })
     }
 }
 
@@ -173,27 +186,28 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_match_serde() {
-        for kind in CredentialKind::ALL {
-            assert_eq!(kind.id().parse::<CredentialKind>().unwrap(), kind);
-            assert_eq!(serde_json::to_value(kind).unwrap(), kind.id());
+        for method in Method::ALL {
+            assert_eq!(method.id().parse::<Method>().unwrap(), method);
+            assert_eq!(serde_json::to_value(method).unwrap(), method.id());
         }
         assert!(
             "password"
-                .parse::<CredentialKind>()
+                .parse::<Method>()
                 .unwrap_err()
+                .to_string()
                 .contains("api-token")
         );
     }
 
     #[test]
     fn every_kind_names_its_required_fields() {
-        assert_eq!(CredentialKind::ApiToken.needs(Field::Email), Some(Need::Required));
-        assert_eq!(CredentialKind::ApiToken.needs(Field::Username), None);
+        assert_eq!(Method::ApiToken.needs(Field::Email), Some(Need::Required));
+        assert_eq!(Method::ApiToken.needs(Field::Username), None);
         assert_eq!(
-            CredentialKind::RepositoryAccessToken.needs(Field::Repository),
+            Method::RepositoryAccessToken.needs(Field::Repository),
             Some(Need::Required)
         );
-        assert_eq!(CredentialKind::ProjectToken.needs(Field::Username), None);
-        assert_eq!(CredentialKind::Basic.needs(Field::Username), Some(Need::Required));
+        assert_eq!(Method::ProjectToken.needs(Field::Username), None);
+        assert_eq!(Method::Basic.needs(Field::Username), Some(Need::Required));
     }
 }

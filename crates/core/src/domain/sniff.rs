@@ -3,8 +3,8 @@
 
 use url::Url;
 
-use crate::model::CredentialKind;
-use crate::secret::Secret;
+use crate::domain::method::Method;
+use crate::domain::secret::Secret;
 
 /// What a secret's prefix says it is. Atlassian's Cloud credentials carry recognisable prefixes;
 /// Data Center tokens and passwords do not.
@@ -40,11 +40,11 @@ impl SecretShape {
     }
 
     /// The kind to suggest instead, when the shape contradicts the chosen kind.
-    pub fn contradicts(self, kind: CredentialKind) -> Option<CredentialKind> {
+    pub fn contradicts(self, method: Method) -> Option<Method> {
         match self {
-            Self::ApiToken if kind != CredentialKind::ApiToken => Some(CredentialKind::ApiToken),
-            Self::AccessToken if !kind.is_cloud_access_token() => Some(CredentialKind::RepositoryAccessToken),
-            Self::AppPassword if kind != CredentialKind::AppPassword => Some(CredentialKind::AppPassword),
+            Self::ApiToken if method != Method::ApiToken => Some(Method::ApiToken),
+            Self::AccessToken if !method.is_cloud_access_token() => Some(Method::RepositoryAccessToken),
+            Self::AppPassword if method != Method::AppPassword => Some(Method::AppPassword),
             _ => None,
         }
     }
@@ -63,7 +63,7 @@ pub struct PastedSecret {
 
 /// Tidies a pasted secret: surrounding whitespace and line breaks, a `Bearer ` prefix copied with
 /// a header, and a `user:token` pair (not for passwords, which may contain colons).
-pub fn paste_secret(raw: &str, kind: CredentialKind) -> PastedSecret {
+pub fn paste_secret(raw: &str, method: Method) -> PastedSecret {
     // Surrounding whitespace (a piped newline, a copied space) is dropped without comment.
     let mut removed = Vec::new();
     let mut text = raw.trim();
@@ -72,7 +72,7 @@ pub fn paste_secret(raw: &str, kind: CredentialKind) -> PastedSecret {
         removed.push("a \"Bearer \" prefix");
     }
     let mut pair_user = None;
-    if kind != CredentialKind::Basic
+    if method != Method::Basic
         && let Some((user, token)) = text.split_once(':')
         && !user.is_empty()
         && !user.contains(char::is_whitespace)
@@ -109,6 +109,17 @@ pub struct ServerAddress {
     pub changed: bool,
 }
 
+/// Why a typed server address cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("the server address is empty")]
+    Empty,
+    #[error("'{typed}' is not a web address: {reason}")]
+    NotAnAddress { typed: String, reason: String },
+    #[error("'{0}' is not an http(s) address")]
+    NotHttp(String),
+}
+
 /// First path segments of Bitbucket Data Center's own pages and APIs: whatever comes before one
 /// of these is the context path (`https://host/bitbucket/projects/...` → `https://host/bitbucket`).
 const SERVER_ROUTES: &[&str] = &[
@@ -134,19 +145,22 @@ const SERVER_ROUTES: &[&str] = &[
 
 /// Normalises anything pasted as a Data Center address: a base URL, a browser URL of a repository
 /// or pull request, a REST URL or a clone URL. A missing scheme means https.
-pub fn server_address(input: &str) -> Result<ServerAddress, String> {
+pub fn server_address(input: &str) -> Result<ServerAddress, AddressError> {
     let typed = input.trim();
     if typed.is_empty() {
-        return Err("the server address is empty".into());
+        return Err(AddressError::Empty);
     }
     let with_scheme = if typed.contains("://") {
         typed.to_owned()
     } else {
         format!("https://{typed}")
     };
-    let mut url = Url::parse(&with_scheme).map_err(|err| format!("'{typed}' is not a web address: {err}"))?;
+    let mut url = Url::parse(&with_scheme).map_err(|err| AddressError::NotAnAddress {
+        typed: typed.to_owned(),
+        reason: err.to_string(),
+    })?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(format!("'{typed}' is not an http(s) address"));
+        return Err(AddressError::NotHttp(typed.to_owned()));
     }
     let segments: Vec<String> = url
         .path_segments()
@@ -208,18 +222,18 @@ mod tests {
     fn tidies_whitespace_bearer_and_pairs() {
         let pasted = paste_secret(
             "  Bearer ATCTT3xFfGN0abc\n",
-            CredentialKind::RepositoryAccessToken,
+            Method::RepositoryAccessToken,
         );
         assert_eq!(pasted.secret.expose(), "ATCTT3xFfGN0abc");
         assert_eq!(pasted.shape, SecretShape::AccessToken);
         assert_eq!(pasted.removed, ["a \"Bearer \" prefix"]);
 
-        let pasted = paste_secret("alice:ATATT3xFfGF0abcdefghijkl", CredentialKind::ApiToken);
+        let pasted = paste_secret("alice:ATATT3xFfGF0abcdefghijkl", Method::ApiToken);
         assert_eq!(pasted.pair_user.as_deref(), Some("alice"));
         assert_eq!(pasted.secret.expose(), "ATATT3xFfGF0abcdefghijkl");
 
         // A password may contain a colon: never split it.
-        let pasted = paste_secret("pa:ss-word-long-enough", CredentialKind::Basic);
+        let pasted = paste_secret("pa:ss-word-long-enough", Method::Basic);
         assert_eq!(pasted.secret.expose(), "pa:ss-word-long-enough");
         assert!(pasted.removed.is_empty());
     }
@@ -227,19 +241,19 @@ mod tests {
     #[test]
     fn recognises_shapes_that_contradict_the_chosen_kind() {
         assert_eq!(
-            SecretShape::of("ATCTT3xFfGN0").contradicts(CredentialKind::ApiToken),
-            Some(CredentialKind::RepositoryAccessToken)
+            SecretShape::of("ATCTT3xFfGN0").contradicts(Method::ApiToken),
+            Some(Method::RepositoryAccessToken)
         );
         assert_eq!(
-            SecretShape::of("ATATT3x").contradicts(CredentialKind::ApiToken),
+            SecretShape::of("ATATT3x").contradicts(Method::ApiToken),
             None
         );
         assert_eq!(
-            SecretShape::of("ATBB1234").contradicts(CredentialKind::ApiToken),
-            Some(CredentialKind::AppPassword)
+            SecretShape::of("ATBB1234").contradicts(Method::ApiToken),
+            Some(Method::AppPassword)
         );
         assert_eq!(
-            SecretShape::of("NjQ5Mjc2").contradicts(CredentialKind::PersonalToken),
+            SecretShape::of("NjQ5Mjc2").contradicts(Method::PersonalToken),
             None
         );
     }

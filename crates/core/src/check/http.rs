@@ -10,11 +10,12 @@ use base64::Engine;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER};
 use url::Url;
 
-use crate::secret::Secret;
+use crate::domain::secret::Secret;
 
-/// Time and size bounds for one check. Tests shorten them; the defaults suit real servers.
+/// The network limits of one check: time and size bounds, and the proxy. Tests shorten them; the
+/// defaults suit real servers.
 #[derive(Debug, Clone)]
-pub struct NetPolicy {
+pub struct NetLimits {
     /// Longest wait for one answer.
     pub request_timeout: Duration,
     /// Longest a whole check may take, every probe and retry included.
@@ -25,11 +26,11 @@ pub struct NetPolicy {
     pub server_error_pause: Duration,
     /// Largest body we read; a bigger one is an unexpected answer.
     pub body_limit: usize,
-    /// A proxy for every request (from the managed policy); `None` uses the environment's.
+    /// A proxy for every request (from the administrator's policy); `None` uses the environment's.
     pub proxy: Option<String>,
 }
 
-impl Default for NetPolicy {
+impl Default for NetLimits {
     fn default() -> Self {
         Self {
             request_timeout: Duration::from_secs(10),
@@ -113,7 +114,7 @@ pub struct Http {
     origin: url::Origin,
     host: String,
     port: u16,
-    policy: NetPolicy,
+    limits: NetLimits,
     retry_basic: bool,
 }
 
@@ -141,7 +142,7 @@ impl Http {
         base: &Url,
         ca_file: Option<&Path>,
         allow_http: bool,
-        policy: NetPolicy,
+        limits: NetLimits,
     ) -> Result<Self, SetupError> {
         if base.scheme() == "http" && !allow_http && !is_loopback(base) {
             return Err(SetupError::InsecureHttp);
@@ -149,10 +150,10 @@ impl Http {
         let mut builder = reqwest::Client::builder()
             // Redirects are handled by hand: never follow one to another origin with credentials.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(policy.request_timeout)
-            .connect_timeout(policy.request_timeout)
+            .timeout(limits.request_timeout)
+            .connect_timeout(limits.request_timeout)
             .user_agent(concat!("repoconn/", env!("CARGO_PKG_VERSION")));
-        if let Some(proxy) = &policy.proxy {
+        if let Some(proxy) = &limits.proxy {
             let proxy =
                 reqwest::Proxy::all(proxy.as_str()).map_err(|err| SetupError::Client(err.to_string()))?;
             builder = builder.proxy(proxy);
@@ -179,7 +180,7 @@ impl Http {
             origin: base.origin(),
             host: base.host_str().unwrap_or_default().to_owned(),
             port: base.port_or_known_default().unwrap_or(443),
-            policy,
+            limits,
             retry_basic: true,
         })
     }
@@ -225,7 +226,7 @@ impl Http {
                 429 => {
                     let wait = retry_after(response.headers());
                     match wait {
-                        Some(wait) if !waited_429 && wait <= self.policy.max_retry_wait => {
+                        Some(wait) if !waited_429 && wait <= self.limits.max_retry_wait => {
                             waited_429 = true;
                             tokio::time::sleep(wait).await;
                         }
@@ -234,7 +235,7 @@ impl Http {
                 }
                 500..=599 if !retried_5xx => {
                     retried_5xx = true;
-                    tokio::time::sleep(self.policy.server_error_pause).await;
+                    tokio::time::sleep(self.limits.server_error_pause).await;
                 }
                 500..=599 => return Err(NetFailure::ServerError { status }),
                 _ => return self.read(response).await,
@@ -264,12 +265,12 @@ impl Http {
     async fn classify(&self, err: &reqwest::Error) -> NetFailure {
         if err.is_timeout() {
             return NetFailure::Timeout {
-                seconds: self.policy.request_timeout.as_secs(),
+                seconds: self.limits.request_timeout.as_secs(),
             };
         }
         if is_certificate_error(err) {
             let fingerprint =
-                peer_certificate_sha256(&self.host, self.port, self.policy.request_timeout).await;
+                peer_certificate_sha256(&self.host, self.port, self.limits.request_timeout).await;
             return NetFailure::TlsUntrusted { fingerprint };
         }
         NetFailure::Unreachable {
@@ -284,7 +285,7 @@ impl Http {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > self.policy.body_limit {
+                    if bytes.len() + chunk.len() > self.limits.body_limit {
                         return Err(NetFailure::TooLarge);
                     }
                     bytes.extend_from_slice(&chunk);
@@ -480,7 +481,7 @@ mod tests {
 
     #[test]
     fn plain_http_is_refused_except_on_loopback_or_when_allowed() {
-        let policy = NetPolicy::default;
+        let policy = NetLimits::default;
         let remote = Url::parse("http://git.example.com").unwrap();
         assert_eq!(
             Http::new(&remote, None, false, policy()).err(),
@@ -505,13 +506,13 @@ mod tests {
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "hello").unwrap();
         let base = Url::parse("https://git.example.com").unwrap();
-        let err = Http::new(&base, Some(&path), false, NetPolicy::default())
+        let err = Http::new(&base, Some(&path), false, NetLimits::default())
             .err()
             .unwrap();
         assert!(matches!(err, SetupError::CaFile { .. }), "{err:?}");
         let missing = dir.path().join("missing.pem");
         assert!(matches!(
-            Http::new(&base, Some(&missing), false, NetPolicy::default()),
+            Http::new(&base, Some(&missing), false, NetLimits::default()),
             Err(SetupError::CaFile { .. })
         ));
     }

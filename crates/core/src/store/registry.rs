@@ -1,113 +1,22 @@
-//! Saved connections: metadata in one JSON file that the app, the CLI and git's helper share, the
-//! secret in the OS keychain, and the two kept consistent whatever happens in between.
+//! The registry of saved connections: metadata in the connections file, the secret in the OS
+//! keychain, and the two kept consistent whatever happens in between.
 //!
-//! Every change runs under an exclusive lock on `connections.lock` and replaces the file
-//! atomically (temporary file, fsync, rename), so concurrent processes never see half a file.
 //! Secrets are written before the metadata that refers to them and removed after it no longer
 //! does, so a crash leaves at worst an orphan secret, which `doctor` reports.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 use specta::Type;
 
-use crate::keychain::Keychain;
-use crate::model::{CredentialKind, ProviderKind};
-use crate::problems::{StorageCode, StorageError};
-use crate::scopes::Profile;
-use crate::secret::Secret;
+use super::connection::Connection;
+use super::file::MetadataFile;
+use super::keychain::Keychain;
+use crate::domain::catalogue::{StorageError, StorageFault};
+use crate::domain::secret::Secret;
 
-pub const FILE_NAME: &str = "connections.json";
-const LOCK_NAME: &str = "connections.lock";
-/// The metadata format written by this version. Older files are migrated when read.
-pub const SCHEMA_VERSION: u64 = 1;
 /// Makes the process stop dead at a named step (fault-injection tests of consistency).
 pub const FAILPOINT_ENV: &str = "REPOCONN_FAILPOINT";
-
-/// What the last check or use said about a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Valid,
-    Invalid,
-    /// The last check could not reach a verdict (network trouble): the credential is kept as is.
-    Unverified,
-    /// Git reported the credential as refused (`git credential reject`).
-    RejectedByGit,
-    /// An app password: it must be replaced by an API token.
-    NeedsMigration,
-}
-
-/// A saved connection. Never holds the secret: `secret_key` names its keychain item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct Connection {
-    pub id: String,
-    pub name: String,
-    pub provider: ProviderKind,
-    /// Cloud: the API root; Data Center: the base URL with its context path.
-    pub base_url: String,
-    pub method: CredentialKind,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub bitbucket_username: Option<String>,
-    #[serde(default)]
-    pub git_username: Option<String>,
-    #[serde(default)]
-    pub workspace: Option<String>,
-    #[serde(default)]
-    pub project: Option<String>,
-    #[serde(default)]
-    pub repository: Option<String>,
-    pub profile: Profile,
-    /// Scopes (Cloud) or permission levels (Data Center) seen at the last check.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    #[serde(default)]
-    pub permission: Option<String>,
-    #[serde(default)]
-    pub server_version: Option<String>,
-    /// `YYYY-MM-DD`, when known or given.
-    #[serde(default)]
-    pub expires_on: Option<String>,
-    pub created_at: String,
-    #[serde(default)]
-    pub validated_at: Option<String>,
-    #[serde(default)]
-    pub rejected_at: Option<String>,
-    pub status: Status,
-    #[serde(default)]
-    pub allow_http: bool,
-    #[serde(default)]
-    pub ca_file: Option<String>,
-    /// The keychain account holding the secret.
-    pub secret_key: String,
-}
-
-impl Connection {
-    /// The host git sees for this connection: bitbucket.org for Cloud, the server's host[:port].
-    pub fn git_host(&self) -> String {
-        match self.provider {
-            ProviderKind::Cloud => "bitbucket.org".to_owned(),
-            ProviderKind::DataCenter => url::Url::parse(&self.base_url)
-                .ok()
-                .map(|u| match u.port() {
-                    Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
-                    None => u.host_str().unwrap_or_default().to_owned(),
-                })
-                .unwrap_or_default(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct ConnectionsFile {
-    schema_version: u64,
-    connections: Vec<Connection>,
-}
 
 /// What `doctor` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Type)]
@@ -129,33 +38,33 @@ impl Health {
 
 /// The saved connections of one data folder and keychain service.
 pub struct Registry {
-    dir: PathBuf,
+    file: MetadataFile,
     keychain: Keychain,
 }
 
 impl Registry {
     pub fn new(dir: PathBuf, keychain: Keychain) -> Self {
-        Self { dir, keychain }
+        Self {
+            file: MetadataFile::new(dir),
+            keychain,
+        }
     }
 
     /// The user's registry: the data folder (`REPOCONN_DATA_DIR`) and the OS keychain.
     pub fn open_default() -> Result<Self, StorageError> {
-        let dir = crate::paths::data_dir().ok_or_else(|| {
-            StorageError::new(
-                StorageCode::DataDirUnavailable,
-                &[("reason", "the system reports no home folder")],
-            )
+        let dir = super::paths::data_dir().ok_or_else(|| StorageFault::DataDirUnavailable {
+            reason: "the system reports no home folder".to_owned(),
         })?;
         Ok(Self::new(dir, Keychain::open_default()?))
     }
 
     pub fn file_path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
+        self.file.path()
     }
 
     /// Every saved connection, in the order they were added.
     pub fn list(&self) -> Result<Vec<Connection>, StorageError> {
-        Ok(self.read()?.connections)
+        Ok(self.file.read()?.connections)
     }
 
     pub fn get(&self, name: &str) -> Result<Connection, StorageError> {
@@ -169,27 +78,32 @@ impl Registry {
     pub fn secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
         self.keychain
             .load(&connection.secret_key)?
-            .ok_or_else(|| StorageError::new(StorageCode::SecretMissing, &[("name", &connection.name)]))
+            .ok_or_else(|| {
+                StorageFault::SecretMissing {
+                    name: connection.name.clone(),
+                }
+                .into()
+            })
     }
 
     /// Saves a new connection: the secret first, then the metadata; if the metadata cannot be
     /// written the secret is taken back out, so nothing is left half-saved.
     pub fn add(&self, mut connection: Connection, secret: &Secret) -> Result<Connection, StorageError> {
         check_name(&connection.name)?;
-        let _lock = self.lock()?;
-        let mut file = self.read()?;
+        let _lock = self.file.lock()?;
+        let mut file = self.file.read()?;
         if file.connections.iter().any(|c| c.name == connection.name) {
-            return Err(StorageError::new(
-                StorageCode::NameTaken,
-                &[("name", &connection.name)],
-            ));
+            return Err(StorageFault::NameTaken {
+                name: connection.name.clone(),
+            }
+            .into());
         }
         connection.id = new_id();
         connection.secret_key = format!("conn-{}", connection.id);
         self.keychain.store(&connection.secret_key, secret)?;
         failpoint("add:secret-stored");
         file.connections.push(connection.clone());
-        if let Err(err) = self.write(&file) {
+        if let Err(err) = self.file.write(&file) {
             let _ = self.keychain.remove(&connection.secret_key);
             return Err(err);
         }
@@ -204,8 +118,8 @@ impl Registry {
         secret: &Secret,
         update: impl FnOnce(&mut Connection),
     ) -> Result<Connection, StorageError> {
-        let _lock = self.lock()?;
-        let mut file = self.read()?;
+        let _lock = self.file.lock()?;
+        let mut file = self.file.read()?;
         let index = file
             .connections
             .iter()
@@ -219,7 +133,7 @@ impl Registry {
         update(connection);
         connection.secret_key = new_key.clone();
         let updated = connection.clone();
-        if let Err(err) = self.write(&file) {
+        if let Err(err) = self.file.write(&file) {
             let _ = self.keychain.remove(&new_key);
             return Err(err);
         }
@@ -235,8 +149,8 @@ impl Registry {
         name: &str,
         change: impl FnOnce(&mut Connection),
     ) -> Result<Connection, StorageError> {
-        let _lock = self.lock()?;
-        let mut file = self.read()?;
+        let _lock = self.file.lock()?;
+        let mut file = self.file.read()?;
         let connection = file
             .connections
             .iter_mut()
@@ -244,22 +158,22 @@ impl Registry {
             .ok_or_else(|| not_found(name))?;
         change(connection);
         let updated = connection.clone();
-        self.write(&file)?;
+        self.file.write(&file)?;
         Ok(updated)
     }
 
     /// Removes the metadata, then the secret. Returns the connection and whether the secret went
     /// too (if not, doctor will find it).
     pub fn remove(&self, name: &str) -> Result<(Connection, bool), StorageError> {
-        let _lock = self.lock()?;
-        let mut file = self.read()?;
+        let _lock = self.file.lock()?;
+        let mut file = self.file.read()?;
         let index = file
             .connections
             .iter()
             .position(|c| c.name == name)
             .ok_or_else(|| not_found(name))?;
         let removed = file.connections.remove(index);
-        self.write(&file)?;
+        self.file.write(&file)?;
         failpoint("remove:metadata-written");
         let secret_removed = self.keychain.remove(&removed.secret_key).is_ok();
         Ok((removed, secret_removed))
@@ -267,7 +181,7 @@ impl Registry {
 
     /// Compares the metadata with the keychain. Changes nothing.
     pub fn doctor(&self) -> Result<Health, StorageError> {
-        let file = self.read()?;
+        let file = self.file.read()?;
         let mut health = Health {
             connections: file.connections.len(),
             ..Health::default()
@@ -291,7 +205,7 @@ impl Registry {
     /// Deletes the orphan secrets `doctor` found (they belong to no connection). Connections
     /// whose secret is missing are kept: the user decides to rotate or remove them.
     pub fn repair(&self) -> Result<Health, StorageError> {
-        let _lock = self.lock()?;
+        let _lock = self.file.lock()?;
         let health = self.doctor()?;
         for account in &health.orphan_secrets {
             self.keychain.remove(account)?;
@@ -301,113 +215,6 @@ impl Registry {
             ..health
         })
     }
-
-    fn lock(&self) -> Result<File, StorageError> {
-        create_private_dir(&self.dir).map_err(|err| self.write_error(err))?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(LOCK_NAME))
-            .map_err(|err| self.write_error(err))?;
-        file.lock().map_err(|err| self.write_error(err))?;
-        Ok(file)
-    }
-
-    fn read(&self) -> Result<ConnectionsFile, StorageError> {
-        let path = self.file_path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(ConnectionsFile {
-                    schema_version: SCHEMA_VERSION,
-                    connections: Vec::new(),
-                });
-            }
-            Err(err) => return Err(self.read_error(&err.to_string())),
-        };
-        let mut value: Value =
-            serde_json::from_slice(&bytes).map_err(|err| self.read_error(&err.to_string()))?;
-        let version = value.get("schema_version").and_then(Value::as_u64).unwrap_or(0);
-        if version > SCHEMA_VERSION {
-            let path = path.display().to_string();
-            return Err(StorageError::new(
-                StorageCode::MetadataTooNew,
-                &[("path", &path), ("version", &version.to_string())],
-            ));
-        }
-        migrate(&mut value, version);
-        serde_json::from_value(value).map_err(|err| self.read_error(&err.to_string()))
-    }
-
-    fn write(&self, file: &ConnectionsFile) -> Result<(), StorageError> {
-        let bytes =
-            serde_json::to_vec_pretty(file).map_err(|err| self.write_error(std::io::Error::other(err)))?;
-        write_atomically(&self.dir, &self.file_path(), &bytes).map_err(|err| self.write_error(err))
-    }
-
-    fn read_error(&self, reason: &str) -> StorageError {
-        let path = self.file_path().display().to_string();
-        StorageError::new(
-            StorageCode::MetadataUnreadable,
-            &[("path", &path), ("reason", reason)],
-        )
-    }
-
-    fn write_error(&self, err: std::io::Error) -> StorageError {
-        let path = self.file_path().display().to_string();
-        StorageError::new(
-            StorageCode::MetadataWriteFailed,
-            &[("path", &path), ("reason", &err.to_string())],
-        )
-    }
-}
-
-/// Brings an older file up to `SCHEMA_VERSION`, one step at a time.
-fn migrate(value: &mut Value, from: u64) {
-    if from < 1 {
-        // Format 0 (development builds) had no version and no per-connection status.
-        if let Some(connections) = value.get_mut("connections").and_then(Value::as_array_mut) {
-            for connection in connections {
-                if connection.get("status").is_none() {
-                    let retired = connection.get("method").and_then(Value::as_str) == Some("app-password");
-                    connection["status"] =
-                        Value::from(if retired { "needs_migration" } else { "unverified" });
-                }
-            }
-        }
-    }
-    value["schema_version"] = Value::from(SCHEMA_VERSION);
-}
-
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    create_private_dir(dir)?;
-    let temp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = (|| {
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        #[cfg(unix)]
-        File::open(dir)?.sync_all()?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 fn check_name(name: &str) -> Result<(), StorageError> {
@@ -417,12 +224,12 @@ fn check_name(name: &str) -> Result<(), StorageError> {
     if ok {
         Ok(())
     } else {
-        Err(StorageError::new(StorageCode::InvalidName, &[("name", name)]))
+        Err(StorageFault::InvalidName { name: name.to_owned() }.into())
     }
 }
 
 fn not_found(name: &str) -> StorageError {
-    StorageError::new(StorageCode::NotFound, &[("name", name)])
+    StorageFault::NotFound { name: name.to_owned() }.into()
 }
 
 /// 16 hex digits from the standard library's per-process random hasher keys, the clock and a
@@ -462,33 +269,15 @@ fn failpoint(name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::memory::MemoryStore;
+    use crate::domain::catalogue::StorageCode;
+    use crate::store::connection::Status;
+    use crate::store::keychain::memory::MemoryStore;
 
     fn sample(name: &str) -> Connection {
         Connection {
             id: String::new(),
-            name: name.to_owned(),
-            provider: ProviderKind::Cloud,
-            base_url: "https://api.bitbucket.org/".into(),
-            method: CredentialKind::ApiToken,
-            email: Some("ada@example.com".into()),
-            bitbucket_username: Some("ada".into()),
-            git_username: Some("ada".into()),
-            workspace: None,
-            project: None,
-            repository: None,
-            profile: Profile::PullRequests,
-            scopes: vec![],
-            permission: None,
-            server_version: None,
-            expires_on: Some("2027-11-26".into()),
-            created_at: "2026-11-26T10:00:00Z".into(),
-            validated_at: None,
-            rejected_at: None,
-            status: Status::Valid,
-            allow_http: false,
-            ca_file: None,
             secret_key: String::new(),
+            ..Connection::sample(name)
         }
     }
 

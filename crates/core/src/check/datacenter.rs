@@ -7,14 +7,15 @@
 use futures_util::future::join_all;
 use url::Url;
 
-use crate::cloud::unexpected;
-use crate::http::{Answer, Auth, Body, Http, NetFailure};
-use crate::model::CredentialKind;
-use crate::problems::{ProblemCode, WarningCode};
-use crate::report::{Findings, Identity, IdentityKind, ServerInfo};
-use crate::scopes::Permission;
-use crate::sniff;
-use crate::validate::{Prepared, host_of, net_problem};
+use super::http::{Answer, Auth, Body, Http, NetFailure};
+use super::prepare::Prepared;
+use super::probe::{host_of, net_problem, unexpected};
+use super::report::{Findings, Identity, IdentityKind, ServerInfo};
+use crate::domain::catalogue::{Fault, Notice, ProblemCode, WarningCode};
+use crate::domain::dates;
+use crate::domain::method::Method;
+use crate::domain::scopes::Permission;
+use crate::domain::sniff;
 
 /// Endpoints, relative to the base URL (which may carry a context path such as `/bitbucket`).
 pub const APPLICATION_PROPERTIES: &str = "rest/api/1.0/application-properties";
@@ -45,8 +46,8 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
     if !server_is_usable(http, p, f).await {
         return;
     }
-    let auth = match (p.kind, p.username.as_deref()) {
-        (CredentialKind::Basic, Some(user)) | (CredentialKind::PersonalToken, Some(user)) => Auth::Basic {
+    let auth = match (p.method, p.username.as_deref()) {
+        (Method::Basic, Some(user)) | (Method::PersonalToken, Some(user)) => Auth::Basic {
             user,
             secret: &p.secret,
         },
@@ -77,75 +78,82 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
     check_links(&first, p, f);
 
     let required = required_levels(p);
-    let mut requests: Vec<Url> = Vec::new();
-    if let Some(name) = user.as_deref() {
-        requests.push(endpoint(&p.base, USERS, &[&name.to_lowercase()], &[]));
-    }
     let levels: Vec<Permission> = [Permission::RepoRead, Permission::RepoWrite, Permission::RepoAdmin]
         .into_iter()
         .chain(required.iter().copied().filter(|l| l.is_project_level()))
         .collect();
-    for level in &levels {
-        requests.push(level_url(p, *level));
-    }
-    let resource = resource_url(p);
-    if let Some(url) = &resource {
-        requests.push(url.clone());
-    }
-    // A personal token's expiry, from the access-tokens API, when the server lets us read it.
-    let tokens_url = match (p.kind, user.as_deref()) {
-        (CredentialKind::PersonalToken, Some(name)) => {
-            Some(endpoint(&p.base, ACCESS_TOKENS, &[&name.to_lowercase()], &[]))
+    let mut round: Vec<(Second, Url)> = Vec::new();
+    if let Some(name) = user.as_deref() {
+        round.push((Second::User, endpoint(&p.base, USERS, &[&name.to_lowercase()], &[])));
+        if p.method == Method::PersonalToken {
+            // The token's expiry, from the access-tokens API, when the server lets us read it.
+            round.push((
+                Second::Tokens,
+                endpoint(&p.base, ACCESS_TOKENS, &[&name.to_lowercase()], &[]),
+            ));
         }
-        _ => None,
-    };
-    if let Some(url) = &tokens_url {
-        requests.push(url.clone());
     }
-    let answers = join_all(requests.iter().map(|url| http.get(url.clone(), auth))).await;
-    let mut answers = answers.into_iter();
+    for level in &levels {
+        round.push((Second::Level(*level), level_url(p, *level)));
+    }
+    if let Some(url) = resource_url(p) {
+        round.push((Second::Resource, url));
+    }
+    let answers = join_all(round.iter().map(|(_, url)| http.get(url.clone(), auth))).await;
 
-    if user.is_some()
-        && let Some(Ok(answer)) = answers.next()
-        && answer.status == 200
-        && let Some(identity) = f.identity.as_mut()
-    {
-        let json = answer.json();
-        let text = |key: &str| json.and_then(|v| v[key].as_str()).map(str::to_owned);
-        identity.display_name = text("displayName");
-        identity.email = text("emailAddress");
-        identity.account_id = json.and_then(|v| v["id"].as_u64()).map(|id| id.to_string());
-    }
     let mut granted = Vec::new();
-    for level in &levels {
-        match answers.next() {
-            Some(Ok(answer)) if holds_level(&answer, p, *level) => granted.push(*level),
-            Some(Ok(_)) => {}
-            Some(Err(failure)) => net_problem(f, &failure, &p.base),
-            None => {}
-        }
-    }
-    if let Some(url) = &resource
-        && let Some(answer) = answers.next()
-    {
-        match answer {
-            Ok(answer) if answer.status == 404 => {
-                f.problem(ProblemCode::ResourceNotFound, &[("resource", &resource_name(p))]);
+    for ((probe, url), answer) in round.iter().zip(answers) {
+        match (probe, answer) {
+            (Second::User, Ok(answer)) => read_user(&answer, f),
+            (Second::Tokens, Ok(answer)) => {
+                if let Some(expiry) = own_token_expiry(&answer) {
+                    f.expires_at = Some(expiry);
+                    f.drop_warning(WarningCode::ExpiryUnknown);
+                }
             }
-            Ok(answer) if answer.status == 200 => check_links(&answer, p, f),
-            Ok(answer) if answer.status == 401 || answer.status == 403 => {}
-            Ok(answer) => unexpected(&answer, url, f),
-            Err(failure) => net_problem(f, &failure, &p.base),
+            // Neither is needed for a verdict: a failure to read them says nothing new.
+            (Second::User | Second::Tokens, Err(_)) => {}
+            (Second::Level(level), Ok(answer)) if holds_level(&answer, p, *level) => granted.push(*level),
+            (Second::Level(_), Ok(_)) => {}
+            (Second::Level(_), Err(failure)) => net_problem(f, &failure, &p.base),
+            (Second::Resource, Ok(answer)) => match answer.status {
+                404 => f.problem(Fault::ResourceNotFound {
+                    resource: resource_name(p),
+                }),
+                200 => check_links(&answer, p, f),
+                401 | 403 => {}
+                _ => unexpected(&answer, url, f),
+            },
+            (Second::Resource, Err(failure)) => net_problem(f, &failure, &p.base),
         }
-    }
-    if tokens_url.is_some()
-        && let Some(Ok(answer)) = answers.next()
-        && let Some(expiry) = own_token_expiry(&answer)
-    {
-        f.expires_at = Some(expiry);
-        f.warnings.retain(|w| w.code != WarningCode::ExpiryUnknown);
     }
     settle(required, granted, f);
+}
+
+/// The requests of the second round, sent together once the credential proved itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Second {
+    /// The user the credential acts as: display name, email, id.
+    User,
+    /// A personal token's own entry in the access-tokens API: its expiry.
+    Tokens,
+    /// Whether the credential holds this permission level (where a project or repository is named).
+    Level(Permission),
+    /// The named project or repository exists and the credential sees it.
+    Resource,
+}
+
+/// Fills in the person's names from `users/{slug}`.
+fn read_user(answer: &Answer, f: &mut Findings) {
+    if answer.status != 200 {
+        return;
+    }
+    let Some(identity) = f.identity.as_mut() else { return };
+    let json = answer.json();
+    let text = |key: &str| json.and_then(|v| v[key].as_str()).map(str::to_owned);
+    identity.display_name = text("displayName");
+    identity.email = text("emailAddress");
+    identity.account_id = json.and_then(|v| v["id"].as_u64()).map(|id| id.to_string());
 }
 
 /// The expiry date (YYYY-MM-DD) of the token that made this very request: the server lists a
@@ -160,10 +168,7 @@ fn own_token_expiry(answer: &Answer) -> Option<String> {
         .iter()
         .max_by_key(|t| t["lastAuthenticated"].as_i64().unwrap_or(i64::MIN))?;
     let millis = ours["expiryDate"].as_i64()?;
-    let date = time::OffsetDateTime::from_unix_timestamp(millis / 1000)
-        .ok()?
-        .date();
-    Some(crate::manage::format_date(date))
+    Some(dates::format_date(dates::date_of_unix_millis(millis)?))
 }
 
 /// Asks, without credentials, whether this is Bitbucket, which version, and (for passwords)
@@ -171,7 +176,7 @@ fn own_token_expiry(answer: &Answer) -> Option<String> {
 async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
     let properties_url = endpoint(&p.base, APPLICATION_PROPERTIES, &[], &[]);
     let mut urls = vec![properties_url.clone()];
-    if p.kind == CredentialKind::Basic {
+    if p.method == Method::Basic {
         urls.push(endpoint(&p.base, LOGIN_OPTIONS, &[], &[]));
     }
     let answers: Vec<Result<Answer, NetFailure>> =
@@ -182,15 +187,12 @@ async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
     let version = server.version.clone();
     let version = version.as_str();
     f.server = Some(server);
-    if p.kind != CredentialKind::Basic && !version_at_least(version, TOKENS_SINCE) {
-        f.problem(
-            ProblemCode::ServerTooOld,
-            &[
-                ("version", version),
-                ("chosen", p.kind.label()),
-                ("minimum", "Bitbucket Server 5.5"),
-            ],
-        );
+    if p.method != Method::Basic && !version_at_least(version, TOKENS_SINCE) {
+        f.problem(Fault::ServerTooOld {
+            version: version.to_owned(),
+            chosen: p.method,
+            minimum: "Bitbucket Server 5.5".to_owned(),
+        });
         return false;
     }
     if let Some(Ok(options)) = answers.get(1)
@@ -199,7 +201,7 @@ async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
         && !results.is_empty()
         && !results.iter().any(|r| r["type"].as_str() == Some("LOGIN_FORM"))
     {
-        f.problem(ProblemCode::SsoOnly, &[]);
+        f.problem(Fault::SsoOnly);
         return false;
     }
     true
@@ -225,9 +227,9 @@ pub(crate) fn read_properties(
         .filter(|_| properties.status == 200)
     else {
         if matches!(properties.body, Body::Html) && properties.status != 404 {
-            f.problem(ProblemCode::LoginPage, &[("url", url.as_str())]);
+            f.problem(Fault::LoginPage { url: url.to_string() });
         } else {
-            f.problem(ProblemCode::NotBitbucket, &[("url", base.as_str())]);
+            f.problem(Fault::NotBitbucket { url: base.to_string() });
         }
         return None;
     };
@@ -258,21 +260,21 @@ fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
         .and_then(|v| v["errors"][0]["exceptionName"].as_str())
         .unwrap_or("");
     if exception.contains("Captcha") {
-        return f.problem(ProblemCode::CaptchaRequired, &[]);
+        return f.problem(Fault::CaptchaRequired);
     }
     if matches!(answer.body, Body::Html) {
-        return f.problem(ProblemCode::LoginPage, &[("url", p.base.as_str())]);
+        return f.problem(Fault::LoginPage { url: p.base.to_string() });
     }
-    f.problem(ProblemCode::InvalidCredentials, &[]);
+    f.problem(Fault::InvalidCredentials { method: p.method });
     if let Some(user) = p.username.as_deref().filter(|u| sniff::looks_like_email(u)) {
-        f.problem(ProblemCode::UsernameExpected, &[("value", user)]);
+        f.problem(Fault::UsernameExpected { value: user.to_owned() });
     }
 }
 
 fn identify(p: &Prepared, user: Option<&str>, f: &mut Findings) {
     let system = matches!(
-        p.kind,
-        CredentialKind::ProjectToken | CredentialKind::RepositoryToken
+        p.method,
+        Method::ProjectToken | Method::RepositoryToken
     );
     let username = user.map(str::to_owned).or_else(|| p.username.clone());
     f.identity = Some(Identity {
@@ -284,19 +286,19 @@ fn identify(p: &Prepared, user: Option<&str>, f: &mut Findings) {
         username: username.clone(),
         ..Identity::default()
     });
-    match p.kind {
-        CredentialKind::ProjectToken | CredentialKind::RepositoryToken => {
+    match p.method {
+        Method::ProjectToken | Method::RepositoryToken => {
             let name = username.as_deref().unwrap_or("a system-generated user");
-            f.warning(WarningCode::SyntheticIdentity, &[("name", name)]);
-            f.warning(WarningCode::ExpiryUnknown, &[]);
+            f.warning(Notice::SyntheticIdentity { name: name.to_owned() });
+            f.warning(Notice::ExpiryUnknown);
         }
-        CredentialKind::PersonalToken => {
+        Method::PersonalToken => {
             f.git_username = username;
-            f.warning(WarningCode::ExpiryUnknown, &[]);
+            f.warning(Notice::ExpiryUnknown);
         }
-        CredentialKind::Basic => {
+        Method::Basic => {
             f.git_username = username;
-            f.warning(WarningCode::PasswordDiscouraged, &[]);
+            f.warning(Notice::PasswordDiscouraged);
         }
         _ => {}
     }
@@ -383,10 +385,10 @@ fn check_links(answer: &Answer, p: &Prepared, f: &mut Findings) {
     };
     let ours = host_of(&p.base);
     if !host.eq_ignore_ascii_case(ours) {
-        f.warning(
-            WarningCode::BaseUrlMismatch,
-            &[("link_host", &host), ("host", ours)],
-        );
+        f.warning(Notice::BaseUrlMismatch {
+            link_host: host,
+            host: ours.to_owned(),
+        });
     }
 }
 
@@ -404,10 +406,10 @@ fn settle(required: Vec<Permission>, granted: Vec<Permission>, f: &mut Findings)
             .map(|l| l.id().to_owned())
             .unwrap_or_else(|| "no access here".to_owned());
         let need: Vec<&str> = missing.iter().map(|l| l.id()).collect();
-        f.problem(
-            ProblemCode::InsufficientPermission,
-            &[("granted", &have), ("required", &need.join(" and "))],
-        );
+        f.problem(Fault::InsufficientPermission {
+            granted: have,
+            required: need.join(" and "),
+        });
     }
     f.scopes.required = required.iter().map(|l| l.id().to_owned()).collect();
     f.scopes.granted = Some(granted.iter().map(|l| l.id().to_owned()).collect());

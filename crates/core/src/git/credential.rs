@@ -7,9 +7,84 @@
 //! project and repository tokens can only be sent as a Bearer header, which git (2.46+) accepts
 //! from a helper through `authtype`/`credential` when it announced `capability[]=authtype`.
 
-use crate::model::{CredentialKind, ProviderKind};
-use crate::registry::{Connection, Status};
-use crate::secret::Secret;
+use crate::domain::catalogue::StorageError;
+use crate::domain::dates::now;
+use crate::domain::method::{API_TOKEN_GIT_USER, Method, ProviderKind, TOKEN_GIT_USER};
+use crate::domain::secret::Secret;
+use crate::policy::PolicyState;
+use crate::store::connection::{Connection, Status};
+use crate::store::registry::Registry;
+
+/// What git asks a helper to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Give a credential for this URL.
+    Get,
+    /// The credential worked.
+    Store,
+    /// The credential was refused.
+    Erase,
+}
+
+impl Operation {
+    /// `None` for operations this helper ignores (git may add more; helpers skip unknown ones).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "get" => Some(Self::Get),
+            "store" => Some(Self::Store),
+            "erase" => Some(Self::Erase),
+            _ => None,
+        }
+    }
+}
+
+/// Carries out one request from git. For `get`, the lines to print (holding the secret), or
+/// `None` when no saved connection may answer, so that git asks its next helper.
+///
+/// `store` never saves what was typed at a prompt: it only clears an earlier rejection when git
+/// confirms our own secret works. `erase` records that git was refused, with the time, and keeps
+/// the secret: a passing server error must not destroy a token.
+pub fn handle(
+    registry: &Registry,
+    policy: &PolicyState,
+    operation: Operation,
+    query: &Query,
+) -> Result<Option<Secret>, StorageError> {
+    // A way to connect the administrator's policy forbids is never handed to git.
+    let connections: Vec<Connection> = registry
+        .list()?
+        .into_iter()
+        .filter(|c| policy.allows(c.method))
+        .collect();
+    let Some(connection) = find(&connections, query) else {
+        return Ok(None);
+    };
+    let secret = registry.secret(connection)?;
+    if operation == Operation::Get {
+        return Ok(answer(connection, &secret, query));
+    }
+    // Only a verdict about our own secret counts.
+    let ours = query
+        .password
+        .as_ref()
+        .is_some_and(|p| p.expose() == secret.expose());
+    match operation {
+        Operation::Erase if ours => {
+            registry.update(&connection.name, |c| {
+                c.status = Status::RejectedByGit;
+                c.rejected_at = Some(now());
+            })?;
+        }
+        Operation::Store if ours && connection.status == Status::RejectedByGit => {
+            registry.update(&connection.name, |c| {
+                c.status = Status::Valid;
+                c.rejected_at = None;
+            })?;
+        }
+        _ => {}
+    }
+    Ok(None)
+}
 
 /// What git sent: `key=value` lines up to an empty line.
 #[derive(Debug, Default)]
@@ -52,19 +127,17 @@ impl Query {
 
 /// What the helper tells git for a connection and its secret; `None` when this connection
 /// cannot serve git as asked (a Bearer-only token and a git without `authtype`).
-pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option<String> {
+pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option<Secret> {
     match connection.method {
-        CredentialKind::ProjectToken | CredentialKind::RepositoryToken => {
-            query.can_take_bearer().then(|| {
-                format!(
-                    "capability[]=authtype\nauthtype=Bearer\ncredential={}\n",
-                    secret.expose()
-                )
-            })
-        }
+        Method::ProjectToken | Method::RepositoryToken => query.can_take_bearer().then(|| {
+            Secret::new(format!(
+                "capability[]=authtype\nauthtype=Bearer\ncredential={}\n",
+                secret.expose()
+            ))
+        }),
         _ => {
             let user = git_username(connection)?;
-            Some(format!("username={user}\npassword={}\n", secret.expose()))
+            Some(Secret::new(format!("username={user}\npassword={}\n", secret.expose())))
         }
     }
 }
@@ -72,21 +145,21 @@ pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option
 /// The username git must send with this connection's secret.
 pub fn git_username(connection: &Connection) -> Option<String> {
     match connection.method {
-        CredentialKind::ApiToken => Some(
+        Method::ApiToken => Some(
             connection
                 .git_username
                 .clone()
-                .unwrap_or_else(|| crate::cloud::API_TOKEN_GIT_USER.to_owned()),
+                .unwrap_or_else(|| API_TOKEN_GIT_USER.to_owned()),
         ),
-        CredentialKind::RepositoryAccessToken
-        | CredentialKind::ProjectAccessToken
-        | CredentialKind::WorkspaceAccessToken
-        | CredentialKind::Oauth => Some(crate::cloud::TOKEN_GIT_USER.to_owned()),
-        CredentialKind::PersonalToken | CredentialKind::Basic => connection
+        Method::RepositoryAccessToken
+        | Method::ProjectAccessToken
+        | Method::WorkspaceAccessToken
+        | Method::Oauth => Some(TOKEN_GIT_USER.to_owned()),
+        Method::PersonalToken | Method::Basic => connection
             .git_username
             .clone()
             .or_else(|| connection.bitbucket_username.clone()),
-        CredentialKind::AppPassword | CredentialKind::ProjectToken | CredentialKind::RepositoryToken => None,
+        Method::AppPassword | Method::ProjectToken | Method::RepositoryToken => None,
     }
 }
 
@@ -141,7 +214,7 @@ fn cloud_path_fits(connection: &Connection, path: Option<&str>) -> bool {
     let Some(path) = path else { return false };
     let (workspace, repository) = split_repo_path(path);
     match connection.method {
-        CredentialKind::RepositoryAccessToken => {
+        Method::RepositoryAccessToken => {
             same(workspace, connection.workspace.as_ref()) && same(repository, connection.repository.as_ref())
         }
         _ => same(workspace, connection.workspace.as_ref()),
@@ -154,7 +227,7 @@ fn datacenter_path_fits(connection: &Connection, path: Option<&str>) -> bool {
         .unwrap_or_default();
     let bound = matches!(
         connection.method,
-        CredentialKind::ProjectToken | CredentialKind::RepositoryToken
+        Method::ProjectToken | Method::RepositoryToken
     );
     let Some(path) = path else { return !bound };
     let rest = if context.is_empty() {
@@ -174,7 +247,7 @@ fn datacenter_path_fits(connection: &Connection, path: Option<&str>) -> bool {
     let (project, repository) = split_repo_path(repo_path);
     let project_fits = same(project, connection.project.as_ref());
     match connection.method {
-        CredentialKind::RepositoryToken => project_fits && same(repository, connection.repository.as_ref()),
+        Method::RepositoryToken => project_fits && same(repository, connection.repository.as_ref()),
         _ => project_fits,
     }
 }
@@ -182,34 +255,21 @@ fn datacenter_path_fits(connection: &Connection, path: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scopes::Profile;
 
-    fn connection(method: CredentialKind, base: &str) -> Connection {
+    fn connection(method: Method, base: &str) -> Connection {
         Connection {
-            id: "1".into(),
-            name: "c".into(),
             provider: method.provider(),
             base_url: base.into(),
             method,
-            email: Some("ada@example.com".into()),
-            bitbucket_username: Some("ada".into()),
-            git_username: Some("ada".into()),
             workspace: Some("acme".into()),
             project: Some("DATA".into()),
             repository: Some("models".into()),
-            profile: Profile::PullRequests,
-            scopes: vec![],
-            permission: None,
-            server_version: None,
-            expires_on: None,
-            created_at: String::new(),
-            validated_at: None,
-            rejected_at: None,
-            status: Status::Valid,
-            allow_http: false,
-            ca_file: None,
-            secret_key: "k".into(),
+            ..Connection::sample("c")
         }
+    }
+
+    fn answer_text(c: &Connection, secret: &Secret, q: &Query) -> Option<String> {
+        answer(c, secret, q).map(|a| a.expose().to_owned())
     }
 
     fn query(text: &str) -> Query {
@@ -218,15 +278,15 @@ mod tests {
 
     #[test]
     fn an_api_token_answers_with_the_username_never_the_email() {
-        let c = connection(CredentialKind::ApiToken, "https://api.bitbucket.org/");
+        let c = connection(Method::ApiToken, "https://api.bitbucket.org/");
         let q = query("protocol=https\nhost=bitbucket.org\n\n");
         assert!(find(std::slice::from_ref(&c), &q).is_some());
-        let text = answer(&c, &Secret::new("tok"), &q).unwrap();
+        let text = answer_text(&c, &Secret::new("tok"), &q).unwrap();
         assert_eq!(text, "username=ada\npassword=tok\n");
         let mut unknown = c.clone();
         unknown.git_username = None;
         assert!(
-            answer(&unknown, &Secret::new("tok"), &q)
+            answer_text(&unknown, &Secret::new("tok"), &q)
                 .unwrap()
                 .starts_with("username=x-bitbucket-api-token-auth\n")
         );
@@ -235,7 +295,7 @@ mod tests {
     #[test]
     fn access_tokens_need_the_path_of_their_repository() {
         let c = connection(
-            CredentialKind::RepositoryAccessToken,
+            Method::RepositoryAccessToken,
             "https://api.bitbucket.org/",
         );
         let all = [c.clone()];
@@ -256,7 +316,7 @@ mod tests {
         assert!(find(&all, &query("protocol=https\nhost=bitbucket.org\n")).is_none());
         let q = query("protocol=https\nhost=bitbucket.org\npath=acme/models.git\n");
         assert!(
-            answer(&c, &Secret::new("t"), &q)
+            answer_text(&c, &Secret::new("t"), &q)
                 .unwrap()
                 .starts_with("username=x-token-auth\n")
         );
@@ -265,7 +325,7 @@ mod tests {
     #[test]
     fn data_center_tokens_match_host_port_and_context_path() {
         let c = connection(
-            CredentialKind::PersonalToken,
+            Method::PersonalToken,
             "https://git.example.com:8443/bitbucket",
         );
         let all = [c];
@@ -292,14 +352,14 @@ mod tests {
 
     #[test]
     fn project_tokens_go_as_bearer_only_to_a_git_that_can_take_it() {
-        let c = connection(CredentialKind::ProjectToken, "https://git.example.com/");
+        let c = connection(Method::ProjectToken, "https://git.example.com/");
         let old_git = query("protocol=https\nhost=git.example.com\npath=scm/data/models.git\n");
         assert!(find(std::slice::from_ref(&c), &old_git).is_some());
-        assert_eq!(answer(&c, &Secret::new("t"), &old_git), None);
+        assert_eq!(answer_text(&c, &Secret::new("t"), &old_git), None);
         let new_git =
             query("capability[]=authtype\nprotocol=https\nhost=git.example.com\npath=scm/data/models.git\n");
         assert_eq!(
-            answer(&c, &Secret::new("t"), &new_git).unwrap(),
+            answer_text(&c, &Secret::new("t"), &new_git).unwrap(),
             "capability[]=authtype\nauthtype=Bearer\ncredential=t\n"
         );
         let other_project = query("protocol=https\nhost=git.example.com\npath=scm/web/site.git\n");
@@ -308,7 +368,7 @@ mod tests {
 
     #[test]
     fn a_username_in_the_url_must_match_and_app_passwords_are_never_served() {
-        let c = connection(CredentialKind::ApiToken, "https://api.bitbucket.org/");
+        let c = connection(Method::ApiToken, "https://api.bitbucket.org/");
         assert!(
             find(
                 std::slice::from_ref(&c),
@@ -316,7 +376,7 @@ mod tests {
             )
             .is_none()
         );
-        let mut retired = connection(CredentialKind::AppPassword, "https://api.bitbucket.org/");
+        let mut retired = connection(Method::AppPassword, "https://api.bitbucket.org/");
         retired.status = Status::NeedsMigration;
         assert!(find(&[retired], &query("protocol=https\nhost=bitbucket.org\n")).is_none());
     }

@@ -6,95 +6,86 @@
 use futures_util::future::join_all;
 use url::Url;
 
-use crate::http::{Answer, Auth, Body, Http, NetFailure};
-use crate::model::CredentialKind;
-use crate::problems::{ProblemCode, Severity, WarningCode};
-use crate::report::{Findings, Identity, IdentityKind};
-use crate::scopes::{self, ScopeNaming};
-use crate::validate::{Prepared, net_problem};
+use super::http::{Answer, Auth, Body, Http, NetFailure};
+use super::prepare::Prepared;
+use super::probe::{net_problem, unexpected};
+use super::report::{Findings, Identity, IdentityKind};
+use crate::domain::catalogue::{Fault, Notice, Severity};
+use crate::domain::method::{API_TOKEN_GIT_USER, Method, TOKEN_GIT_USER};
+use crate::domain::scopes::{self, ScopeNaming};
 
-/// One read-only request and the scopes it needs, in both vocabularies, exactly as Atlassian's
-/// OpenAPI description states them (a test checks this against the spec).
-#[derive(Debug)]
-pub struct CloudProbe {
-    /// Path under `/2.0`, as written in the spec.
-    pub path: &'static str,
-    pub scopes: &'static [&'static str],
-    pub legacy: &'static [&'static str],
+/// The read-only requests a Cloud check may send. Each needs the scopes Atlassian's OpenAPI
+/// description states, in both vocabularies (a test checks them against the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    User,
+    UserWorkspaces,
+    WorkspacePermission,
+    Workspace,
+    Project,
+    Repositories,
+    Repository,
+    PullRequests,
+    UserPullRequests,
 }
 
-pub const USER: CloudProbe = CloudProbe {
-    path: "/user",
-    scopes: &["read:user:bitbucket"],
-    legacy: &["account"],
-};
-pub const USER_WORKSPACES: CloudProbe = CloudProbe {
-    path: "/user/workspaces",
-    scopes: &["read:workspace:bitbucket"],
-    legacy: &["account"],
-};
-pub const WORKSPACE_PERMISSION: CloudProbe = CloudProbe {
-    path: "/user/workspaces/{workspace}/permission",
-    scopes: &["read:workspace:bitbucket"],
-    legacy: &["account"],
-};
-pub const WORKSPACE: CloudProbe = CloudProbe {
-    path: "/workspaces/{workspace}",
-    scopes: &["read:workspace:bitbucket"],
-    legacy: &[],
-};
-pub const PROJECT: CloudProbe = CloudProbe {
-    path: "/workspaces/{workspace}/projects/{project_key}",
-    scopes: &["read:project:bitbucket"],
-    legacy: &["project"],
-};
-pub const REPOSITORIES: CloudProbe = CloudProbe {
-    path: "/repositories/{workspace}",
-    scopes: &["read:repository:bitbucket"],
-    legacy: &["repository"],
-};
-pub const REPOSITORY: CloudProbe = CloudProbe {
-    path: "/repositories/{workspace}/{repo_slug}",
-    scopes: &["read:repository:bitbucket"],
-    legacy: &["repository"],
-};
-pub const PULL_REQUESTS: CloudProbe = CloudProbe {
-    path: "/repositories/{workspace}/{repo_slug}/pullrequests",
-    scopes: &["read:pullrequest:bitbucket"],
-    legacy: &["pullrequest"],
-};
-pub const USER_PULL_REQUESTS: CloudProbe = CloudProbe {
-    path: "/workspaces/{workspace}/pullrequests/{selected_user}",
-    scopes: &["read:pullrequest:bitbucket"],
-    legacy: &["pullrequest"],
-};
+impl Probe {
+    pub const ALL: [Probe; 9] = [
+        Self::User,
+        Self::UserWorkspaces,
+        Self::WorkspacePermission,
+        Self::Workspace,
+        Self::Project,
+        Self::Repositories,
+        Self::Repository,
+        Self::PullRequests,
+        Self::UserPullRequests,
+    ];
 
-/// Every probe, for the test that holds them against the OpenAPI description.
-pub const ALL_PROBES: &[&CloudProbe] = &[
-    &USER,
-    &USER_WORKSPACES,
-    &WORKSPACE_PERMISSION,
-    &WORKSPACE,
-    &PROJECT,
-    &REPOSITORIES,
-    &REPOSITORY,
-    &PULL_REQUESTS,
-    &USER_PULL_REQUESTS,
-];
+    /// Path under `/2.0`, as written in the spec.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::User => "/user",
+            Self::UserWorkspaces => "/user/workspaces",
+            Self::WorkspacePermission => "/user/workspaces/{workspace}/permission",
+            Self::Workspace => "/workspaces/{workspace}",
+            Self::Project => "/workspaces/{workspace}/projects/{project_key}",
+            Self::Repositories => "/repositories/{workspace}",
+            Self::Repository => "/repositories/{workspace}/{repo_slug}",
+            Self::PullRequests => "/repositories/{workspace}/{repo_slug}/pullrequests",
+            Self::UserPullRequests => "/workspaces/{workspace}/pullrequests/{selected_user}",
+        }
+    }
 
-/// The git username for API tokens when the account's username is unknown (Atlassian's fixed value).
-pub const API_TOKEN_GIT_USER: &str = "x-bitbucket-api-token-auth";
-/// The git username for access tokens and OAuth tokens.
-pub const TOKEN_GIT_USER: &str = "x-token-auth";
+    /// The API-token scopes the request needs.
+    pub fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Self::User => &["read:user:bitbucket"],
+            Self::UserWorkspaces | Self::WorkspacePermission | Self::Workspace => &["read:workspace:bitbucket"],
+            Self::Project => &["read:project:bitbucket"],
+            Self::Repositories | Self::Repository => &["read:repository:bitbucket"],
+            Self::PullRequests | Self::UserPullRequests => &["read:pullrequest:bitbucket"],
+        }
+    }
 
-impl CloudProbe {
+    /// The legacy scopes (access tokens, OAuth, app passwords) the request needs.
+    pub fn legacy(self) -> &'static [&'static str] {
+        match self {
+            Self::User | Self::UserWorkspaces | Self::WorkspacePermission => &["account"],
+            Self::Workspace => &[],
+            Self::Project => &["project"],
+            Self::Repositories | Self::Repository => &["repository"],
+            Self::PullRequests | Self::UserPullRequests => &["pullrequest"],
+        }
+    }
+
     /// The request URL: `{api}/2.0{path}` with placeholders filled (each value one encoded segment).
-    pub fn url(&self, api: &Url, params: &[(&str, &str)], query: &[(&str, &str)]) -> Url {
+    pub fn url(self, api: &Url, params: &[(&str, &str)], query: &[(&str, &str)]) -> Url {
         let mut url = api.clone();
         {
             let mut segments = url.path_segments_mut().expect("the API root is an http(s) URL");
             segments.pop_if_empty().push("2.0");
-            for part in self.path.split('/').filter(|p| !p.is_empty()) {
+            for part in self.path().split('/').filter(|p| !p.is_empty()) {
                 let value = params
                     .iter()
                     .find(|(name, _)| format!("{{{name}}}") == part)
@@ -108,17 +99,17 @@ impl CloudProbe {
         url
     }
 
-    fn needs(&self, naming: ScopeNaming) -> &'static [&'static str] {
+    fn needs(self, naming: ScopeNaming) -> &'static [&'static str] {
         match naming {
-            ScopeNaming::ApiToken => self.scopes,
-            ScopeNaming::Legacy => self.legacy,
+            ScopeNaming::ApiToken => self.scopes(),
+            ScopeNaming::Legacy => self.legacy(),
         }
     }
 }
 
 /// A probe with its URL and what a 404 means in words.
 struct Request {
-    probe: &'static CloudProbe,
+    probe: Probe,
     url: Url,
     resource: String,
 }
@@ -132,22 +123,22 @@ struct Ledger {
 }
 
 pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
-    let naming = ScopeNaming::for_kind(p.kind).expect("a Cloud kind");
-    let mut required = scopes::cloud_required(p.kind, p.profile);
+    let naming = ScopeNaming::for_method(p.method).expect("a Cloud method");
+    let mut required = scopes::cloud_required(p.method, p.profile);
     for extra in &p.require {
         if !required.contains(extra) {
             required.push(extra.clone());
         }
     }
-    let auth = match p.kind {
-        CredentialKind::ApiToken => Auth::Basic {
+    let auth = match p.method {
+        Method::ApiToken => Auth::Basic {
             user: p.email.as_deref().unwrap_or_default(),
             secret: &p.secret,
         },
         _ => Auth::Bearer(&p.secret),
     };
     let mut ledger = Ledger::default();
-    let refused = if p.kind.is_cloud_access_token() {
+    let refused = if p.method.is_cloud_access_token() {
         access_token_rounds(http, p, auth, naming, &mut ledger, f).await
     } else {
         user_rounds(http, p, auth, naming, &mut ledger, f).await
@@ -165,8 +156,8 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
         return;
     }
     settle_scopes(required, naming, ledger, f);
-    if matches!(p.kind, CredentialKind::ApiToken) || p.kind.is_cloud_access_token() {
-        f.warning(WarningCode::ExpiryUnknown, &[]);
+    if matches!(p.method, Method::ApiToken) || p.method.is_cloud_access_token() {
+        f.warning(Notice::ExpiryUnknown);
     }
 }
 
@@ -183,44 +174,48 @@ async fn user_rounds(
 ) -> bool {
     let api = &p.base;
     let mut round = vec![Request {
-        probe: &USER,
-        url: USER.url(api, &[], &[]),
+        probe: Probe::User,
+        url: Probe::User.url(api, &[], &[]),
         resource: "Your account".into(),
     }];
     match (&p.workspace, &p.repository) {
         (Some(ws), repo) => {
             round.push(Request {
-                probe: &WORKSPACE_PERMISSION,
-                url: WORKSPACE_PERMISSION.url(api, &[("workspace", ws)], &[]),
+                probe: Probe::WorkspacePermission,
+                url: Probe::WorkspacePermission.url(api, &[("workspace", ws)], &[]),
                 resource: format!("The workspace {ws}"),
             });
             match repo {
                 Some(repo) => round.extend(repository_requests(api, ws, repo)),
                 None => round.push(Request {
-                    probe: &REPOSITORIES,
-                    url: REPOSITORIES.url(api, &[("workspace", ws)], &[("pagelen", "1")]),
+                    probe: Probe::Repositories,
+                    url: Probe::Repositories.url(api, &[("workspace", ws)], &[("pagelen", "1")]),
                     resource: format!("The workspace {ws}"),
                 }),
             }
         }
         (None, _) => round.push(Request {
-            probe: &USER_WORKSPACES,
-            url: USER_WORKSPACES.url(api, &[], &[("pagelen", "100")]),
+            probe: Probe::UserWorkspaces,
+            url: Probe::UserWorkspaces.url(api, &[], &[("pagelen", "100")]),
             resource: "Your workspaces".into(),
         }),
     }
     let answers = send_all(http, &round, auth).await;
 
-    let identity = &answers[0];
+    let identity = round
+        .iter()
+        .zip(&answers)
+        .find(|(request, _)| request.probe == Probe::User)
+        .map(|(_, answer)| answer);
     match identity {
-        Ok(answer) if answer.status == 401 => {
+        Some(Ok(answer)) if answer.status == 401 => {
             credential_refused(p, answer, f);
             return true;
         }
-        Ok(answer) if (200..300).contains(&answer.status) => {
+        Some(Ok(answer)) if (200..300).contains(&answer.status) => {
             let id = person(answer.json());
-            f.git_username = Some(match p.kind {
-                CredentialKind::Oauth => TOKEN_GIT_USER.to_owned(),
+            f.git_username = Some(match p.method {
+                Method::Oauth => TOKEN_GIT_USER.to_owned(),
                 _ => id
                     .username
                     .clone()
@@ -239,13 +234,13 @@ async fn user_rounds(
         if let Ok(answer) = answer
             && answer.status == 200
         {
-            if std::ptr::eq(request.probe, &WORKSPACE_PERMISSION) {
+            if request.probe == Probe::WorkspacePermission {
                 f.permission = answer
                     .json()
                     .and_then(|v| v["permission"].as_str())
                     .map(str::to_owned);
             }
-            if std::ptr::eq(request.probe, &USER_WORKSPACES) {
+            if request.probe == Probe::UserWorkspaces {
                 first_workspace = answer
                     .json()
                     .and_then(|v| v["values"][0]["workspace"]["slug"].as_str())
@@ -268,15 +263,15 @@ async fn user_rounds(
     let mut round = Vec::new();
     if p.workspace.is_none() {
         round.push(Request {
-            probe: &REPOSITORIES,
-            url: REPOSITORIES.url(api, &[("workspace", &ws)], &[("pagelen", "1")]),
+            probe: Probe::Repositories,
+            url: Probe::Repositories.url(api, &[("workspace", &ws)], &[("pagelen", "1")]),
             resource: format!("The workspace {ws}"),
         });
     }
     if let Some(user) = selected {
         round.push(Request {
-            probe: &USER_PULL_REQUESTS,
-            url: USER_PULL_REQUESTS.url(
+            probe: Probe::UserPullRequests,
+            url: Probe::UserPullRequests.url(
                 api,
                 &[("workspace", &ws), ("selected_user", &user)],
                 &[("pagelen", "1")],
@@ -304,34 +299,34 @@ async fn access_token_rounds(
     let ws = p.workspace.as_deref().unwrap_or_default();
     // `/user` answers 403 to access tokens, but with headers naming the token's type and scopes.
     let mut round = vec![Request {
-        probe: &USER,
-        url: USER.url(api, &[], &[]),
+        probe: Probe::User,
+        url: Probe::User.url(api, &[], &[]),
         resource: "The token".into(),
     }];
-    match (p.kind, &p.project, &p.repository) {
+    match (p.method, &p.project, &p.repository) {
         (_, _, Some(repo)) => round.extend(repository_requests(api, ws, repo)),
-        (CredentialKind::ProjectAccessToken, Some(key), None) => {
+        (Method::ProjectAccessToken, Some(key), None) => {
             let filter = format!("project.key=\"{key}\"");
             round.push(Request {
-                probe: &PROJECT,
-                url: PROJECT.url(api, &[("workspace", ws), ("project_key", key)], &[]),
+                probe: Probe::Project,
+                url: Probe::Project.url(api, &[("workspace", ws), ("project_key", key)], &[]),
                 resource: format!("The project {key} in {ws}"),
             });
             round.push(Request {
-                probe: &REPOSITORIES,
-                url: REPOSITORIES.url(api, &[("workspace", ws)], &[("q", &filter), ("pagelen", "1")]),
+                probe: Probe::Repositories,
+                url: Probe::Repositories.url(api, &[("workspace", ws)], &[("q", &filter), ("pagelen", "1")]),
                 resource: format!("The project {key} in {ws}"),
             });
         }
         _ => {
             round.push(Request {
-                probe: &WORKSPACE,
-                url: WORKSPACE.url(api, &[("workspace", ws)], &[]),
+                probe: Probe::Workspace,
+                url: Probe::Workspace.url(api, &[("workspace", ws)], &[]),
                 resource: format!("The workspace {ws}"),
             });
             round.push(Request {
-                probe: &REPOSITORIES,
-                url: REPOSITORIES.url(api, &[("workspace", ws)], &[("pagelen", "1")]),
+                probe: Probe::Repositories,
+                url: Probe::Repositories.url(api, &[("workspace", ws)], &[("pagelen", "1")]),
                 resource: format!("The workspace {ws}"),
             });
         }
@@ -347,18 +342,19 @@ async fn access_token_rounds(
     });
     f.git_username = Some(TOKEN_GIT_USER.to_owned());
     let mut found_repo = None;
-    for (index, (request, answer)) in round.iter().zip(&answers).enumerate() {
-        let Ok(answer) = answer else {
-            read_answer(request, &answers[index], naming, ledger, f, p);
+    for (request, result) in round.iter().zip(&answers) {
+        let Ok(answer) = result else {
+            read_answer(request, result, naming, ledger, f, p);
             continue;
         };
         harvest_headers(answer, ledger);
-        if index == 0 {
+        if request.probe == Probe::User {
+            // Access tokens get a 403 here by design; only the headers matter.
             announce_credential_type(answer, p, f);
             continue;
         }
-        read_answer(request, &answers[index], naming, ledger, f, p);
-        if std::ptr::eq(request.probe, &REPOSITORIES) && answer.status == 200 {
+        read_answer(request, result, naming, ledger, f, p);
+        if request.probe == Probe::Repositories && answer.status == 200 {
             found_repo = answer
                 .json()
                 .and_then(|v| v["values"][0]["slug"].as_str())
@@ -369,8 +365,8 @@ async fn access_token_rounds(
         && let Some(repo) = found_repo
     {
         let request = Request {
-            probe: &PULL_REQUESTS,
-            url: PULL_REQUESTS.url(
+            probe: Probe::PullRequests,
+            url: Probe::PullRequests.url(
                 api,
                 &[("workspace", ws), ("repo_slug", &repo)],
                 &[("pagelen", "1")],
@@ -387,13 +383,13 @@ fn repository_requests(api: &Url, ws: &str, repo: &str) -> [Request; 2] {
     let params = [("workspace", ws), ("repo_slug", repo)];
     [
         Request {
-            probe: &REPOSITORY,
-            url: REPOSITORY.url(api, &params, &[]),
+            probe: Probe::Repository,
+            url: Probe::Repository.url(api, &params, &[]),
             resource: format!("The repository {ws}/{repo}"),
         },
         Request {
-            probe: &PULL_REQUESTS,
-            url: PULL_REQUESTS.url(api, &params, &[("pagelen", "1")]),
+            probe: Probe::PullRequests,
+            url: Probe::PullRequests.url(api, &params, &[("pagelen", "1")]),
             resource: format!("The repository {ws}/{repo}"),
         },
     ]
@@ -437,57 +433,35 @@ fn read_answer(
             let granted = ledger.granted.clone().unwrap_or_default();
             if ledger.granted.is_some() && required.iter().all(|r| scopes::is_granted(r, &granted)) {
                 // Every scope is there: the account itself may not open this resource.
-                f.problem(
-                    ProblemCode::InsufficientPermission,
-                    &[
-                        (
-                            "granted",
-                            &format!("less than {}", request.resource.to_lowercase()),
-                        ),
-                        ("required", "read access"),
-                    ],
-                );
+                f.problem(Fault::InsufficientPermission {
+                    granted: format!("less than {}", request.resource.to_lowercase()),
+                    required: "read access".to_owned(),
+                });
             } else {
                 ledger.denied.extend(required);
             }
         }
-        404 => f.problem(ProblemCode::ResourceNotFound, &[("resource", &request.resource)]),
+        404 => f.problem(Fault::ResourceNotFound {
+            resource: request.resource.clone(),
+        }),
         401 => credential_refused(p, answer, f),
         _ => unexpected(answer, &request.url, f),
     }
 }
 
-/// An answer that is neither success nor a known refusal.
-pub(crate) fn unexpected(answer: &Answer, url: &Url, f: &mut Findings) {
-    match &answer.body {
-        Body::Html => f.problem(ProblemCode::LoginPage, &[("url", url.as_str())]),
-        Body::Malformed(reason) => f.problem(
-            ProblemCode::UnexpectedAnswer,
-            &[("detail", &format!("malformed JSON: {reason}"))],
-        ),
-        _ => f.problem(
-            ProblemCode::UnexpectedAnswer,
-            &[("detail", &format!("HTTP {}", answer.status))],
-        ),
-    }
-}
-
 /// A 401: say why in the most specific words the evidence allows.
 fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
-    if let Some(suggested) = p.shape.contradicts(p.kind) {
-        return f.problem(
-            ProblemCode::TokenKindMismatch,
-            &[
-                ("detected", p.shape.label()),
-                ("chosen", p.kind.label()),
-                ("suggested", suggested.label()),
-            ],
-        );
+    if let Some(suggested) = p.shape.contradicts(p.method) {
+        return f.problem(Fault::TokenKindMismatch {
+            detected: p.shape.label().to_owned(),
+            chosen: p.method,
+            suggested,
+        });
     }
     if matches!(answer.body, Body::Html) {
-        return f.problem(ProblemCode::LoginPage, &[("url", p.base.as_str())]);
+        return f.problem(Fault::LoginPage { url: p.base.to_string() });
     }
-    f.problem(ProblemCode::InvalidCredentials, &[]);
+    f.problem(Fault::InvalidCredentials { method: p.method });
 }
 
 fn harvest_headers(answer: &Answer, ledger: &mut Ledger) {
@@ -504,22 +478,19 @@ fn harvest_headers(answer: &Answer, ledger: &mut Ledger) {
 /// Access tokens announce their own type: a mismatch means the wrong kind was chosen.
 fn announce_credential_type(answer: &Answer, p: &Prepared, f: &mut Findings) {
     let announced = match answer.header("x-credential-type") {
-        Some("repo_access_token") => CredentialKind::RepositoryAccessToken,
-        Some("project_access_token") => CredentialKind::ProjectAccessToken,
-        Some("workspace_access_token") => CredentialKind::WorkspaceAccessToken,
-        Some("api_token") => CredentialKind::ApiToken,
+        Some("repo_access_token") => Method::RepositoryAccessToken,
+        Some("project_access_token") => Method::ProjectAccessToken,
+        Some("workspace_access_token") => Method::WorkspaceAccessToken,
+        Some("api_token") => Method::ApiToken,
         _ => return,
     };
-    if announced != p.kind {
+    if announced != p.method {
         let detected = format!("a {}", announced.label().to_lowercase());
-        f.problem(
-            ProblemCode::TokenKindMismatch,
-            &[
-                ("detected", &detected),
-                ("chosen", p.kind.label()),
-                ("suggested", announced.label()),
-            ],
-        );
+        f.problem(Fault::TokenKindMismatch {
+            detected,
+            chosen: p.method,
+            suggested: announced,
+        });
     }
 }
 
@@ -555,12 +526,13 @@ fn settle_scopes(required: Vec<String>, naming: ScopeNaming, ledger: Ledger, f: 
         }
     }
     if !missing.is_empty() {
-        f.problem(ProblemCode::MissingScopes, &[("scopes", &missing.join(", "))]);
+        f.problem(Fault::MissingScopes {
+            scopes: missing.clone(),
+        });
     }
-    let writes: Vec<&String> = unverified.iter().filter(|s| is_write(s, naming)).collect();
+    let writes: Vec<String> = unverified.iter().filter(|s| is_write(s, naming)).cloned().collect();
     if !writes.is_empty() {
-        let list: Vec<&str> = writes.iter().map(|s| s.as_str()).collect();
-        f.warning(WarningCode::WriteScopeUnverified, &[("scopes", &list.join(", "))]);
+        f.warning(Notice::WriteScopeUnverified { scopes: writes });
     }
     f.scopes.required = required;
     f.scopes.granted = granted;
@@ -583,7 +555,7 @@ mod tests {
     #[test]
     fn probe_urls_encode_each_value_as_one_segment() {
         let api = Url::parse("http://127.0.0.1:9/mirror/").unwrap();
-        let url = REPOSITORY.url(
+        let url = Probe::Repository.url(
             &api,
             &[("workspace", "team a"), ("repo_slug", "x/y")],
             &[("pagelen", "1")],
@@ -592,7 +564,7 @@ mod tests {
             url.as_str(),
             "http://127.0.0.1:9/mirror/2.0/repositories/team%20a/x%2Fy?pagelen=1"
         );
-        let url = USER.url(&Url::parse("https://api.bitbucket.org").unwrap(), &[], &[]);
+        let url = Probe::User.url(&Url::parse("https://api.bitbucket.org").unwrap(), &[], &[]);
         assert_eq!(url.as_str(), "https://api.bitbucket.org/2.0/user");
     }
 }

@@ -1,14 +1,15 @@
 //! What the connection form shows, decided here so that the dialog only renders: the providers,
 //! the ways to connect each offers, the fields each way needs in Atlassian's words, and the
-//! profiles. The CLI's flags follow the same rules (`CredentialKind::fields`).
+//! profiles. The CLI's flags follow the same rules (`Method::fields`).
 
 use serde::Serialize;
 use specta::Type;
 
-use crate::manage;
-use crate::model::{CredentialKind, Field, Need, ProviderKind};
+use crate::domain::dates::today;
+use crate::domain::method::{Field, Method, Need, ProviderKind};
+use crate::expiry::default_expiry;
 use crate::policy::{PolicyError, PolicyState, Template};
-use crate::scopes::Profile;
+use crate::domain::scopes::Profile;
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct FormOptions {
@@ -28,12 +29,12 @@ pub struct ProviderOption {
     pub label: String,
     /// Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it).
     pub fixed_host: Option<String>,
-    pub kinds: Vec<KindOption>,
+    pub methods: Vec<MethodOption>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
-pub struct KindOption {
-    pub kind: CredentialKind,
+pub struct MethodOption {
+    pub method: Method,
     pub label: String,
     /// One sentence: what this way of connecting is and when to pick it.
     pub description: String,
@@ -62,13 +63,13 @@ pub struct ProfileOption {
     pub description: String,
 }
 
-/// What the form offers under the administrator's policy `managed`.
-pub fn options(managed: &PolicyState) -> FormOptions {
-    let kinds = |provider: ProviderKind| -> Vec<KindOption> {
-        CredentialKind::ALL
+/// What the form offers under the administrator's `policy`.
+pub fn options(policy: &PolicyState) -> FormOptions {
+    let methods = |provider: ProviderKind| -> Vec<MethodOption> {
+        Method::ALL
             .into_iter()
             .filter(|k| k.provider() == provider)
-            .map(|k| kind_option(k, managed))
+            .map(|k| method_option(k, policy))
             .collect()
     };
     FormOptions {
@@ -77,13 +78,13 @@ pub fn options(managed: &PolicyState) -> FormOptions {
                 provider: ProviderKind::Cloud,
                 label: "Bitbucket Cloud".into(),
                 fixed_host: Some("bitbucket.org".into()),
-                kinds: kinds(ProviderKind::Cloud),
+                methods: methods(ProviderKind::Cloud),
             },
             ProviderOption {
                 provider: ProviderKind::DataCenter,
                 label: "Bitbucket Data Center".into(),
                 fixed_host: None,
-                kinds: kinds(ProviderKind::DataCenter),
+                methods: methods(ProviderKind::DataCenter),
             },
         ],
         profiles: vec![
@@ -98,15 +99,15 @@ pub fn options(managed: &PolicyState) -> FormOptions {
                 description: "Browse and clone, and read pull requests.".into(),
             },
         ],
-        templates: managed.policy.templates.clone(),
-        max_token_lifetime_days: managed.policy.max_token_lifetime_days,
-        policy_error: managed.error.clone(),
+        templates: policy.policy.templates.clone(),
+        max_token_lifetime_days: policy.policy.max_token_lifetime_days,
+        policy_error: policy.error.clone(),
     }
 }
 
-fn kind_option(kind: CredentialKind, managed: &PolicyState) -> KindOption {
-    use CredentialKind as K;
-    let description = match kind {
+fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
+    use Method as K;
+    let description = match method {
         K::ApiToken => {
             "A token of your Atlassian account, limited to the scopes you choose. The usual choice."
         }
@@ -122,41 +123,41 @@ fn kind_option(kind: CredentialKind, managed: &PolicyState) -> KindOption {
         K::RepositoryToken => "A token for one repository, acting as a user the server makes for it.",
         K::Basic => "Your login. It works where the server allows password logins, but a token is safer.",
     };
-    let retired = (kind == K::AppPassword).then(|| {
+    let retired = (method == K::AppPassword).then(|| {
         "Retired: create an API token with scopes instead (choose \"API token\"), then remove the app password.".to_owned()
     });
-    let unavailable = retired.or_else(|| managed.forbidden_reason(kind));
-    let secret_label = match kind {
+    let unavailable = retired.or_else(|| policy.forbidden_reason(method));
+    let secret_label = match method {
         K::Basic => "Password",
         K::AppPassword => "App password",
         K::Oauth => "Access token",
         K::ApiToken => "API token",
         _ => "Token",
     };
-    KindOption {
-        kind,
-        label: kind.label().to_owned(),
+    MethodOption {
+        method,
+        label: method.label().to_owned(),
         description: description.to_owned(),
         unavailable,
         secret_label: secret_label.to_owned(),
-        fields: kind
+        fields: method
             .fields()
             .iter()
-            .map(|(field, need)| field_option(kind, *field, *need))
+            .map(|(field, need)| field_option(method, *field, *need))
             .collect(),
-        default_expiry_days: manage::default_expiry(kind, manage::today())
-            .map(|d| (d - manage::today()).whole_days() as i32),
+        default_expiry_days: default_expiry(method, today())
+            .map(|d| (d - today()).whole_days() as i32),
     }
 }
 
-fn field_option(kind: CredentialKind, field: Field, need: Need) -> FieldOption {
+fn field_option(method: Method, field: Field, need: Need) -> FieldOption {
     let (label, hint, placeholder) = match field {
         Field::Email => (
             "Atlassian account email",
             "The email you log in to Atlassian with. Bitbucket checks API tokens with it; git gets your username instead.",
             "ada@example.com",
         ),
-        Field::Username if kind == CredentialKind::PersonalToken => (
+        Field::Username if method == Method::PersonalToken => (
             "Username (optional)",
             "Your Bitbucket username. Leave it empty to send the token on its own (Bearer).",
             "ada",
@@ -194,28 +195,28 @@ mod tests {
     #[test]
     fn every_kind_is_offered_once_under_its_provider() {
         let options = options(&PolicyState::default());
-        let count: usize = options.providers.iter().map(|p| p.kinds.len()).sum();
-        assert_eq!(count, CredentialKind::ALL.len());
+        let count: usize = options.providers.iter().map(|p| p.methods.len()).sum();
+        assert_eq!(count, Method::ALL.len());
         for provider in &options.providers {
             assert!(
                 provider
-                    .kinds
+                    .methods
                     .iter()
-                    .all(|k| k.kind.provider() == provider.provider)
+                    .all(|k| k.method.provider() == provider.provider)
             );
         }
     }
 
     #[test]
     fn the_policy_marks_forbidden_ways_and_offers_its_templates() {
-        let mut managed = PolicyState::default();
-        managed.policy.allowed_methods = Some(vec![CredentialKind::PersonalToken]);
-        managed.path = Some("/etc/repoconn/policy.json".into());
-        let options = options(&managed);
+        let mut policy = PolicyState::default();
+        policy.policy.allowed_methods = Some(vec![Method::PersonalToken]);
+        policy.path = Some("/etc/repoconn/policy.json".into());
+        let options = options(&policy);
         let basic = options.providers[1]
-            .kinds
+            .methods
             .iter()
-            .find(|k| k.kind == CredentialKind::Basic)
+            .find(|k| k.method == Method::Basic)
             .unwrap();
         assert!(
             basic
@@ -225,9 +226,9 @@ mod tests {
                 .contains("/etc/repoconn/policy.json")
         );
         let personal = options.providers[1]
-            .kinds
+            .methods
             .iter()
-            .find(|k| k.kind == CredentialKind::PersonalToken)
+            .find(|k| k.method == Method::PersonalToken)
             .unwrap();
         assert!(personal.unavailable.is_none());
     }
@@ -236,17 +237,17 @@ mod tests {
     fn the_api_token_asks_for_the_email_and_expires_in_a_year() {
         let options = options(&PolicyState::default());
         let api = options.providers[0]
-            .kinds
+            .methods
             .iter()
-            .find(|k| k.kind == CredentialKind::ApiToken)
+            .find(|k| k.method == Method::ApiToken)
             .unwrap();
         assert_eq!(api.fields[0].field, Field::Email);
         assert!(api.fields[0].required);
         assert_eq!(api.default_expiry_days, Some(365));
         let retired = options.providers[0]
-            .kinds
+            .methods
             .iter()
-            .find(|k| k.kind == CredentialKind::AppPassword)
+            .find(|k| k.method == Method::AppPassword)
             .unwrap();
         assert!(retired.unavailable.as_deref().unwrap().contains("API token"));
     }

@@ -1,0 +1,766 @@
+//! The catalogue: every problem, warning and storage failure the core can report, each with a
+//! stable code, one message and (for problems and failures) one fix, written for someone who has
+//! never heard of scopes. The UI and the CLI show these texts; they never write their own.
+//!
+//! Each entry is a variant that carries its values as typed fields ([`Fault`], [`Notice`],
+//! [`StorageFault`]); the text is composed from them in one `match` per family, so a value that a
+//! message names but the variant lacks is a compile error, and a translation is one more `match`
+//! over the same values.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::domain::method::Method;
+use crate::domain::secret::KeychainBackend;
+
+/// Why a credential cannot be used, or why we could not find out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    InvalidCredentials,
+    EmailExpected,
+    UsernameExpected,
+    TokenKindMismatch,
+    MissingScopes,
+    InsufficientPermission,
+    AppPasswordDisabled,
+    NotBitbucket,
+    ServerTooOld,
+    CaptchaRequired,
+    SsoOnly,
+    ResourceNotFound,
+    MissingField,
+    ForbiddenByPolicy,
+    InsecureHttp,
+    CaFileInvalid,
+    TlsUntrusted,
+    LoginPage,
+    UnexpectedRedirect,
+    Unreachable,
+    Timeout,
+    RateLimited,
+    ServerError,
+    UnexpectedAnswer,
+}
+
+/// Something the user should know although the credential works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    SyntheticIdentity,
+    PasswordDiscouraged,
+    BaseUrlMismatch,
+    BaseUrlNormalised,
+    WriteScopeUnverified,
+    ExpiryUnknown,
+    SecretCleaned,
+    EmailInUsernameField,
+}
+
+/// Why saving, reading or changing stored connections failed. Unlike a check's problems these
+/// stop an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageCode {
+    KeychainUnavailable,
+    KeychainLocked,
+    KeychainFailure,
+    DataDirUnavailable,
+    MetadataUnreadable,
+    MetadataTooNew,
+    MetadataWriteFailed,
+    NameTaken,
+    NotFound,
+    InvalidName,
+    InvalidDate,
+    SecretMissing,
+    ExpiryBeyondPolicy,
+}
+
+/// `as_str()`: the code as it appears in JSON and in the CLI's `[code]` prefixes.
+macro_rules! codes_as_str {
+    ($($ty:ident { $($variant:ident => $text:literal),* $(,)? })*) => {$(
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text),*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+codes_as_str! {
+    ProblemCode {
+        InvalidCredentials => "invalid_credentials",
+        EmailExpected => "email_expected",
+        UsernameExpected => "username_expected",
+        TokenKindMismatch => "token_kind_mismatch",
+        MissingScopes => "missing_scopes",
+        InsufficientPermission => "insufficient_permission",
+        AppPasswordDisabled => "app_password_disabled",
+        NotBitbucket => "not_bitbucket",
+        ServerTooOld => "server_too_old",
+        CaptchaRequired => "captcha_required",
+        SsoOnly => "sso_only",
+        ResourceNotFound => "resource_not_found",
+        MissingField => "missing_field",
+        ForbiddenByPolicy => "forbidden_by_policy",
+        InsecureHttp => "insecure_http",
+        CaFileInvalid => "ca_file_invalid",
+        TlsUntrusted => "tls_untrusted",
+        LoginPage => "login_page",
+        UnexpectedRedirect => "unexpected_redirect",
+        Unreachable => "unreachable",
+        Timeout => "timeout",
+        RateLimited => "rate_limited",
+        ServerError => "server_error",
+        UnexpectedAnswer => "unexpected_answer",
+    }
+    WarningCode {
+        SyntheticIdentity => "synthetic_identity",
+        PasswordDiscouraged => "password_discouraged",
+        BaseUrlMismatch => "base_url_mismatch",
+        BaseUrlNormalised => "base_url_normalised",
+        WriteScopeUnverified => "write_scope_unverified",
+        ExpiryUnknown => "expiry_unknown",
+        SecretCleaned => "secret_cleaned",
+        EmailInUsernameField => "email_in_username_field",
+    }
+    StorageCode {
+        KeychainUnavailable => "keychain_unavailable",
+        KeychainLocked => "keychain_locked",
+        KeychainFailure => "keychain_failure",
+        DataDirUnavailable => "data_dir_unavailable",
+        MetadataUnreadable => "metadata_unreadable",
+        MetadataTooNew => "metadata_too_new",
+        MetadataWriteFailed => "metadata_write_failed",
+        NameTaken => "name_taken",
+        NotFound => "not_found",
+        InvalidName => "invalid_name",
+        InvalidDate => "invalid_date",
+        SecretMissing => "secret_missing",
+        ExpiryBeyondPolicy => "expiry_beyond_policy",
+    }
+}
+
+/// Whether a problem proves the credential unusable, or only kept us from finding out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Unusable,
+    Unverifiable,
+}
+
+impl ProblemCode {
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::Unreachable
+            | Self::Timeout
+            | Self::TlsUntrusted
+            | Self::RateLimited
+            | Self::ServerError
+            | Self::UnexpectedAnswer => Severity::Unverifiable,
+            _ => Severity::Unusable,
+        }
+    }
+}
+
+/// A problem, ready to show: the code to branch on, what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Problem {
+    pub code: ProblemCode,
+    pub message: String,
+    pub fix: String,
+}
+
+/// A warning, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Warning {
+    pub code: WarningCode,
+    pub message: String,
+}
+
+/// A failed storage operation, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[error("{message}")]
+pub struct StorageError {
+    pub code: StorageCode,
+    pub message: String,
+    pub fix: String,
+}
+
+/// What a check found wrong, with the values its text names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The credential was refused; the likely causes depend on the way of connecting.
+    InvalidCredentials { method: Method },
+    EmailExpected { value: String },
+    UsernameExpected { value: String },
+    /// `detected` describes what was pasted ("an Atlassian API token").
+    TokenKindMismatch { detected: String, chosen: Method, suggested: Method },
+    MissingScopes { scopes: Vec<String> },
+    InsufficientPermission { granted: String, required: String },
+    AppPasswordDisabled,
+    NotBitbucket { url: String },
+    ServerTooOld { version: String, chosen: Method, minimum: String },
+    CaptchaRequired,
+    SsoOnly,
+    /// `resource` starts a sentence: "The repository acme/models".
+    ResourceNotFound { resource: String },
+    /// `field` starts a sentence: "The workspace".
+    MissingField { field: String, chosen: Method },
+    ForbiddenByPolicy { chosen: Method, reason: String },
+    InsecureHttp { url: String },
+    CaFileInvalid { path: String, reason: String },
+    TlsUntrusted { host: String, fingerprint: Option<String> },
+    LoginPage { url: String },
+    UnexpectedRedirect { location: String },
+    Unreachable { host: String, reason: String },
+    Timeout { host: String, seconds: u64 },
+    RateLimited { retry_after: Option<Duration> },
+    ServerError { status: u16 },
+    UnexpectedAnswer { detail: String },
+}
+
+/// What a check wants the user to know, with the values its text names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    SyntheticIdentity { name: String },
+    PasswordDiscouraged,
+    BaseUrlMismatch { link_host: String, host: String },
+    BaseUrlNormalised { base_url: String },
+    WriteScopeUnverified { scopes: Vec<String> },
+    ExpiryUnknown,
+    /// What was removed from the pasted secret ("a \"Bearer \" prefix").
+    SecretCleaned { removed: Vec<String> },
+    EmailInUsernameField { value: String },
+}
+
+/// Why a storage operation failed, with the values its text names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageFault {
+    KeychainUnavailable { reason: String },
+    KeychainLocked { reason: String },
+    KeychainFailure { reason: String },
+    DataDirUnavailable { reason: String },
+    MetadataUnreadable { path: String, reason: String },
+    MetadataTooNew { path: String, version: u64 },
+    MetadataWriteFailed { path: String, reason: String },
+    NameTaken { name: String },
+    NotFound { name: String },
+    InvalidName { name: String },
+    InvalidDate { value: String },
+    SecretMissing { name: String },
+    ExpiryBeyondPolicy { days: u32, latest: String, value: String },
+}
+
+impl Fault {
+    pub fn code(&self) -> ProblemCode {
+        use ProblemCode as C;
+        match self {
+            Self::InvalidCredentials { .. } => C::InvalidCredentials,
+            Self::EmailExpected { .. } => C::EmailExpected,
+            Self::UsernameExpected { .. } => C::UsernameExpected,
+            Self::TokenKindMismatch { .. } => C::TokenKindMismatch,
+            Self::MissingScopes { .. } => C::MissingScopes,
+            Self::InsufficientPermission { .. } => C::InsufficientPermission,
+            Self::AppPasswordDisabled => C::AppPasswordDisabled,
+            Self::NotBitbucket { .. } => C::NotBitbucket,
+            Self::ServerTooOld { .. } => C::ServerTooOld,
+            Self::CaptchaRequired => C::CaptchaRequired,
+            Self::SsoOnly => C::SsoOnly,
+            Self::ResourceNotFound { .. } => C::ResourceNotFound,
+            Self::MissingField { .. } => C::MissingField,
+            Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
+            Self::InsecureHttp { .. } => C::InsecureHttp,
+            Self::CaFileInvalid { .. } => C::CaFileInvalid,
+            Self::TlsUntrusted { .. } => C::TlsUntrusted,
+            Self::LoginPage { .. } => C::LoginPage,
+            Self::UnexpectedRedirect { .. } => C::UnexpectedRedirect,
+            Self::Unreachable { .. } => C::Unreachable,
+            Self::Timeout { .. } => C::Timeout,
+            Self::RateLimited { .. } => C::RateLimited,
+            Self::ServerError { .. } => C::ServerError,
+            Self::UnexpectedAnswer { .. } => C::UnexpectedAnswer,
+        }
+    }
+
+    /// The message and the fix, in English.
+    pub fn text(&self) -> (String, String) {
+        let (message, fix): (String, String) = match self {
+            Self::InvalidCredentials { method } => {
+                let (message, fix) = refusal_text(*method);
+                (message.into(), fix.into())
+            }
+            Self::EmailExpected { value } => (
+                format!("An API token is checked with your Atlassian account email, and \"{value}\" is not an email address."),
+                "Type the email you log in to Atlassian with. Your Bitbucket username is only for git, and we fill it in for you after the check.".into(),
+            ),
+            Self::UsernameExpected { value } => (
+                format!("This needs your username, and \"{value}\" looks like an email address."),
+                "Type your username: on Bitbucket Data Center it is shown in your profile; on Bitbucket Cloud under Personal settings, Account settings.".into(),
+            ),
+            Self::TokenKindMismatch { detected, chosen, suggested } => (
+                format!("What you pasted looks like {detected}, but you chose {}.", chosen.label()),
+                format!("Choose \"{}\" as the way to connect, or paste the kind of credential you chose.", suggested.label()),
+            ),
+            Self::MissingScopes { scopes } => (
+                format!("The credential works but lacks these scopes: {}.", scopes.join(", ")),
+                "Scopes cannot be added to an existing token. Create a new one with every scope listed here ticked, and paste it.".into(),
+            ),
+            Self::InsufficientPermission { granted, required } => (
+                format!("The credential works but is only allowed {granted}, and this needs {required}."),
+                format!("Create a new token with the {required} permission (it can never exceed what your own account may do), or ask a project administrator for more access."),
+            ),
+            Self::AppPasswordDisabled => (
+                "App passwords stopped working on 28 July 2026: Bitbucket no longer accepts them.".into(),
+                "Create an API token with scopes (Atlassian account settings, Security, API tokens) and connect with \"API token\" and your Atlassian email instead.".into(),
+            ),
+            Self::NotBitbucket { url } => (
+                format!("{url} does not answer like a Bitbucket Data Center server."),
+                "Check the address: it is the one you open Bitbucket with in the browser, including any path such as /bitbucket.".into(),
+            ),
+            Self::ServerTooOld { version, chosen, minimum } => (
+                format!("This server runs Bitbucket {version}, which does not support {} (they arrived in {minimum}).", chosen.label()),
+                "Connect with your username and password instead, or ask your administrators to upgrade.".into(),
+            ),
+            Self::CaptchaRequired => (
+                "The server has locked this account behind a CAPTCHA after too many failed logins, so it refuses every password and token sent from outside the browser.".into(),
+                "Log in once in the browser (solving the CAPTCHA) and check again. We send at most one password attempt per check, so checking does not make this worse.".into(),
+            ),
+            Self::SsoOnly => (
+                "This server only lets people log in through single sign-on, so a username and password cannot be used.".into(),
+                "Create a personal HTTP access token instead (your avatar, Manage account, HTTP access tokens) and connect with it.".into(),
+            ),
+            Self::ResourceNotFound { resource } => (
+                format!("{resource} was not found, or this credential may not see it."),
+                "Check the spelling (it is the name in the browser's address bar) and that the credential was created for it.".into(),
+            ),
+            Self::MissingField { field, chosen } => (
+                format!("{field} is needed for {}.", chosen.label()),
+                format!("Fill in {}.", lower_first(field)),
+            ),
+            Self::ForbiddenByPolicy { chosen, reason } => (
+                format!("{} may not be used here: {reason}", chosen.label()),
+                "Choose another way to connect, or ask your administrators.".into(),
+            ),
+            Self::InsecureHttp { url } => (
+                format!("{url} uses plain http://, which would send your credential unencrypted."),
+                "Use the https:// address. If this server truly has none, allow plain http for this connection only.".into(),
+            ),
+            Self::CaFileInvalid { path, reason } => (
+                format!("The certificate file {path} cannot be used: {reason}."),
+                "Point to a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate.".into(),
+            ),
+            Self::TlsUntrusted { host, fingerprint } => (
+                format!(
+                    "{host} presented a certificate this computer does not trust (SHA-256 fingerprint {}). Nothing was sent to it.",
+                    fingerprint.as_deref().unwrap_or("unknown")
+                ),
+                "If your company uses its own certificate authority, save its root certificate as a PEM file and choose it as this connection's CA file. Compare the fingerprint with the one your administrators publish before trusting it.".into(),
+            ),
+            Self::LoginPage { url } => (
+                format!("{url} answered with a web page (a single sign-on or proxy login page) instead of Bitbucket's API."),
+                "Check the address, and whether a proxy or VPN needs you to log in first. Data Center tokens only work on addresses under /rest and /scm.".into(),
+            ),
+            Self::UnexpectedRedirect { location } => (
+                format!("The server sent us on to another address ({location}). We did not send your credential there."),
+                "Use the final address as the base URL if you trust it, or ask your administrators why the server redirects.".into(),
+            ),
+            Self::Unreachable { host, reason } => (
+                format!("{host} could not be reached: {reason}."),
+                "Check the address and your network connection, VPN or proxy settings (HTTPS_PROXY), then check again.".into(),
+            ),
+            Self::Timeout { host, seconds } => (
+                format!("{host} did not answer within {seconds} seconds."),
+                "Check your network or VPN and try again; the server may be slow or overloaded.".into(),
+            ),
+            Self::RateLimited { retry_after } => (
+                format!(
+                    "Bitbucket is limiting how many requests this account may make right now (try again in {}).",
+                    retry_after.map(human_duration).unwrap_or_else(|| "a while".to_owned())
+                ),
+                "Wait and check again. Nothing is wrong with the credential itself.".into(),
+            ),
+            Self::ServerError { status } => (
+                format!("The server had an internal error (HTTP {status}) and could not answer."),
+                "Try again in a few minutes. Nothing is wrong with the credential itself as far as we know.".into(),
+            ),
+            Self::UnexpectedAnswer { detail } => (
+                format!("The server gave an answer we could not read ({detail})."),
+                "Check that the address points at Bitbucket and not at a proxy, then try again.".into(),
+            ),
+        };
+        (message, fix)
+    }
+}
+
+impl From<Fault> for Problem {
+    fn from(fault: Fault) -> Self {
+        let (message, fix) = fault.text();
+        Self {
+            code: fault.code(),
+            message,
+            fix,
+        }
+    }
+}
+
+/// Why Bitbucket may have refused a credential, by the way it was sent.
+fn refusal_text(method: Method) -> (&'static str, &'static str) {
+    use Method as M;
+    match method {
+        M::ApiToken => (
+            "Bitbucket refused the email and API token. One of four things is wrong: the email is not the one of your Atlassian account, the token was created without scopes (\"Create API token\" instead of \"Create API token with scopes\"), the token has expired, or it was revoked.",
+            "Check that the email is the one you log in to Atlassian with. If it is, create a new token with \"Create API token with scopes\", choose the Bitbucket app and tick the scopes listed here.",
+        ),
+        M::RepositoryAccessToken | M::ProjectAccessToken | M::WorkspaceAccessToken => (
+            "Bitbucket refused this access token: it was revoked, it expired, or it belongs to another repository, project or workspace.",
+            "Create a new access token in the settings of the repository, project or workspace it should open, then paste it here.",
+        ),
+        M::Oauth => (
+            "Bitbucket refused this OAuth access token: it expired (they last two hours) or it was revoked.",
+            "Sign in again to get a fresh access token.",
+        ),
+        M::AppPassword => (
+            "Bitbucket refused the username and app password.",
+            "App passwords no longer work: create an API token with scopes instead.",
+        ),
+        M::PersonalToken | M::ProjectToken | M::RepositoryToken => (
+            "The server refused this HTTP access token: it expired, it was revoked, or the username does not match the token's owner.",
+            "Create a new HTTP access token on the server (your avatar, Manage account, HTTP access tokens) and paste it here. If you typed a username, it must be the token owner's.",
+        ),
+        M::Basic => (
+            "The server refused this username and password.",
+            "Check both, and that you can log in to the server's web page with them. After several failures the server asks for a CAPTCHA: log in once in the browser to clear it.",
+        ),
+    }
+}
+
+impl Notice {
+    pub fn code(&self) -> WarningCode {
+        use WarningCode as C;
+        match self {
+            Self::SyntheticIdentity { .. } => C::SyntheticIdentity,
+            Self::PasswordDiscouraged => C::PasswordDiscouraged,
+            Self::BaseUrlMismatch { .. } => C::BaseUrlMismatch,
+            Self::BaseUrlNormalised { .. } => C::BaseUrlNormalised,
+            Self::WriteScopeUnverified { .. } => C::WriteScopeUnverified,
+            Self::ExpiryUnknown => C::ExpiryUnknown,
+            Self::SecretCleaned { .. } => C::SecretCleaned,
+            Self::EmailInUsernameField { .. } => C::EmailInUsernameField,
+        }
+    }
+
+    /// The message, in English.
+    pub fn text(&self) -> String {
+        match self {
+            Self::SyntheticIdentity { name } => format!(
+                "This token is not a person: comments, approvals and pushes made with it appear under {name}, a user the server made for the token, and it cannot merge pull requests that need an author's email."
+            ),
+            Self::PasswordDiscouraged => "Passwords are the weakest way to connect: a personal HTTP access token can be limited to what is needed and revoked on its own.".into(),
+            Self::BaseUrlMismatch { link_host, host } => format!(
+                "The server's links point at {link_host} rather than {host}: its base URL setting may be wrong, and clone links from it may not work."
+            ),
+            Self::BaseUrlNormalised { base_url } => {
+                format!("We use {base_url} as the server address (taken from what you pasted).")
+            }
+            Self::WriteScopeUnverified { scopes } => format!(
+                "{} cannot be confirmed without changing something on Bitbucket. Make sure they were ticked when the token was created.",
+                scopes.join(", ")
+            ),
+            Self::ExpiryUnknown => "Bitbucket does not tell when this credential expires. Note the date you chose when creating it.".into(),
+            Self::SecretCleaned { removed } => {
+                format!("We removed {} from what you pasted.", removed.join(" and "))
+            }
+            Self::EmailInUsernameField { value } => {
+                format!("We used {value} as your Atlassian email: API tokens are checked with the email.")
+            }
+        }
+    }
+}
+
+impl From<Notice> for Warning {
+    fn from(notice: Notice) -> Self {
+        Self {
+            code: notice.code(),
+            message: notice.text(),
+        }
+    }
+}
+
+impl StorageFault {
+    pub fn code(&self) -> StorageCode {
+        use StorageCode as C;
+        match self {
+            Self::KeychainUnavailable { .. } => C::KeychainUnavailable,
+            Self::KeychainLocked { .. } => C::KeychainLocked,
+            Self::KeychainFailure { .. } => C::KeychainFailure,
+            Self::DataDirUnavailable { .. } => C::DataDirUnavailable,
+            Self::MetadataUnreadable { .. } => C::MetadataUnreadable,
+            Self::MetadataTooNew { .. } => C::MetadataTooNew,
+            Self::MetadataWriteFailed { .. } => C::MetadataWriteFailed,
+            Self::NameTaken { .. } => C::NameTaken,
+            Self::NotFound { .. } => C::NotFound,
+            Self::InvalidName { .. } => C::InvalidName,
+            Self::InvalidDate { .. } => C::InvalidDate,
+            Self::SecretMissing { .. } => C::SecretMissing,
+            Self::ExpiryBeyondPolicy { .. } => C::ExpiryBeyondPolicy,
+        }
+    }
+
+    /// The message and the fix, in English.
+    pub fn text(&self) -> (String, String) {
+        // The keychain is always the one this build writes to.
+        let keychain = KeychainBackend::current().display_name();
+        match self {
+            Self::KeychainUnavailable { reason } => (
+                format!("The {keychain} cannot be reached: {reason}."),
+                "On Linux a Secret Service must run in your session: log in to a desktop with GNOME Keyring or KWallet; on a machine without a desktop, run inside `dbus-run-session` after `gnome-keyring-daemon --unlock`. Nothing was saved.".into(),
+            ),
+            Self::KeychainLocked { reason } => (
+                format!("The {keychain} is locked or refused access: {reason}."),
+                "Unlock it (log in to your desktop session, or unlock the \"login\" keyring in your passwords app) and try again. Nothing was saved.".into(),
+            ),
+            Self::KeychainFailure { reason } => (
+                format!("The {keychain} failed: {reason}."),
+                "Try again; if it persists, look at the keychain with your system's passwords app. Nothing was saved.".into(),
+            ),
+            Self::DataDirUnavailable { reason } => (
+                format!("There is no folder to keep connections in: {reason}."),
+                "Set REPOCONN_DATA_DIR to a folder you can write to.".into(),
+            ),
+            Self::MetadataUnreadable { path, reason } => (
+                format!("The connections file {path} cannot be read: {reason}."),
+                "Nothing was changed. Restore the file from a backup or move it aside; `repoconn doctor` shows what the keychain still holds.".into(),
+            ),
+            Self::MetadataTooNew { path, version } => (
+                format!("The connections file {path} was written by a newer Repository Connections (format {version})."),
+                "Update Repository Connections; this version leaves the file untouched.".into(),
+            ),
+            Self::MetadataWriteFailed { path, reason } => (
+                format!("The connections file {path} could not be written: {reason}."),
+                "Check the free space and permissions of its folder. Nothing was changed.".into(),
+            ),
+            Self::NameTaken { name } => (
+                format!("There is already a connection named \"{name}\"."),
+                "Choose another name, or rotate or remove the existing connection.".into(),
+            ),
+            Self::NotFound { name } => (
+                format!("There is no connection named \"{name}\"."),
+                "`repoconn list` shows the saved connections.".into(),
+            ),
+            Self::InvalidName { name } => (
+                format!("\"{name}\" cannot be a connection name."),
+                "Use 1 to 64 letters, digits, spaces, dots, dashes or underscores.".into(),
+            ),
+            Self::InvalidDate { value } => (
+                format!("\"{value}\" is not a date."),
+                "Write it as YYYY-MM-DD, for example 2027-11-26.".into(),
+            ),
+            Self::SecretMissing { name } => (
+                format!("The keychain holds no secret for \"{name}\"."),
+                format!("Store a new one with `repoconn rotate {name}`, or remove the connection."),
+            ),
+            Self::ExpiryBeyondPolicy { days, latest, value } => (
+                format!("Your organisation's policy allows tokens to live at most {days} days, so it must expire by {latest}; {value} is later."),
+                format!("Create the token with an expiry date no later than {latest}, and give that date."),
+            ),
+        }
+    }
+}
+
+impl From<StorageFault> for StorageError {
+    fn from(fault: StorageFault) -> Self {
+        let (message, fix) = fault.text();
+        Self {
+            code: fault.code(),
+            message,
+            fix,
+        }
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "a second", "45 seconds", "3 minutes": how long until Bitbucket takes requests again.
+fn human_duration(d: Duration) -> String {
+    match d.as_secs() {
+        0..=1 => "a second".to_owned(),
+        s @ 2..=119 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One entry of every family with every value filled, so each text is seen complete.
+    pub(crate) fn every_fault() -> Vec<Fault> {
+        let s = |text: &str| text.to_owned();
+        let mut faults: Vec<Fault> = Method::ALL
+            .into_iter()
+            .map(|method| Fault::InvalidCredentials { method })
+            .collect();
+        faults.extend([
+            Fault::EmailExpected { value: s("ada") },
+            Fault::UsernameExpected { value: s("ada@example.com") },
+            Fault::TokenKindMismatch {
+                detected: s("an Atlassian API token"),
+                chosen: Method::RepositoryAccessToken,
+                suggested: Method::ApiToken,
+            },
+            Fault::MissingScopes { scopes: vec![s("read:user:bitbucket"), s("write:pullrequest:bitbucket")] },
+            Fault::InsufficientPermission { granted: s("REPO_READ"), required: s("REPO_WRITE") },
+            Fault::AppPasswordDisabled,
+            Fault::NotBitbucket { url: s("https://example.com/") },
+            Fault::ServerTooOld { version: s("5.4.0"), chosen: Method::PersonalToken, minimum: s("Bitbucket Server 5.5") },
+            Fault::CaptchaRequired,
+            Fault::SsoOnly,
+            Fault::ResourceNotFound { resource: s("The repository acme/models") },
+            Fault::MissingField { field: s("The workspace"), chosen: Method::WorkspaceAccessToken },
+            Fault::ForbiddenByPolicy { chosen: Method::Basic, reason: s("passwords are not allowed.") },
+            Fault::InsecureHttp { url: s("http://git.example.com/") },
+            Fault::CaFileInvalid { path: s("/etc/ca.pem"), reason: s("no certificate in it") },
+            Fault::TlsUntrusted { host: s("git.example.com"), fingerprint: Some(s("AB:CD")) },
+            Fault::LoginPage { url: s("https://git.example.com/") },
+            Fault::UnexpectedRedirect { location: s("https://sso.example.com/") },
+            Fault::Unreachable { host: s("git.example.com"), reason: s("connection refused") },
+            Fault::Timeout { host: s("git.example.com"), seconds: 10 },
+            Fault::RateLimited { retry_after: Some(Duration::from_secs(30)) },
+            Fault::ServerError { status: 503 },
+            Fault::UnexpectedAnswer { detail: s("HTTP 418") },
+        ]);
+        faults
+    }
+
+    fn every_notice() -> Vec<Notice> {
+        let s = |text: &str| text.to_owned();
+        vec![
+            Notice::SyntheticIdentity { name: s("project_1_bot") },
+            Notice::PasswordDiscouraged,
+            Notice::BaseUrlMismatch { link_host: s("localhost"), host: s("git.example.com") },
+            Notice::BaseUrlNormalised { base_url: s("https://git.example.com/bitbucket") },
+            Notice::WriteScopeUnverified { scopes: vec![s("write:repository:bitbucket")] },
+            Notice::ExpiryUnknown,
+            Notice::SecretCleaned { removed: vec![s("spaces"), s("a \"Bearer \" prefix")] },
+            Notice::EmailInUsernameField { value: s("ada@example.com") },
+        ]
+    }
+
+    fn every_storage_fault() -> Vec<StorageFault> {
+        let s = |text: &str| text.to_owned();
+        vec![
+            StorageFault::KeychainUnavailable { reason: s("no D-Bus session") },
+            StorageFault::KeychainLocked { reason: s("the collection is locked") },
+            StorageFault::KeychainFailure { reason: s("timeout") },
+            StorageFault::DataDirUnavailable { reason: s("no home folder") },
+            StorageFault::MetadataUnreadable { path: s("/d/connections.json"), reason: s("EOF") },
+            StorageFault::MetadataTooNew { path: s("/d/connections.json"), version: 9 },
+            StorageFault::MetadataWriteFailed { path: s("/d/connections.json"), reason: s("disk full") },
+            StorageFault::NameTaken { name: s("work") },
+            StorageFault::NotFound { name: s("work") },
+            StorageFault::InvalidName { name: s("a/b") },
+            StorageFault::InvalidDate { value: s("2027-02-30") },
+            StorageFault::SecretMissing { name: s("work") },
+            StorageFault::ExpiryBeyondPolicy { days: 90, latest: s("2027-02-24"), value: s("2027-11-26") },
+        ]
+    }
+
+    fn assert_filled(code: &str, text: &str) {
+        assert!(!text.trim().is_empty(), "{code}: empty text");
+        assert!(!text.contains('{') && !text.contains('}'), "{code}: placeholder left in {text:?}");
+    }
+
+    #[test]
+    fn every_entry_of_the_catalogue_reads_complete() {
+        let faults = every_fault();
+        for code in ProblemCode::ALL {
+            assert!(faults.iter().any(|f| f.code() == *code), "no sample for {code}");
+        }
+        for fault in faults {
+            let problem = Problem::from(fault);
+            println!("{}: {}\n    fix: {}", problem.code, problem.message, problem.fix);
+            assert_filled(problem.code.as_str(), &problem.message);
+            assert_filled(problem.code.as_str(), &problem.fix);
+        }
+        let notices = every_notice();
+        for code in WarningCode::ALL {
+            assert!(notices.iter().any(|n| n.code() == *code), "no sample for {code}");
+        }
+        for notice in notices {
+            let warning = Warning::from(notice);
+            println!("{}: {}", warning.code, warning.message);
+            assert_filled(warning.code.as_str(), &warning.message);
+        }
+        let storage = every_storage_fault();
+        for code in StorageCode::ALL {
+            assert!(storage.iter().any(|f| f.code() == *code), "no sample for {code}");
+        }
+        for fault in storage {
+            let error = StorageError::from(fault);
+            println!("{}: {}\n    fix: {}", error.code, error.message, error.fix);
+            assert_filled(error.code.as_str(), &error.message);
+            assert_filled(error.code.as_str(), &error.fix);
+        }
+    }
+
+    #[test]
+    fn keychain_failures_name_the_keychain_of_this_build() {
+        let error = StorageError::from(StorageFault::KeychainFailure { reason: "timeout".into() });
+        assert!(
+            error.message.contains(KeychainBackend::current().display_name()),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn values_are_filled_in() {
+        let p = Problem::from(Fault::MissingScopes {
+            scopes: vec!["write:pullrequest:bitbucket".into()],
+        });
+        assert_eq!(
+            p.message,
+            "The credential works but lacks these scopes: write:pullrequest:bitbucket."
+        );
+    }
+
+    #[test]
+    fn the_api_token_refusal_names_its_four_causes() {
+        let p = Problem::from(Fault::InvalidCredentials { method: Method::ApiToken });
+        for cause in ["email", "without scopes", "expired", "revoked"] {
+            assert!(p.message.contains(cause), "{cause}");
+        }
+    }
+
+    #[test]
+    fn as_str_is_the_json_code() {
+        for code in ProblemCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        for code in WarningCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        for code in StorageCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+}

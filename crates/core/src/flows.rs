@@ -1,0 +1,353 @@
+//! The flows that combine a check with the store: add, test, rotate and change. A connection is
+//! only saved, or its secret only replaced, after the credential passed a check, and what is saved
+//! is exactly what was checked ([`Checked`]).
+//!
+//! Store calls (file and keychain) block; the async flows here suit the CLI. The app runs the
+//! blocking steps (`retest_request`, `record_retest`, `save_checked`, `replace_checked`) on a
+//! worker thread and only the check itself on the async runtime.
+
+use time::Date;
+
+use crate::check::report::{Outcome, ValidationReport};
+use crate::check::{CheckEnv, CheckRequest, Checked, check_and_keep};
+use crate::domain::catalogue::{StorageError, StorageFault};
+use crate::domain::dates::{self, format_date, now, parse_date, today};
+use crate::domain::method::{Method, ProviderKind};
+use crate::domain::secret::Secret;
+use crate::expiry::effective_expiry;
+use crate::policy::PolicyState;
+use crate::store::connection::{Connection, Status};
+use crate::store::registry::Registry;
+
+/// The result of a flow: the check's report, and the connection when it was saved or updated.
+#[derive(Debug)]
+pub struct Saved {
+    pub report: ValidationReport,
+    pub connection: Option<Connection>,
+}
+
+/// Checks `request` and, only when usable, saves it as `name`. `expires_on` defaults to a year
+/// from today for Cloud API tokens.
+pub async fn add(
+    registry: &Registry,
+    name: &str,
+    request: CheckRequest,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    if registry.list()?.iter().any(|c| c.name == name) {
+        return Err(StorageFault::NameTaken { name: name.to_owned() }.into());
+    }
+    let checked = check_and_keep(request, env).await;
+    let connection = save_checked(registry, name, &checked, expires_on, &env.policy)?;
+    Ok(Saved {
+        report: checked.report,
+        connection,
+    })
+}
+
+/// Saves what a check found usable (the dialog checks first, then the user names it and saves).
+/// Nothing is saved unless the report says usable.
+pub fn save_checked(
+    registry: &Registry,
+    name: &str,
+    checked: &Checked,
+    expires_on: Option<Date>,
+    policy: &PolicyState,
+) -> Result<Option<Connection>, StorageError> {
+    let Some(connection) = describe_usable(name, checked, expires_on, policy)? else {
+        return Ok(None);
+    };
+    registry.add(connection, &checked.request.secret).map(Some)
+}
+
+/// Reads what re-testing a saved connection needs: its request with the stored secret.
+pub fn retest_request(registry: &Registry, name: &str) -> Result<CheckRequest, StorageError> {
+    let connection = registry.get(name)?;
+    let secret = registry.secret(&connection)?;
+    Ok(request_for(&connection, secret))
+}
+
+/// Writes a re-test's verdict into the saved connection. A network failure or a server error
+/// never marks it invalid: only a definite answer changes its status.
+pub fn record_retest(registry: &Registry, name: &str, report: &ValidationReport) -> Result<Connection, StorageError> {
+    registry.update(name, |c| record(c, report))
+}
+
+/// Checks a saved connection again with its stored secret.
+pub async fn test(registry: &Registry, name: &str, env: &CheckEnv) -> Result<Saved, StorageError> {
+    let request = retest_request(registry, name)?;
+    let report = check_and_keep(request, env).await.report;
+    let updated = record_retest(registry, name, &report)?;
+    Ok(Saved {
+        report,
+        connection: Some(updated),
+    })
+}
+
+/// Checks a new secret for a saved connection and, only when usable, stores it in place of the
+/// old one (which stays until the new one is saved).
+pub async fn rotate(
+    registry: &Registry,
+    name: &str,
+    secret: Secret,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    let connection = registry.get(name)?;
+    let checked = check_and_keep(request_for(&connection, secret), env).await;
+    if checked.report.outcome != Outcome::Usable {
+        return Ok(Saved {
+            report: checked.report,
+            connection: None,
+        });
+    }
+    let given = expires_on.or_else(|| reported_expiry(&checked.report));
+    let expires_on = effective_expiry(connection.method, given, &env.policy, today())?;
+    let updated = registry.replace_secret(name, &checked.request.secret, |c| {
+        record(c, &checked.report);
+        c.expires_on = expires_on.map(format_date);
+        c.rejected_at = None;
+    })?;
+    Ok(Saved {
+        report: checked.report,
+        connection: Some(updated),
+    })
+}
+
+/// Changes how a saved connection authenticates (another method, another account or server):
+/// the new credential is checked first, stored next, and the old secret removed only once the
+/// connection refers to the new one.
+pub async fn change_credential(
+    registry: &Registry,
+    name: &str,
+    request: CheckRequest,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    registry.get(name)?;
+    let checked = check_and_keep(request, env).await;
+    let connection = replace_checked(registry, name, &checked, expires_on, &env.policy)?;
+    Ok(Saved {
+        report: checked.report,
+        connection,
+    })
+}
+
+/// Replaces a saved connection's credential with what a check found usable.
+pub fn replace_checked(
+    registry: &Registry,
+    name: &str,
+    checked: &Checked,
+    expires_on: Option<Date>,
+    policy: &PolicyState,
+) -> Result<Option<Connection>, StorageError> {
+    let Some(fresh) = describe_usable(name, checked, expires_on, policy)? else {
+        return Ok(None);
+    };
+    registry
+        .replace_secret(name, &checked.request.secret, |c| {
+            *c = Connection {
+                id: c.id.clone(),
+                created_at: c.created_at.clone(),
+                secret_key: c.secret_key.clone(),
+                ..fresh
+            };
+        })
+        .map(Some)
+}
+
+/// Parses a `YYYY-MM-DD` expiry typed by the user.
+pub fn parse_expiry(text: &str) -> Result<Date, StorageError> {
+    parse_date(text).map_err(|err: dates::DateError| StorageFault::InvalidDate { value: err.value }.into())
+}
+
+/// The request that checks a saved connection with `secret`.
+pub fn request_for(connection: &Connection, secret: Secret) -> CheckRequest {
+    CheckRequest {
+        method: connection.method,
+        server: (connection.provider == ProviderKind::DataCenter).then(|| connection.base_url.clone()),
+        email: connection.email.clone(),
+        username: match connection.method {
+            // Data Center personal tokens were checked as Basic only when a username was given.
+            Method::PersonalToken | Method::Basic | Method::AppPassword => connection.bitbucket_username.clone(),
+            _ => None,
+        },
+        workspace: connection.workspace.clone(),
+        project: connection.project.clone(),
+        repository: connection.repository.clone(),
+        profile: connection.profile,
+        require: Vec::new(),
+        ca_file: connection.ca_file.as_ref().map(Into::into),
+        allow_http: connection.allow_http,
+        secret,
+    }
+}
+
+/// The metadata to save for a usable check (`None` when it is not usable), its expiry decided
+/// by what was given, what the server said and the policy's cap.
+fn describe_usable(
+    name: &str,
+    checked: &Checked,
+    expires_on: Option<Date>,
+    policy: &PolicyState,
+) -> Result<Option<Connection>, StorageError> {
+    if checked.report.outcome != Outcome::Usable {
+        return Ok(None);
+    }
+    let given = expires_on.or_else(|| reported_expiry(&checked.report));
+    let expires_on = effective_expiry(checked.request.method, given, policy, today())?;
+    Ok(Some(describe(name, checked, expires_on)))
+}
+
+/// Builds the metadata of a connection from a usable check.
+fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connection {
+    let Checked { request, report } = checked;
+    let identity = report.identity.as_ref();
+    let mut connection = Connection {
+        id: String::new(),
+        name: name.to_owned(),
+        provider: request.method.provider(),
+        base_url: report.base_url.clone(),
+        method: request.method,
+        email: identity.and_then(|i| i.email.clone()).or_else(|| request.email.clone()),
+        bitbucket_username: match request.method {
+            Method::Basic | Method::AppPassword | Method::PersonalToken => request.username.clone(),
+            _ => identity.and_then(|i| i.username.clone()),
+        },
+        git_username: report.git_username.clone(),
+        workspace: request.workspace.clone(),
+        project: request.project.clone(),
+        repository: request.repository.clone(),
+        profile: request.profile,
+        scopes: Vec::new(),
+        permission: None,
+        server_version: None,
+        expires_on: expires_on.map(format_date),
+        created_at: now(),
+        validated_at: None,
+        rejected_at: None,
+        status: Status::Valid,
+        allow_http: request.allow_http,
+        ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
+        secret_key: String::new(),
+    };
+    record(&mut connection, report);
+    connection
+}
+
+/// Writes a check's verdict into a connection.
+fn record(connection: &mut Connection, report: &ValidationReport) {
+    match report.outcome {
+        Outcome::Usable => {
+            connection.status = Status::Valid;
+            connection.validated_at = Some(now());
+            connection.rejected_at = None;
+            connection.scopes = report
+                .scopes
+                .granted
+                .clone()
+                .unwrap_or_else(|| report.scopes.verified.clone());
+            connection.permission = report.permission.clone();
+            connection.server_version = report.server.as_ref().map(|s| s.version.clone());
+            if let Some(user) = &report.git_username {
+                connection.git_username = Some(user.clone());
+            }
+        }
+        Outcome::NotUsable => connection.status = Status::Invalid,
+        // Unreachable, rate limited, server error: say nothing new about the credential.
+        Outcome::Unverified => {}
+    }
+    if connection.method == Method::AppPassword {
+        connection.status = Status::NeedsMigration;
+    }
+}
+
+/// The expiry the server reported during the check (Data Center personal tokens).
+fn reported_expiry(report: &ValidationReport) -> Option<Date> {
+    report.expires_at.as_deref().and_then(|d| parse_date(d).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::scopes::Profile;
+    use crate::expiry::default_expiry;
+    use crate::store::keychain::{Keychain, memory::MemoryStore};
+    use fake_bitbucket::cloud::{self, FakeCloud};
+    use fake_bitbucket::{Behaviour, start};
+
+    fn request(method: Method, secret: &str) -> CheckRequest {
+        CheckRequest {
+            method,
+            server: None,
+            email: Some(cloud::EMAIL.into()),
+            username: None,
+            workspace: Some(cloud::WORKSPACE.into()),
+            project: None,
+            repository: Some(cloud::REPO.into()),
+            profile: Profile::PullRequests,
+            require: vec![],
+            ca_file: None,
+            allow_http: false,
+            secret: Secret::new(secret),
+        }
+    }
+
+    #[tokio::test]
+    async fn switching_the_method_keeps_the_old_secret_until_the_new_one_is_saved() {
+        let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+        let env = CheckEnv::with_cloud_api(server.url.clone(), Default::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let registry = Registry::new(
+            dir.path().to_owned(),
+            Keychain::with_store(Box::new(store.clone()), 10_000),
+        );
+
+        // A pasted secret with a newline and a "Bearer " prefix is saved tidied.
+        let pasted = format!("Bearer {}\n", cloud::TOKEN_FULL);
+        let saved = add(&registry, "work", request(Method::ApiToken, &pasted), None, &env)
+            .await
+            .unwrap();
+        let first = saved.connection.unwrap();
+        assert_eq!(
+            first.expires_on,
+            Some(format_date(default_expiry(Method::ApiToken, today()).unwrap()))
+        );
+        assert_eq!(registry.secret(&first).unwrap().expose(), cloud::TOKEN_FULL);
+
+        // A refused new credential changes nothing.
+        let refused = request(Method::RepositoryAccessToken, "ATCTT-not-a-real-token");
+        let outcome = change_credential(&registry, "work", refused, None, &env)
+            .await
+            .unwrap();
+        assert!(outcome.connection.is_none());
+        assert_eq!(
+            registry.secret(&registry.get("work").unwrap()).unwrap().expose(),
+            cloud::TOKEN_FULL
+        );
+
+        // A usable one replaces method, identity and secret; the old item is gone.
+        let switched = request(Method::RepositoryAccessToken, cloud::REPO_TOKEN);
+        let changed = change_credential(&registry, "work", switched, None, &env)
+            .await
+            .unwrap()
+            .connection
+            .unwrap();
+        assert_eq!(changed.method, Method::RepositoryAccessToken);
+        assert_eq!(changed.git_username.as_deref(), Some("x-token-auth"));
+        assert_eq!(changed.id, first.id);
+        assert_eq!(changed.created_at, first.created_at);
+        assert_eq!(changed.expires_on, None);
+        assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
+        assert_eq!(store.items.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_typed_expiry_that_is_not_a_date_is_refused_with_the_catalogue_text() {
+        let err = parse_expiry("2027-02-30").unwrap_err();
+        assert_eq!(err.code, crate::domain::catalogue::StorageCode::InvalidDate);
+        assert!(err.message.contains("2027-02-30"));
+    }
+}

@@ -1,0 +1,115 @@
+//! The record of one saved connection: everything but the secret, which stays in the keychain
+//! under the item named by `secret_key`.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::domain::method::{Method, ProviderKind};
+use crate::domain::scopes::Profile;
+
+/// What the last check or use said about a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Valid,
+    Invalid,
+    /// The last check could not reach a verdict (network trouble): the credential is kept as is.
+    Unverified,
+    /// Git reported the credential as refused (`git credential reject`).
+    RejectedByGit,
+    /// An app password: it must be replaced by an API token.
+    NeedsMigration,
+}
+
+/// A saved connection. Never holds the secret: `secret_key` names its keychain item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Connection {
+    pub id: String,
+    pub name: String,
+    pub provider: ProviderKind,
+    /// Cloud: the API root; Data Center: the base URL with its context path.
+    pub base_url: String,
+    pub method: Method,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub bitbucket_username: Option<String>,
+    #[serde(default)]
+    pub git_username: Option<String>,
+    #[serde(default)]
+    pub workspace: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub repository: Option<String>,
+    pub profile: Profile,
+    /// Scopes (Cloud) or permission levels (Data Center) seen at the last check.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub permission: Option<String>,
+    #[serde(default)]
+    pub server_version: Option<String>,
+    /// `YYYY-MM-DD`, when known or given.
+    #[serde(default)]
+    pub expires_on: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub validated_at: Option<String>,
+    #[serde(default)]
+    pub rejected_at: Option<String>,
+    pub status: Status,
+    #[serde(default)]
+    pub allow_http: bool,
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// The keychain account holding the secret.
+    pub secret_key: String,
+}
+
+impl Connection {
+    /// The host git sees for this connection: bitbucket.org for Cloud, the server's host[:port].
+    pub fn git_host(&self) -> String {
+        match self.provider {
+            ProviderKind::Cloud => "bitbucket.org".to_owned(),
+            ProviderKind::DataCenter => url::Url::parse(&self.base_url)
+                .ok()
+                .map(|u| match u.port() {
+                    Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
+                    None => u.host_str().unwrap_or_default().to_owned(),
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+#[cfg(test)]
+impl Connection {
+    /// A valid Cloud API-token connection named `name`, for tests to adjust.
+    pub(crate) fn sample(name: &str) -> Self {
+        Self {
+            id: "1".into(),
+            name: name.to_owned(),
+            provider: ProviderKind::Cloud,
+            base_url: "https://api.bitbucket.org/".into(),
+            method: Method::ApiToken,
+            email: Some("ada@example.com".into()),
+            bitbucket_username: Some("ada".into()),
+            git_username: Some("ada".into()),
+            workspace: None,
+            project: None,
+            repository: None,
+            profile: Profile::PullRequests,
+            scopes: vec![],
+            permission: None,
+            server_version: None,
+            expires_on: Some("2027-11-26".into()),
+            created_at: "2026-11-26T10:00:00Z".into(),
+            validated_at: None,
+            rejected_at: None,
+            status: Status::Valid,
+            allow_http: false,
+            ca_file: None,
+            secret_key: "conn-1".into(),
+        }
+    }
+}
