@@ -3,67 +3,69 @@
 //!
 //! A checked credential stays in this process (keyed by the page's check id) until it is saved
 //! or replaced, so the secret does not travel back and forth; once saved it never returns to the
-//! page: no command here answers with a secret.
+//! page: no command here answers with a secret. File and keychain work runs on a worker thread,
+//! never on the async runtime's threads.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use repoconn_core::form::{self, FormOptions};
-use repoconn_core::links::{self, CredentialLink, LinkTarget};
-use repoconn_core::manage::{self, Expiry};
-use repoconn_core::model::CredentialKind;
-use repoconn_core::registry::{Connection, Registry};
-use repoconn_core::report::ValidationReport;
-use repoconn_core::scopes::Profile;
-use repoconn_core::sniff::{self, SecretShape};
-use repoconn_core::validate::{CheckEnv, CheckRequest, ServerCheck};
-use repoconn_core::{Secret, problems::StorageError};
+use repoconn_core::check::report::ValidationReport;
+use repoconn_core::check::{self, CheckEnv, CheckRequest, Checked, ServerCheck};
+use repoconn_core::domain::dates::today;
+use repoconn_core::domain::method::Method;
+use repoconn_core::domain::scopes::Profile;
+use repoconn_core::domain::secret::Secret;
+use repoconn_core::domain::sniff::{self, SecretShape};
+use repoconn_core::flows;
+use repoconn_core::guide::form::{self, CheckView, FormOptions};
+use repoconn_core::guide::links::{self, CredentialLink, LinkTarget};
+use repoconn_core::guide::listing::ConnectionView;
+use repoconn_core::store::registry::Registry;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 
-use crate::commands::AppError;
+use crate::error::{AppError, ShellCode};
 
-/// What the form sends to check a credential.
-#[derive(Debug, Clone, Deserialize, Type)]
-pub struct CredentialInput {
-    pub kind: CredentialKind,
-    pub server: Option<String>,
-    pub email: Option<String>,
-    pub username: Option<String>,
-    pub workspace: Option<String>,
-    pub project: Option<String>,
-    pub repository: Option<String>,
-    pub profile: Profile,
-    pub ca_file: Option<String>,
-    pub allow_http: bool,
-    pub secret: String,
+/// What the app opens once and every command shares: the saved connections and where checks go.
+pub struct AppState {
+    registry: Result<Arc<Registry>, AppError>,
+    env: Result<CheckEnv, AppError>,
+    checks: Checks,
 }
 
-impl CredentialInput {
-    fn into_request(self) -> CheckRequest {
-        CheckRequest {
-            kind: self.kind,
-            server: self.server,
-            email: self.email,
-            username: self.username,
-            workspace: self.workspace,
-            project: self.project,
-            repository: self.repository,
-            profile: self.profile,
-            require: Vec::new(),
-            ca_file: self.ca_file.filter(|p| !p.is_empty()).map(PathBuf::from),
-            allow_http: self.allow_http,
-            secret: Secret::new(self.secret),
+impl AppState {
+    /// The user's data folder and keychain (connected on first use), and the check environment
+    /// with the administrator's policy.
+    pub fn open() -> Self {
+        Self {
+            registry: Registry::open_default().map(Arc::new).map_err(AppError::from),
+            env: CheckEnv::from_env().map_err(|err| AppError::new(ShellCode::Configuration, err.to_string())),
+            checks: Checks::default(),
         }
     }
+
+    fn registry(&self) -> Result<Arc<Registry>, AppError> {
+        self.registry.clone()
+    }
+
+    fn env(&self) -> Result<&CheckEnv, AppError> {
+        self.env.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Checks in flight (to cancel them) and the latest usable check, waiting to be saved.
+#[derive(Default)]
+struct Checks {
+    running: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
+    usable: Mutex<Option<(u32, Checked)>>,
 }
 
 /// What a Generate link is built from.
 #[derive(Debug, Clone, Deserialize, Type)]
 pub struct LinkInput {
-    pub kind: CredentialKind,
+    pub method: Method,
     pub profile: Profile,
     pub server: Option<String>,
     pub server_version: Option<String>,
@@ -78,23 +80,11 @@ pub struct LinkInput {
 pub struct SecretHints {
     /// "an Atlassian API token"..., when recognised.
     pub recognised: Option<String>,
-    /// The kind it looks like, when that contradicts the chosen kind.
-    pub suggested_kind: Option<CredentialKind>,
+    /// The method it looks like, when that contradicts the chosen one.
+    pub suggested_method: Option<Method>,
     pub message: Option<String>,
     /// What will be removed before use ("a \"Bearer \" prefix").
     pub removed: Vec<String>,
-}
-
-/// A saved connection as the list shows it.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct ConnectionView {
-    pub connection: Connection,
-    pub expiry: Expiry,
-    pub expiry_text: String,
-    /// The status in words ("Valid, expires in 5 days", "Rejected by git"...).
-    pub status_text: String,
-    /// "Bitbucket Cloud" or the server's host.
-    pub server_label: String,
 }
 
 /// A check's result after a re-test of a saved connection.
@@ -104,71 +94,33 @@ pub struct Retest {
     pub connection: Option<ConnectionView>,
 }
 
-/// Checks in flight (to cancel them) and the latest usable check, waiting to be saved.
-#[derive(Default)]
-pub struct Checks {
-    running: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
-    usable: Mutex<HashMap<u32, (CheckRequest, ValidationReport)>>,
-}
-
-fn storage(err: StorageError) -> AppError {
-    let code = serde_json::to_value(err.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    AppError {
-        code,
-        message: err.message,
-        fix: err.fix,
-    }
-}
-
-fn env() -> Result<CheckEnv, AppError> {
-    CheckEnv::from_env().map_err(|message| AppError::new("configuration", message))
-}
-
-/// Runs blocking keychain and file work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
+/// Runs blocking keychain and file work on a worker thread.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|err| AppError::new("internal", format!("the operation stopped: {err}")))?
+        .map_err(|err| AppError::new(ShellCode::Internal, format!("the operation stopped: {err}")))?
 }
 
-fn view(connection: Connection) -> ConnectionView {
-    let today = manage::today();
-    let expiry = Expiry::of(&connection, today);
-    let status_text = manage::status_text(&connection, today);
-    let server_label = match connection.provider {
-        repoconn_core::ProviderKind::Cloud => "Bitbucket Cloud".to_owned(),
-        repoconn_core::ProviderKind::DataCenter => connection.git_host(),
-    };
-    ConnectionView {
-        expiry_text: expiry.describe(),
-        expiry,
-        status_text,
-        server_label,
-        connection,
-    }
+fn link_target_base(input: &LinkInput) -> Option<url::Url> {
+    input
+        .server
+        .as_deref()
+        .and_then(|s| sniff::server_address(s).ok())
+        .map(|a| a.base)
 }
 
-/// Providers, ways to connect, fields and profiles.
+/// Providers, ways to connect, fields and profiles, under the administrator's policy.
 #[tauri::command]
 #[specta::specta]
-pub fn form_options() -> FormOptions {
-    form::options(&repoconn_core::policy::PolicyState::load())
+pub fn form_options(state: State<'_, AppState>) -> Result<FormOptions, AppError> {
+    Ok(form::options(&state.env()?.policy))
 }
 
 /// The page where the chosen credential is created, the steps and the checklist.
 #[tauri::command]
 #[specta::specta]
 pub fn credential_link(input: LinkInput) -> CredentialLink {
-    let base = input
-        .server
-        .as_deref()
-        .and_then(|s| sniff::server_address(s).ok())
-        .map(|a| a.base);
+    let base = link_target_base(&input);
     let target = LinkTarget {
         server: base.as_ref(),
         server_version: input.server_version.as_deref(),
@@ -177,7 +129,7 @@ pub fn credential_link(input: LinkInput) -> CredentialLink {
         project: input.project.as_deref(),
         repository: input.repository.as_deref(),
     };
-    links::link(input.kind, input.profile, &target)
+    links::link(input.method, input.profile, &target)
 }
 
 /// Opens that page in the browser. The address is built here, never taken from the page, and
@@ -185,33 +137,28 @@ pub fn credential_link(input: LinkInput) -> CredentialLink {
 #[tauri::command]
 #[specta::specta]
 pub fn open_credential_link(input: LinkInput) -> Result<String, AppError> {
-    let base = input
-        .server
-        .as_deref()
-        .and_then(|s| sniff::server_address(s).ok())
-        .map(|a| a.base);
-    let link = credential_link(input);
-    let url = link
+    let base = link_target_base(&input);
+    let url = credential_link(input)
         .url
-        .ok_or_else(|| AppError::new("no_link", "No page creates this kind of credential."))?;
-    links::open(&url, base.as_ref()).map_err(|message| AppError::new("link_not_opened", message))?;
+        .ok_or_else(|| AppError::new(ShellCode::NoLink, "No page creates this kind of credential."))?;
+    links::open(&url, base.as_ref()).map_err(|err| AppError::new(ShellCode::LinkNotOpened, err.to_string()))?;
     Ok(url)
 }
 
 /// What the pasted secret looks like, before anything goes over the network.
 #[tauri::command]
 #[specta::specta]
-pub fn inspect_secret(kind: CredentialKind, secret: String) -> SecretHints {
-    let pasted = sniff::paste_secret(&secret, kind);
-    let suggested = pasted.shape.contradicts(kind);
+pub fn inspect_secret(method: Method, secret: Secret) -> SecretHints {
+    let pasted = sniff::paste_secret(secret.expose(), method);
+    let suggested = pasted.shape.contradicts(method);
     SecretHints {
         recognised: (pasted.shape != SecretShape::Unknown).then(|| pasted.shape.label().to_owned()),
-        suggested_kind: suggested,
+        suggested_method: suggested,
         message: suggested.map(|s| {
             format!(
                 "This looks like {}, not a {}: choose \"{}\".",
                 pasted.shape.label(),
-                kind.label().to_lowercase(),
+                method.label().to_lowercase(),
                 s.label()
             )
         }),
@@ -223,13 +170,13 @@ pub fn inspect_secret(kind: CredentialKind, secret: String) -> SecretHints {
 #[tauri::command]
 #[specta::specta]
 pub async fn inspect_server(
+    state: State<'_, AppState>,
     server: String,
     ca_file: Option<String>,
     allow_http: bool,
 ) -> Result<ServerCheck, AppError> {
-    let env = env()?;
     let ca = ca_file.filter(|p| !p.is_empty()).map(PathBuf::from);
-    Ok(repoconn_core::validate::check_server(&server, ca.as_deref(), allow_http, &env).await)
+    Ok(check::check_server(&server, ca.as_deref(), allow_http, state.env()?).await)
 }
 
 /// Checks a credential. Cancellable with `cancel_check(check_id)`; a usable result is kept here
@@ -237,15 +184,13 @@ pub async fn inspect_server(
 #[tauri::command]
 #[specta::specta]
 pub async fn check_credential(
-    checks: State<'_, Checks>,
+    state: State<'_, AppState>,
     check_id: u32,
-    input: CredentialInput,
-) -> Result<ValidationReport, AppError> {
-    let env = env()?;
-    let request = input.into_request();
-    let task_request = request.clone();
-    let handle =
-        tauri::async_runtime::spawn(async move { repoconn_core::validate::check(task_request, &env).await });
+    request: CheckRequest,
+) -> Result<CheckView, AppError> {
+    let env = state.env()?.clone();
+    let handle = tauri::async_runtime::spawn(async move { check::check_and_keep(request, &env).await });
+    let checks = &state.checks;
     checks
         .running
         .lock()
@@ -253,31 +198,28 @@ pub async fn check_credential(
         .insert(check_id, handle.inner().abort_handle());
     let result = handle.await;
     checks.running.lock().unwrap().remove(&check_id);
-    let report = result.map_err(|_| AppError::new("cancelled", "The check was cancelled."))?;
-    if report.ok {
-        // Only the latest working check is kept: earlier secrets do not linger in memory.
-        let mut usable = checks.usable.lock().unwrap();
-        usable.clear();
-        usable.insert(check_id, (request, report.clone()));
-    }
-    Ok(report)
+    let checked = result.map_err(|_| AppError::new(ShellCode::Cancelled, "The check was cancelled."))?;
+    let view = CheckView::new(checked.report.clone());
+    // Only the latest check is kept, and only when it works: earlier secrets do not linger.
+    *checks.usable.lock().unwrap() = checked.report.ok.then_some((check_id, checked));
+    Ok(view)
 }
 
 /// Stops a running check.
 #[tauri::command]
 #[specta::specta]
-pub fn cancel_check(checks: State<'_, Checks>, check_id: u32) {
-    if let Some(handle) = checks.running.lock().unwrap().remove(&check_id) {
+pub fn cancel_check(state: State<'_, AppState>, check_id: u32) {
+    if let Some(handle) = state.checks.running.lock().unwrap().remove(&check_id) {
         handle.abort();
     }
 }
 
 /// Saves the credential of a usable check: as a new connection named `name`, or, with
-/// `replacing`, in place of that connection's credential (rotation or a change of kind).
+/// `replacing`, in place of that connection's credential (rotation or a change of method).
 #[tauri::command]
 #[specta::specta]
 pub async fn save_connection(
-    checks: State<'_, Checks>,
+    state: State<'_, AppState>,
     check_id: u32,
     name: String,
     expires_on: Option<String>,
@@ -285,67 +227,72 @@ pub async fn save_connection(
 ) -> Result<ConnectionView, AppError> {
     let expires = expires_on
         .filter(|d| !d.trim().is_empty())
-        .map(|d| manage::parse_date(&d))
-        .transpose()
-        .map_err(storage)?;
-    let managed = repoconn_core::policy::PolicyState::load();
+        .map(|d| flows::parse_expiry(&d))
+        .transpose()?;
+    let policy = state.env()?.policy.clone();
     // Kept until saved: a refused save (a name taken, an expiry the policy forbids) can be retried.
-    let Some((request, report)) = checks.usable.lock().unwrap().get(&check_id).cloned() else {
-        return Err(AppError::new(
-            "not_checked",
-            "Test the credential first: only a working credential is saved.",
-        ));
+    let checked = match &*state.checks.usable.lock().unwrap() {
+        Some((id, checked)) if *id == check_id => checked.clone(),
+        _ => {
+            return Err(AppError::new(
+                ShellCode::NotChecked,
+                "Only a working credential is saved, and this one has not passed a check.",
+            )
+            .with_fix("Press Test, and save once the check says it works."));
+        }
     };
+    let registry = state.registry()?;
     let saved = blocking(move || {
-        let registry = Registry::open_default().map_err(storage)?;
         let saved = match &replacing {
-            Some(existing) => {
-                manage::replace_checked(&registry, existing, &request, &report, expires, &managed)
-            }
-            None => manage::save_checked(&registry, &name, &request, &report, expires, &managed),
-        };
-        saved
-            .map_err(storage)?
-            .map(view)
-            .ok_or_else(|| AppError::new("not_usable", "Only a working credential is saved."))
+            Some(existing) => flows::replace_checked(&registry, existing, &checked, expires, &policy),
+            None => flows::save_checked(&registry, &name, &checked, expires, &policy),
+        }?;
+        Ok(saved.map(|c| ConnectionView::new(c, today())))
     })
-    .await?;
+    .await?
+    .ok_or_else(|| AppError::new(ShellCode::NotChecked, "Only a working credential is saved."))?;
     // Saved: the secret is in the keychain now, and leaves this process's memory too.
-    checks.usable.lock().unwrap().remove(&check_id);
+    state.checks.usable.lock().unwrap().take();
     Ok(saved)
 }
 
-/// The saved connections.
+/// The saved connections, as `repoconn list --json` prints them.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
-    blocking(|| {
-        let registry = Registry::open_default().map_err(storage)?;
-        Ok(registry.list().map_err(storage)?.into_iter().map(view).collect())
+pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<ConnectionView>, AppError> {
+    let registry = state.registry()?;
+    blocking(move || {
+        let today = today();
+        Ok(registry.list()?.into_iter().map(|c| ConnectionView::new(c, today)).collect())
     })
     .await
 }
 
-/// Checks a saved connection again with its stored secret.
+/// Checks a saved connection again with its stored secret. A network failure never marks it
+/// invalid.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_connection(name: String) -> Result<Retest, AppError> {
-    let env = env()?;
-    let registry = blocking(|| Registry::open_default().map_err(storage)).await?;
-    let saved = manage::test(&registry, &name, &env).await.map_err(storage)?;
+pub async fn test_connection(state: State<'_, AppState>, name: String) -> Result<Retest, AppError> {
+    let env = state.env()?.clone();
+    let registry = state.registry()?;
+    let (reader, the_name) = (registry.clone(), name.clone());
+    let request = blocking(move || Ok(flows::retest_request(&reader, &the_name)?)).await?;
+    let report = check::check(request, &env).await;
+    let verdict = report.clone();
+    let updated = blocking(move || Ok(flows::record_retest(&registry, &name, &verdict)?)).await?;
     Ok(Retest {
-        report: saved.report,
-        connection: saved.connection.map(view),
+        report,
+        connection: Some(ConnectionView::new(updated, today())),
     })
 }
 
 /// Deletes a saved connection and its secret.
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_connection(name: String) -> Result<(), AppError> {
+pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Result<(), AppError> {
+    let registry = state.registry()?;
     blocking(move || {
-        let registry = Registry::open_default().map_err(storage)?;
-        registry.remove(&name).map_err(storage)?;
+        registry.remove(&name)?;
         Ok(())
     })
     .await

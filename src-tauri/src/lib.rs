@@ -1,8 +1,10 @@
 //! The desktop shell of Repository Connections: a window, a handful of thin commands over
 //! `repoconn-core`, and the plugins the app needs. No Bitbucket rule lives here.
 
+mod command_list;
 mod commands;
 mod dialog;
+mod error;
 mod preferences;
 
 use std::io::IsTerminal;
@@ -10,7 +12,8 @@ use std::io::IsTerminal;
 use tauri::{Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
-pub use commands::AppError;
+pub use command_list::COMMANDS;
+pub use error::{AppError, ErrorCode, ShellCode};
 pub use preferences::{Preferences, PreferencesFile, Theme};
 
 /// Label of the one window the app opens.
@@ -60,7 +63,7 @@ pub fn with_commands<R: Runtime>(
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
         .manage(preferences)
-        .manage(dialog::Checks::default())
+        .manage(dialog::AppState::open())
         .invoke_handler(specta.invoke_handler())
 }
 
@@ -104,7 +107,7 @@ pub fn run() {
 
 /// The start-up consistency check of the saved connections: reports, never repairs.
 fn check_saved_connections() {
-    let health = repoconn_core::registry::Registry::open_default().and_then(|registry| registry.doctor());
+    let health = repoconn_core::store::registry::Registry::open_default().and_then(|registry| registry.doctor());
     match health {
         Ok(health) if health.is_consistent() => {
             tracing::info!(

@@ -9,7 +9,7 @@ use specta::Type;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::{Store, StoreExt};
 
-use crate::commands::AppError;
+use crate::error::{AppError, ShellCode};
 
 /// Key of the one entry in the store: the whole `Preferences` object.
 const KEY: &str = "preferences";
@@ -38,7 +38,7 @@ pub struct PreferencesFile(pub PathBuf);
 
 impl PreferencesFile {
     pub fn in_data_dir() -> Self {
-        match repoconn_core::paths::data_dir() {
+        match repoconn_core::store::paths::data_dir() {
             Some(dir) => Self(dir.join("preferences.json")),
             // No home folder: fall back to Tauri's app-data folder, resolved by the plugin.
             None => Self(PathBuf::from("preferences.json")),
@@ -52,7 +52,7 @@ fn open<R: Runtime>(app: &AppHandle<R>, file: &PreferencesFile) -> Result<Arc<St
     }
     app.store(&file.0).map_err(|err| {
         AppError::new(
-            "preferences_unreadable",
+            ShellCode::PreferencesUnreadable,
             format!(
                 "The preferences file {} cannot be opened: {err}",
                 file.0.display()
@@ -102,14 +102,14 @@ pub fn save<R: Runtime>(
     let store = open(app, file)?;
     let value = serde_json::to_value(preferences).map_err(|err| {
         AppError::new(
-            "preferences_not_saved",
+            ShellCode::PreferencesNotSaved,
             format!("The preferences cannot be encoded: {err}"),
         )
     })?;
     store.set(KEY, value);
     store.save().map_err(|err| {
         AppError::new(
-            "preferences_not_saved",
+            ShellCode::PreferencesNotSaved,
             format!(
                 "The preferences could not be written to {}: {err}",
                 file.0.display()

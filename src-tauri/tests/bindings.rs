@@ -45,12 +45,12 @@ fn bindings_expose_every_command_and_shared_type() {
 /// and `credential_link` with what the core really says, from this generated file.
 #[test]
 fn committed_ui_fixtures_match_the_core() {
-    use repoconn_core::links::{LinkTarget, link};
-    use repoconn_core::model::CredentialKind;
-    use repoconn_core::scopes::Profile;
+    use repoconn_core::guide::links::{LinkTarget, link};
+    use repoconn_core::domain::method::Method;
+    use repoconn_core::domain::scopes::Profile;
 
     let mut links = serde_json::Map::new();
-    for kind in CredentialKind::ALL {
+    for method in Method::ALL {
         let mut by_profile = serde_json::Map::new();
         for profile in Profile::ALL {
             let target = LinkTarget {
@@ -60,13 +60,13 @@ fn committed_ui_fixtures_match_the_core() {
             };
             by_profile.insert(
                 profile.id().to_owned(),
-                serde_json::to_value(link(kind, profile, &target)).unwrap(),
+                serde_json::to_value(link(method, profile, &target)).unwrap(),
             );
         }
-        links.insert(kind.id().to_owned(), by_profile.into());
+        links.insert(method.id().to_owned(), by_profile.into());
     }
     let fixtures = serde_json::json!({
-        "form_options": repoconn_core::form::options(&Default::default()),
+        "form_options": repoconn_core::guide::form::options(&Default::default()),
         "links": links,
     });
     let fresh = serde_json::to_string_pretty(&fixtures).unwrap() + "\n";
@@ -97,4 +97,54 @@ fn committed_policy_schema_matches_the_core() {
         committed == fresh,
         "docs/policy.schema.json is stale: run `npm run bindings` and commit the result"
     );
+}
+
+/// `COMMANDS` is the one list of commands: the invoke handler (seen through the generated
+/// bindings) registers exactly these, and the capability file grants exactly `allow-<name>`.
+#[test]
+fn the_command_list_the_handler_and_the_capability_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bindings.ts");
+    repoconn_app::export_bindings(&path).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    let block = text
+        .split("export const commands = {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n};").next())
+        .expect("the bindings export a commands object");
+    let mut exported: Vec<String> = block
+        .lines()
+        .filter_map(|line| line.trim().split_once(": ("))
+        .map(|(name, _)| name)
+        .filter(|name| name.chars().all(char::is_alphanumeric))
+        .map(|camel| {
+            camel.chars().fold(String::new(), |mut snake, c| {
+                if c.is_uppercase() {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+                snake
+            })
+        })
+        .collect();
+    exported.sort();
+    let mut listed: Vec<String> = repoconn_app::COMMANDS.iter().map(|c| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(exported, listed, "the invoke handler and COMMANDS differ");
+
+    let capability: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("capabilities/main-window.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    granted.sort();
+    let mut expected: Vec<String> = listed.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    expected.sort();
+    assert_eq!(granted, expected, "capabilities/main-window.json grants other commands than COMMANDS");
 }

@@ -12,8 +12,8 @@ export const commands = {
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences and returns what is now stored. */
 	setPreferences: (preferences: Preferences) => typedError<Preferences, AppError>(__TAURI_INVOKE("set_preferences", { preferences })),
-	/**  Providers, ways to connect, fields and profiles. */
-	formOptions: () => __TAURI_INVOKE<FormOptions>("form_options"),
+	/**  Providers, ways to connect, fields and profiles, under the administrator's policy. */
+	formOptions: () => typedError<FormOptions, AppError>(__TAURI_INVOKE("form_options")),
 	/**  The page where the chosen credential is created, the steps and the checklist. */
 	credentialLink: (input: LinkInput) => __TAURI_INVOKE<CredentialLink>("credential_link", { input }),
 	/**
@@ -22,35 +22,40 @@ export const commands = {
 	 */
 	openCredentialLink: (input: LinkInput) => typedError<string, AppError>(__TAURI_INVOKE("open_credential_link", { input })),
 	/**  What the pasted secret looks like, before anything goes over the network. */
-	inspectSecret: (kind: CredentialKind, secret: string) => __TAURI_INVOKE<SecretHints>("inspect_secret", { kind, secret }),
+	inspectSecret: (method: Method, secret: string) => __TAURI_INVOKE<SecretHints>("inspect_secret", { method, secret }),
 	/**  The normalised base URL and version of a typed Data Center address. */
 	inspectServer: (server: string, caFile: string | null, allowHttp: boolean) => typedError<ServerCheck, AppError>(__TAURI_INVOKE("inspect_server", { server, caFile, allowHttp })),
 	/**
 	 *  Checks a credential. Cancellable with `cancel_check(check_id)`; a usable result is kept here
 	 *  for `save_connection`.
 	 */
-	checkCredential: (checkId: number, input: CredentialInput) => typedError<ValidationReport, AppError>(__TAURI_INVOKE("check_credential", { checkId, input })),
+	checkCredential: (checkId: number, request: CheckRequest) => typedError<CheckView, AppError>(__TAURI_INVOKE("check_credential", { checkId, request })),
 	/**  Stops a running check. */
 	cancelCheck: (checkId: number) => __TAURI_INVOKE<void>("cancel_check", { checkId }),
 	/**
 	 *  Saves the credential of a usable check: as a new connection named `name`, or, with
-	 *  `replacing`, in place of that connection's credential (rotation or a change of kind).
+	 *  `replacing`, in place of that connection's credential (rotation or a change of method).
 	 */
 	saveConnection: (checkId: number, name: string, expiresOn: string | null, replacing: string | null) => typedError<ConnectionView, AppError>(__TAURI_INVOKE("save_connection", { checkId, name, expiresOn, replacing })),
-	/**  The saved connections. */
+	/**  The saved connections, as `repoconn list --json` prints them. */
 	listConnections: () => typedError<ConnectionView[], AppError>(__TAURI_INVOKE("list_connections")),
-	/**  Checks a saved connection again with its stored secret. */
+	/**
+	 *  Checks a saved connection again with its stored secret. A network failure never marks it
+	 *  invalid.
+	 */
 	testConnection: (name: string) => typedError<Retest, AppError>(__TAURI_INVOKE("test_connection", { name })),
 	/**  Deletes a saved connection and its secret. */
 	deleteConnection: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_connection", { name })),
 };
 
 /* Types */
-/**  A failure the page shows to the user: a stable `code` to branch on, and a plain `message`. */
+/**
+ *  A failure the page shows: a typed `code`, a plain `message`, and what to do (`fix`, empty when
+ *  there is nothing to add).
+ */
 export type AppError = {
-	code: string,
+	code: ErrorCode,
 	message: string,
-	/**  What to do about it; empty when there is nothing to add. */
 	fix: string,
 };
 
@@ -72,6 +77,37 @@ export type AppInfo = {
 	dataDir: string | null,
 };
 
+/**
+ *  Everything a check needs. `server` is the Data Center address as typed (any Bitbucket URL).
+ *  The dialog sends exactly this; the secret is read from the page once and never sent back.
+ */
+export type CheckRequest = {
+	method: Method,
+	server: string | null,
+	email: string | null,
+	username: string | null,
+	workspace: string | null,
+	project: string | null,
+	repository: string | null,
+	profile: Profile,
+	/**  Extra scopes (Cloud, either vocabulary) or permission levels (Data Center). */
+	require?: string[],
+	/**  A PEM file of the certificate authority that signed the server's certificate. */
+	ca_file: string | null,
+	allow_http: boolean,
+	secret: string,
+};
+
+/**
+ *  A finished check as the form shows it: the report, the verdict in words for the status line,
+ *  and the connection name to suggest.
+ */
+export type CheckView = {
+	report: ValidationReport,
+	verdict: string,
+	suggested_name: string,
+};
+
 export type ChecklistItem = {
 	name: string,
 	why: string,
@@ -84,7 +120,7 @@ export type Connection = {
 	provider: ProviderKind,
 	/**  Cloud: the API root; Data Center: the base URL with its context path. */
 	base_url: string,
-	method: CredentialKind,
+	method: Method,
 	email?: string | null,
 	bitbucket_username?: string | null,
 	git_username?: string | null,
@@ -112,50 +148,14 @@ export type Connection = {
 export type ConnectionView = {
 	connection: Connection,
 	expiry: Expiry,
+	/**  "12 days left", "expires tomorrow", "expiry unknown"... */
 	expiry_text: string,
 	/**  The status in words ("Valid, expires in 5 days", "Rejected by git"...). */
 	status_text: string,
+	tone: Tone,
 	/**  "Bitbucket Cloud" or the server's host. */
 	server_label: string,
 };
-
-/**  What the form sends to check a credential. */
-export type CredentialInput = {
-	kind: CredentialKind,
-	server: string | null,
-	email: string | null,
-	username: string | null,
-	workspace: string | null,
-	project: string | null,
-	repository: string | null,
-	profile: Profile,
-	ca_file: string | null,
-	allow_http: boolean,
-	secret: string,
-};
-
-/**  How a person connects. The ids are the CLI's `--method` values and stable in JSON. */
-export type CredentialKind = 
-/**  Cloud: Atlassian API token with scopes; REST wants the account email, git the username. */
-"api-token" | 
-/**  Cloud: a token tied to one repository (Bearer; git user `x-token-auth`). */
-"repository-access-token" | 
-/**  Cloud (Premium): a token tied to one project. */
-"project-access-token" | 
-/**  Cloud (Premium): a token tied to one workspace. */
-"workspace-access-token" | 
-/**  Cloud: the retired app password (removed 2026-07-28). */
-"app-password" | 
-/**  Cloud: an OAuth 2.0 access token (Bearer). */
-"oauth" | 
-/**  Data Center: a personal HTTP access token. */
-"personal-token" | 
-/**  Data Center: a project HTTP access token (Bearer only, acts as a system-generated user). */
-"project-token" | 
-/**  Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user). */
-"repository-token" | 
-/**  Data Center: username and password. */
-"basic";
 
 /**  Where and how to create a credential. */
 export type CredentialLink = {
@@ -167,9 +167,12 @@ export type CredentialLink = {
 	checklist: ChecklistItem[],
 };
 
+/**  Either family of codes; in TypeScript `StorageCode | ShellCode`. */
+export type ErrorCode = StorageCode | ShellCode;
+
 /**  How close a connection is to its expiry date. */
 export type Expiry = { state: "unknown" } | { state: "fine"; days_left: number } | 
-/**  Within one of the warning thresholds (30, 7 or 1 days). */
+/**  Within the first reminder (30 days). */
 { state: "soon"; days_left: number } | { state: "expired"; days_ago: number };
 
 /**  A field of the connection form that a credential kind uses. */
@@ -192,6 +195,8 @@ export type FormOptions = {
 	max_token_lifetime_days: number | null,
 	/**  Set when a policy file exists but cannot be used (the built-in defaults apply). */
 	policy_error: PolicyError | null,
+	/**  The hint under the expiry date: when reminders come, and the policy's cap. */
+	expiry_hint: string,
 };
 
 /**  Who the credential acts as. */
@@ -223,8 +228,43 @@ export type KeychainBackend =
 /**  The Windows Credential Manager. */
 "windows-credential-manager";
 
-export type KindOption = {
-	kind: CredentialKind,
+/**  What a Generate link is built from. */
+export type LinkInput = {
+	method: Method,
+	profile: Profile,
+	server: string | null,
+	server_version: string | null,
+	username: string | null,
+	workspace: string | null,
+	project: string | null,
+	repository: string | null,
+};
+
+/**  How a person connects. The ids are the CLI's `--method` values and stable in JSON. */
+export type Method = 
+/**  Cloud: Atlassian API token with scopes; REST wants the account email, git the username. */
+"api-token" | 
+/**  Cloud: a token tied to one repository (Bearer; git user `x-token-auth`). */
+"repository-access-token" | 
+/**  Cloud (Premium): a token tied to one project. */
+"project-access-token" | 
+/**  Cloud (Premium): a token tied to one workspace. */
+"workspace-access-token" | 
+/**  Cloud: the retired app password (removed 2026-07-28). */
+"app-password" | 
+/**  Cloud: an OAuth 2.0 access token (Bearer). */
+"oauth" | 
+/**  Data Center: a personal HTTP access token. */
+"personal-token" | 
+/**  Data Center: a project HTTP access token (Bearer only, acts as a system-generated user). */
+"project-token" | 
+/**  Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user). */
+"repository-token" | 
+/**  Data Center: username and password. */
+"basic";
+
+export type MethodOption = {
+	method: Method,
 	label: string,
 	/**  One sentence: what this way of connecting is and when to pick it. */
 	description: string,
@@ -235,18 +275,6 @@ export type KindOption = {
 	fields: FieldOption[],
 	/**  Days until a default expiry date, when the kind has one (Cloud API tokens: 365). */
 	default_expiry_days: number | null,
-};
-
-/**  What a Generate link is built from. */
-export type LinkInput = {
-	kind: CredentialKind,
-	profile: Profile,
-	server: string | null,
-	server_version: string | null,
-	username: string | null,
-	workspace: string | null,
-	project: string | null,
-	repository: string | null,
 };
 
 /**  The verdict, from which the CLI's exit code follows (0, 1, 3). */
@@ -301,7 +329,7 @@ export type ProviderOption = {
 	label: string,
 	/**  Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it). */
 	fixed_host: string | null,
-	kinds: KindOption[],
+	methods: MethodOption[],
 };
 
 /**  A check's result after a re-test of a saved connection. */
@@ -326,8 +354,8 @@ export type ScopeReport = {
 export type SecretHints = {
 	/**  "an Atlassian API token"..., when recognised. */
 	recognised: string | null,
-	/**  The kind it looks like, when that contradicts the chosen kind. */
-	suggested_kind: CredentialKind | null,
+	/**  The method it looks like, when that contradicts the chosen one. */
+	suggested_method: Method | null,
 	message: string | null,
 	/**  What will be removed before use ("a \"Bearer \" prefix"). */
 	removed: string[],
@@ -352,6 +380,15 @@ export type ServerInfo = {
 	display_name: string | null,
 };
 
+/**  What went wrong in the shell itself (the core's storage failures carry their own codes). */
+export type ShellCode = 
+/**  `REPOCONN_CLOUD_API_URL` or another setting of the environment is unusable. */
+"configuration" | "cancelled" | 
+/**  Save was pressed without a working check to save. */
+"not_checked" | "no_link" | "link_not_opened" | "preferences_unreadable" | "preferences_not_saved" | 
+/**  A worker thread stopped: a bug, reported rather than hidden. */
+"internal";
+
 /**  What the last check or use said about a connection. */
 export type Status = "valid" | "invalid" | 
 /**  The last check could not reach a verdict (network trouble): the credential is kept as is. */
@@ -360,6 +397,12 @@ export type Status = "valid" | "invalid" |
 "rejected_by_git" | 
 /**  An app password: it must be replaced by an API token. */
 "needs_migration";
+
+/**
+ *  Why saving, reading or changing stored connections failed. Unlike a check's problems these
+ *  stop an operation.
+ */
+export type StorageCode = "keychain_unavailable" | "keychain_locked" | "keychain_failure" | "data_dir_unavailable" | "metadata_unreadable" | "metadata_too_new" | "metadata_write_failed" | "name_taken" | "not_found" | "invalid_name" | "invalid_date" | "secret_missing" | "expiry_beyond_policy";
 
 /**  A pre-defined connection. */
 export type Template = {
@@ -370,17 +413,20 @@ export type Template = {
 	base_url?: string | null,
 	profile?: Profile | null,
 	/**  The way to connect this template uses, if fixed. */
-	method?: CredentialKind | null,
+	method?: Method | null,
 };
 
 /**  Light or dark colours; `system` follows the OS setting. */
 export type Theme = "system" | "light" | "dark";
 
+/**  How a connection's status should look: fine, needing attention soon, or not working. */
+export type Tone = "good" | "warn" | "bad";
+
 export type ValidationReport = {
 	ok: boolean,
 	outcome: Outcome,
 	provider: ProviderKind,
-	method: CredentialKind,
+	method: Method,
 	/**  The API root that was checked (Cloud) or the normalised server base URL (Data Center). */
 	base_url: string,
 	identity: Identity | null,

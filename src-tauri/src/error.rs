@@ -1,0 +1,82 @@
+//! The one error type of the app's commands. Its `code` is typed in the generated TypeScript
+//! (the storage codes of the core's catalogue, or one of the shell's own), so the page branches
+//! on codes, never on message text; `message` and `fix` are shown as they are.
+
+use repoconn_core::domain::catalogue::{StorageCode, StorageError};
+use serde::Serialize;
+use specta::Type;
+
+/// What went wrong in the shell itself (the core's storage failures carry their own codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ShellCode {
+    /// `REPOCONN_CLOUD_API_URL` or another setting of the environment is unusable.
+    Configuration,
+    Cancelled,
+    /// Save was pressed without a working check to save.
+    NotChecked,
+    NoLink,
+    LinkNotOpened,
+    PreferencesUnreadable,
+    PreferencesNotSaved,
+    /// A worker thread stopped: a bug, reported rather than hidden.
+    Internal,
+}
+
+/// Either family of codes; in TypeScript `StorageCode | ShellCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(untagged)]
+pub enum ErrorCode {
+    Storage(StorageCode),
+    Shell(ShellCode),
+}
+
+/// A failure the page shows: a typed `code`, a plain `message`, and what to do (`fix`, empty when
+/// there is nothing to add).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fix: String,
+}
+
+impl AppError {
+    pub fn new(code: ShellCode, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Shell(code),
+            message: message.into(),
+            fix: String::new(),
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(err: StorageError) -> Self {
+        Self {
+            code: ErrorCode::Storage(err.code),
+            message: err.message,
+            fix: err.fix,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repoconn_core::domain::catalogue::StorageFault;
+
+    #[test]
+    fn both_families_serialise_as_their_plain_code() {
+        let storage = AppError::from(StorageError::from(StorageFault::NotFound { name: "w".into() }));
+        let value = serde_json::to_value(storage).unwrap();
+        assert_eq!(value["code"], "not_found");
+        let shell = AppError::new(ShellCode::NotChecked, "Test first.");
+        assert_eq!(serde_json::to_value(shell).unwrap()["code"], "not_checked");
+    }
+}
