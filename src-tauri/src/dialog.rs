@@ -95,7 +95,9 @@ pub struct Retest {
 }
 
 /// Runs blocking keychain and file work on a worker thread.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|err| AppError::new(ShellCode::Internal, format!("the operation stopped: {err}")))?
@@ -141,7 +143,8 @@ pub fn open_credential_link(input: LinkInput) -> Result<String, AppError> {
     let url = credential_link(input)
         .url
         .ok_or_else(|| AppError::new(ShellCode::NoLink, "No page creates this kind of credential."))?;
-    links::open(&url, base.as_ref()).map_err(|err| AppError::new(ShellCode::LinkNotOpened, err.to_string()))?;
+    links::open(&url, base.as_ref())
+        .map_err(|err| AppError::new(ShellCode::LinkNotOpened, err.to_string()))?;
     Ok(url)
 }
 
@@ -263,7 +266,11 @@ pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<Connecti
     let registry = state.registry()?;
     blocking(move || {
         let today = today();
-        Ok(registry.list()?.into_iter().map(|c| ConnectionView::new(c, today)).collect())
+        Ok(registry
+            .list()?
+            .into_iter()
+            .map(|c| ConnectionView::new(c, today))
+            .collect())
     })
     .await
 }

@@ -107,7 +107,8 @@ pub fn run() {
 
 /// The start-up consistency check of the saved connections: reports, never repairs.
 fn check_saved_connections() {
-    let health = repoconn_core::store::registry::Registry::open_default().and_then(|registry| registry.doctor());
+    let health =
+        repoconn_core::store::registry::Registry::open_default().and_then(|registry| registry.doctor());
     match health {
         Ok(health) if health.is_consistent() => {
             tracing::info!(

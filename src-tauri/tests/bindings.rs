@@ -45,9 +45,9 @@ fn bindings_expose_every_command_and_shared_type() {
 /// and `credential_link` with what the core really says, from this generated file.
 #[test]
 fn committed_ui_fixtures_match_the_core() {
-    use repoconn_core::guide::links::{LinkTarget, link};
     use repoconn_core::domain::method::Method;
     use repoconn_core::domain::scopes::Profile;
+    use repoconn_core::guide::links::{LinkTarget, link};
 
     let mut links = serde_json::Map::new();
     for method in Method::ALL {
@@ -133,8 +133,10 @@ fn the_command_list_the_handler_and_the_capability_agree() {
     assert_eq!(exported, listed, "the invoke handler and COMMANDS differ");
 
     let capability: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("capabilities/main-window.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("capabilities/main-window.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let mut granted: Vec<String> = capability["permissions"]
@@ -144,7 +146,13 @@ fn the_command_list_the_handler_and_the_capability_agree() {
         .map(|p| p.as_str().unwrap().to_owned())
         .collect();
     granted.sort();
-    let mut expected: Vec<String> = listed.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    let mut expected: Vec<String> = listed
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
     expected.sort();
-    assert_eq!(granted, expected, "capabilities/main-window.json grants other commands than COMMANDS");
+    assert_eq!(
+        granted, expected,
+        "capabilities/main-window.json grants other commands than COMMANDS"
+    );
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::{Behaviour, start};
 use repoconn_core::check::http::{Auth, Http, NetLimits};
-use repoconn_core::domain::scopes::Profile;
 use repoconn_core::check::{CheckEnv, CheckRequest, check};
+use repoconn_core::domain::scopes::Profile;
 use repoconn_core::{Method, Secret};
 
 const RUNS: usize = 15;
@@ -57,7 +57,7 @@ async fn main() {
     for _ in 0..RUNS {
         let started = Instant::now();
         let http = Http::new(&server.url, None, false, NetLimits::default()).unwrap();
-        let url = repoconn_core::check::cloud::USER.url(&server.url, &[], &[]);
+        let url = repoconn_core::check::cloud::Probe::User.url(&server.url, &[], &[]);
         let answer = http
             .get(
                 url,

@@ -66,7 +66,9 @@ impl Expiry {
         let Some(date) = connection.expires_on.as_deref().and_then(|d| parse_date(d).ok()) else {
             return Self::Unknown;
         };
-        let days = (date - today).whole_days().clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+        let days = (date - today)
+            .whole_days()
+            .clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         if days < 0 {
             Self::Expired { days_ago: -days }
         } else if days <= REMINDER_DAYS[0] {
@@ -130,7 +132,10 @@ mod tests {
         policy.policy.max_token_lifetime_days = Some(90);
         // An API token's year is too long; a date within 90 days is fine; no date means the cap.
         let err = effective_expiry(Method::ApiToken, None, &policy, today).unwrap_err();
-        assert_eq!(err.code, crate::domain::catalogue::StorageCode::ExpiryBeyondPolicy);
+        assert_eq!(
+            err.code,
+            crate::domain::catalogue::StorageCode::ExpiryBeyondPolicy
+        );
         assert!(err.message.contains("2027-02-24"), "{}", err.message);
         let fine = effective_expiry(Method::ApiToken, Some(date!(2027 - 01 - 01)), &policy, today).unwrap();
         assert_eq!(fine, Some(date!(2027 - 01 - 01)));
@@ -145,7 +150,10 @@ mod tests {
     #[test]
     fn api_tokens_default_to_a_year() {
         let today = date!(2026 - 11 - 26);
-        assert_eq!(default_expiry(Method::ApiToken, today), Some(date!(2027 - 11 - 26)));
+        assert_eq!(
+            default_expiry(Method::ApiToken, today),
+            Some(date!(2027 - 11 - 26))
+        );
         assert_eq!(default_expiry(Method::PersonalToken, today), None);
     }
 }

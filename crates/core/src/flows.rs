@@ -36,7 +36,10 @@ pub async fn add(
     env: &CheckEnv,
 ) -> Result<Saved, StorageError> {
     if registry.list()?.iter().any(|c| c.name == name) {
-        return Err(StorageFault::NameTaken { name: name.to_owned() }.into());
+        return Err(StorageFault::NameTaken {
+            name: name.to_owned(),
+        }
+        .into());
     }
     let checked = check_and_keep(request, env).await;
     let connection = save_checked(registry, name, &checked, expires_on, &env.policy)?;
@@ -70,7 +73,11 @@ pub fn retest_request(registry: &Registry, name: &str) -> Result<CheckRequest, S
 
 /// Writes a re-test's verdict into the saved connection. A network failure or a server error
 /// never marks it invalid: only a definite answer changes its status.
-pub fn record_retest(registry: &Registry, name: &str, report: &ValidationReport) -> Result<Connection, StorageError> {
+pub fn record_retest(
+    registry: &Registry,
+    name: &str,
+    report: &ValidationReport,
+) -> Result<Connection, StorageError> {
     registry.update(name, |c| record(c, report))
 }
 
@@ -170,7 +177,9 @@ pub fn request_for(connection: &Connection, secret: Secret) -> CheckRequest {
         email: connection.email.clone(),
         username: match connection.method {
             // Data Center personal tokens were checked as Basic only when a username was given.
-            Method::PersonalToken | Method::Basic | Method::AppPassword => connection.bitbucket_username.clone(),
+            Method::PersonalToken | Method::Basic | Method::AppPassword => {
+                connection.bitbucket_username.clone()
+            }
             _ => None,
         },
         workspace: connection.workspace.clone(),
@@ -210,7 +219,9 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         provider: request.method.provider(),
         base_url: report.base_url.clone(),
         method: request.method,
-        email: identity.and_then(|i| i.email.clone()).or_else(|| request.email.clone()),
+        email: identity
+            .and_then(|i| i.email.clone())
+            .or_else(|| request.email.clone()),
         bitbucket_username: match request.method {
             Method::Basic | Method::AppPassword | Method::PersonalToken => request.username.clone(),
             _ => identity.and_then(|i| i.username.clone()),

@@ -5,8 +5,8 @@ mod support;
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::{Behaviour, start};
 use repoconn_core::Method as K;
-use repoconn_core::domain::catalogue::{ProblemCode, WarningCode};
 use repoconn_core::check::report::{IdentityKind, Outcome};
+use repoconn_core::domain::catalogue::{ProblemCode, WarningCode};
 use repoconn_core::domain::scopes::Profile;
 use support::*;
 

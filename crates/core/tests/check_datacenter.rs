@@ -5,8 +5,8 @@ mod support;
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
 use fake_bitbucket::{Behaviour, start};
 use repoconn_core::Method as K;
-use repoconn_core::domain::catalogue::WarningCode;
 use repoconn_core::check::report::IdentityKind;
+use repoconn_core::domain::catalogue::WarningCode;
 use support::*;
 
 #[tokio::test]
@@ -301,8 +301,7 @@ async fn a_typed_address_is_normalised_and_its_version_read_without_credentials(
     assert!(result.problems.is_empty());
     assert_eq!(authenticated(&server), 0);
 
-    let wrong =
-        repoconn_core::check::check_server(&format!("{}jira", server.url), None, false, &env).await;
+    let wrong = repoconn_core::check::check_server(&format!("{}jira", server.url), None, false, &env).await;
     assert!(wrong.server.is_none());
     assert_eq!(
         serde_json::to_value(wrong.problems[0].code).unwrap(),

@@ -34,7 +34,10 @@ fn uses(part: &str) -> BTreeSet<String> {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for piece in text.split("crate::").skip(1) {
-            let name: String = piece.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if LAYERS.contains(&name.as_str()) && name != part {
                 used.insert(name);
             }
@@ -61,10 +64,7 @@ fn every_part_uses_only_the_parts_below_it() {
 fn cloud_and_data_center_never_use_each_other() {
     for (file, other) in [("cloud.rs", "datacenter"), ("datacenter.rs", "cloud")] {
         let text = std::fs::read_to_string(src().join("check").join(file)).unwrap();
-        assert!(
-            !text.contains(&format!("{other}::")),
-            "check/{file} uses {other}"
-        );
+        assert!(!text.contains(&format!("{other}::")), "check/{file} uses {other}");
     }
 }
 
@@ -72,7 +72,13 @@ fn cloud_and_data_center_never_use_each_other() {
 fn the_top_level_lists_every_part_and_stays_small() {
     let entries: BTreeSet<String> = std::fs::read_dir(src())
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_owned())
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_owned()
+        })
         .collect();
     assert!(entries.len() <= 12, "{} entries: {entries:?}", entries.len());
     for entry in &entries {

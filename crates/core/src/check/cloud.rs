@@ -61,7 +61,9 @@ impl Probe {
     pub fn scopes(self) -> &'static [&'static str] {
         match self {
             Self::User => &["read:user:bitbucket"],
-            Self::UserWorkspaces | Self::WorkspacePermission | Self::Workspace => &["read:workspace:bitbucket"],
+            Self::UserWorkspaces | Self::WorkspacePermission | Self::Workspace => {
+                &["read:workspace:bitbucket"]
+            }
             Self::Project => &["read:project:bitbucket"],
             Self::Repositories | Self::Repository => &["read:repository:bitbucket"],
             Self::PullRequests | Self::UserPullRequests => &["read:pullrequest:bitbucket"],
@@ -459,7 +461,9 @@ fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
         });
     }
     if matches!(answer.body, Body::Html) {
-        return f.problem(Fault::LoginPage { url: p.base.to_string() });
+        return f.problem(Fault::LoginPage {
+            url: p.base.to_string(),
+        });
     }
     f.problem(Fault::InvalidCredentials { method: p.method });
 }
@@ -530,7 +534,11 @@ fn settle_scopes(required: Vec<String>, naming: ScopeNaming, ledger: Ledger, f: 
             scopes: missing.clone(),
         });
     }
-    let writes: Vec<String> = unverified.iter().filter(|s| is_write(s, naming)).cloned().collect();
+    let writes: Vec<String> = unverified
+        .iter()
+        .filter(|s| is_write(s, naming))
+        .cloned()
+        .collect();
     if !writes.is_empty() {
         f.warning(Notice::WriteScopeUnverified { scopes: writes });
     }

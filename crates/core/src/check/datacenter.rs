@@ -84,7 +84,10 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
         .collect();
     let mut round: Vec<(Second, Url)> = Vec::new();
     if let Some(name) = user.as_deref() {
-        round.push((Second::User, endpoint(&p.base, USERS, &[&name.to_lowercase()], &[])));
+        round.push((
+            Second::User,
+            endpoint(&p.base, USERS, &[&name.to_lowercase()], &[]),
+        ));
         if p.method == Method::PersonalToken {
             // The token's expiry, from the access-tokens API, when the server lets us read it.
             round.push((
@@ -148,7 +151,9 @@ fn read_user(answer: &Answer, f: &mut Findings) {
     if answer.status != 200 {
         return;
     }
-    let Some(identity) = f.identity.as_mut() else { return };
+    let Some(identity) = f.identity.as_mut() else {
+        return;
+    };
     let json = answer.json();
     let text = |key: &str| json.and_then(|v| v[key].as_str()).map(str::to_owned);
     identity.display_name = text("displayName");
@@ -229,7 +234,9 @@ pub(crate) fn read_properties(
         if matches!(properties.body, Body::Html) && properties.status != 404 {
             f.problem(Fault::LoginPage { url: url.to_string() });
         } else {
-            f.problem(Fault::NotBitbucket { url: base.to_string() });
+            f.problem(Fault::NotBitbucket {
+                url: base.to_string(),
+            });
         }
         return None;
     };
@@ -263,19 +270,20 @@ fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
         return f.problem(Fault::CaptchaRequired);
     }
     if matches!(answer.body, Body::Html) {
-        return f.problem(Fault::LoginPage { url: p.base.to_string() });
+        return f.problem(Fault::LoginPage {
+            url: p.base.to_string(),
+        });
     }
     f.problem(Fault::InvalidCredentials { method: p.method });
     if let Some(user) = p.username.as_deref().filter(|u| sniff::looks_like_email(u)) {
-        f.problem(Fault::UsernameExpected { value: user.to_owned() });
+        f.problem(Fault::UsernameExpected {
+            value: user.to_owned(),
+        });
     }
 }
 
 fn identify(p: &Prepared, user: Option<&str>, f: &mut Findings) {
-    let system = matches!(
-        p.method,
-        Method::ProjectToken | Method::RepositoryToken
-    );
+    let system = matches!(p.method, Method::ProjectToken | Method::RepositoryToken);
     let username = user.map(str::to_owned).or_else(|| p.username.clone());
     f.identity = Some(Identity {
         kind: if system {
@@ -289,7 +297,9 @@ fn identify(p: &Prepared, user: Option<&str>, f: &mut Findings) {
     match p.method {
         Method::ProjectToken | Method::RepositoryToken => {
             let name = username.as_deref().unwrap_or("a system-generated user");
-            f.warning(Notice::SyntheticIdentity { name: name.to_owned() });
+            f.warning(Notice::SyntheticIdentity {
+                name: name.to_owned(),
+            });
             f.warning(Notice::ExpiryUnknown);
         }
         Method::PersonalToken => {

@@ -50,7 +50,6 @@ pub struct CheckRequest {
     /// A PEM file of the certificate authority that signed the server's certificate.
     pub ca_file: Option<PathBuf>,
     pub allow_http: bool,
-    #[specta(type = String)]
     pub secret: Secret,
 }
 
@@ -151,7 +150,10 @@ pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
 /// Opens the client (the connection's CA file, else the policy's) and runs the provider's probes
 /// within the check's deadline.
 async fn run_probes(p: &Prepared, env: &CheckEnv, findings: &mut Findings) {
-    let ca_file = p.ca_file.clone().or_else(|| env.policy.policy.ca_file.as_ref().map(PathBuf::from));
+    let ca_file = p
+        .ca_file
+        .clone()
+        .or_else(|| env.policy.policy.ca_file.as_ref().map(PathBuf::from));
     let Some(http) = open_client(&p.base, ca_file.as_deref(), p.allow_http, env, findings) else {
         return;
     };
@@ -184,7 +186,9 @@ fn open_client(
     match Http::new(base, ca_file, allow_http, env.limits.clone()) {
         Ok(http) => Some(http),
         Err(SetupError::InsecureHttp) => {
-            findings.problem(Fault::InsecureHttp { url: base.to_string() });
+            findings.problem(Fault::InsecureHttp {
+                url: base.to_string(),
+            });
             None
         }
         Err(SetupError::CaFile { reason }) => {
@@ -214,7 +218,12 @@ pub struct ServerCheck {
 }
 
 /// Normalises a typed Data Center address and asks the server (without credentials) what it is.
-pub async fn check_server(typed: &str, ca_file: Option<&Path>, allow_http: bool, env: &CheckEnv) -> ServerCheck {
+pub async fn check_server(
+    typed: &str,
+    ca_file: Option<&Path>,
+    allow_http: bool,
+    env: &CheckEnv,
+) -> ServerCheck {
     let mut findings = Findings::new(Method::PersonalToken);
     let address = match sniff::server_address(typed) {
         Ok(address) => address,

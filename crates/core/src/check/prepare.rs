@@ -38,7 +38,8 @@ pub struct Prepared {
 impl Prepared {
     /// The tidied request, as it should be saved.
     pub fn into_request(self) -> CheckRequest {
-        let server = (self.method.provider() == crate::ProviderKind::DataCenter).then(|| self.base.to_string());
+        let server =
+            (self.method.provider() == crate::ProviderKind::DataCenter).then(|| self.base.to_string());
         CheckRequest {
             method: self.method,
             server,
@@ -75,7 +76,10 @@ pub fn prepare(request: &CheckRequest, cloud_base: Option<Url>, findings: &mut F
             username = Some(user);
         }
     }
-    if method == Method::ApiToken && email.is_none() && username.as_deref().is_some_and(sniff::looks_like_email) {
+    if method == Method::ApiToken
+        && email.is_none()
+        && username.as_deref().is_some_and(sniff::looks_like_email)
+    {
         email = username.take();
         findings.warning(Notice::EmailInUsernameField {
             value: email.clone().unwrap_or_default(),
@@ -118,12 +122,16 @@ pub fn prepare(request: &CheckRequest, cloud_base: Option<Url>, findings: &mut F
         && let Some(value) = email.as_deref().or(username.as_deref())
         && !sniff::looks_like_email(value)
     {
-        findings.problem(Fault::EmailExpected { value: value.to_owned() });
+        findings.problem(Fault::EmailExpected {
+            value: value.to_owned(),
+        });
     }
     if method == Method::AppPassword
         && let Some(value) = username.as_deref().filter(|u| sniff::looks_like_email(u))
     {
-        findings.problem(Fault::UsernameExpected { value: value.to_owned() });
+        findings.problem(Fault::UsernameExpected {
+            value: value.to_owned(),
+        });
     }
     let values = [
         (Field::Email, email.is_some()),
@@ -218,7 +226,12 @@ mod tests {
         let p = prepare(&r, cloud(), &mut findings).unwrap();
         assert_eq!(p.email.as_deref(), Some("ada@example.com"));
         assert_eq!(p.username, None);
-        assert!(findings.warnings.iter().any(|w| w.code == WarningCode::EmailInUsernameField));
+        assert!(
+            findings
+                .warnings
+                .iter()
+                .any(|w| w.code == WarningCode::EmailInUsernameField)
+        );
         assert!(findings.problems.is_empty(), "{:?}", findings.problems);
     }
 
@@ -229,7 +242,12 @@ mod tests {
         let p = prepare(&r, cloud(), &mut findings).unwrap();
         assert_eq!(p.email.as_deref(), Some("ada@example.com"));
         assert_eq!(p.secret.expose(), "ATATT3xFfGF0-pasted-token");
-        assert!(findings.warnings.iter().any(|w| w.code == WarningCode::SecretCleaned));
+        assert!(
+            findings
+                .warnings
+                .iter()
+                .any(|w| w.code == WarningCode::SecretCleaned)
+        );
         // What is saved is what was checked: the tidied secret, the email in its field.
         let saved = p.into_request();
         assert_eq!(saved.secret.expose(), "ATATT3xFfGF0-pasted-token");
@@ -255,14 +273,23 @@ mod tests {
     #[test]
     fn what_cannot_work_is_refused_before_any_request() {
         let mut findings = Findings::new(Method::WorkspaceAccessToken);
-        prepare(&request(Method::WorkspaceAccessToken, "  "), cloud(), &mut findings).unwrap();
+        prepare(
+            &request(Method::WorkspaceAccessToken, "  "),
+            cloud(),
+            &mut findings,
+        )
+        .unwrap();
         let missing: Vec<_> = findings
             .problems
             .iter()
             .filter(|p| p.code == ProblemCode::MissingField)
             .collect();
         assert_eq!(missing.len(), 1, "one problem per code: {missing:?}");
-        assert!(missing[0].message.contains("The workspace"), "{}", missing[0].message);
+        assert!(
+            missing[0].message.contains("The workspace"),
+            "{}",
+            missing[0].message
+        );
 
         let mut findings = Findings::new(Method::AppPassword);
         let mut r = request(Method::AppPassword, "secret");

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use specta::Type;
 
-use crate::domain::method::{Method, ProviderKind};
 use crate::domain::catalogue::{Fault, Notice, Problem, ProblemCode, Severity, Warning, WarningCode};
+use crate::domain::method::{Method, ProviderKind};
 
 /// The verdict, from which the CLI's exit code follows (0, 1, 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]

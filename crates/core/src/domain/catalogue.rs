@@ -203,65 +203,162 @@ pub struct StorageError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// The credential was refused; the likely causes depend on the way of connecting.
-    InvalidCredentials { method: Method },
-    EmailExpected { value: String },
-    UsernameExpected { value: String },
+    InvalidCredentials {
+        method: Method,
+    },
+    EmailExpected {
+        value: String,
+    },
+    UsernameExpected {
+        value: String,
+    },
     /// `detected` describes what was pasted ("an Atlassian API token").
-    TokenKindMismatch { detected: String, chosen: Method, suggested: Method },
-    MissingScopes { scopes: Vec<String> },
-    InsufficientPermission { granted: String, required: String },
+    TokenKindMismatch {
+        detected: String,
+        chosen: Method,
+        suggested: Method,
+    },
+    MissingScopes {
+        scopes: Vec<String>,
+    },
+    InsufficientPermission {
+        granted: String,
+        required: String,
+    },
     AppPasswordDisabled,
-    NotBitbucket { url: String },
-    ServerTooOld { version: String, chosen: Method, minimum: String },
+    NotBitbucket {
+        url: String,
+    },
+    ServerTooOld {
+        version: String,
+        chosen: Method,
+        minimum: String,
+    },
     CaptchaRequired,
     SsoOnly,
     /// `resource` starts a sentence: "The repository acme/models".
-    ResourceNotFound { resource: String },
+    ResourceNotFound {
+        resource: String,
+    },
     /// `field` starts a sentence: "The workspace".
-    MissingField { field: String, chosen: Method },
-    ForbiddenByPolicy { chosen: Method, reason: String },
-    InsecureHttp { url: String },
-    CaFileInvalid { path: String, reason: String },
-    TlsUntrusted { host: String, fingerprint: Option<String> },
-    LoginPage { url: String },
-    UnexpectedRedirect { location: String },
-    Unreachable { host: String, reason: String },
-    Timeout { host: String, seconds: u64 },
-    RateLimited { retry_after: Option<Duration> },
-    ServerError { status: u16 },
-    UnexpectedAnswer { detail: String },
+    MissingField {
+        field: String,
+        chosen: Method,
+    },
+    ForbiddenByPolicy {
+        chosen: Method,
+        reason: String,
+    },
+    InsecureHttp {
+        url: String,
+    },
+    CaFileInvalid {
+        path: String,
+        reason: String,
+    },
+    TlsUntrusted {
+        host: String,
+        fingerprint: Option<String>,
+    },
+    LoginPage {
+        url: String,
+    },
+    UnexpectedRedirect {
+        location: String,
+    },
+    Unreachable {
+        host: String,
+        reason: String,
+    },
+    Timeout {
+        host: String,
+        seconds: u64,
+    },
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    ServerError {
+        status: u16,
+    },
+    UnexpectedAnswer {
+        detail: String,
+    },
 }
 
 /// What a check wants the user to know, with the values its text names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
-    SyntheticIdentity { name: String },
+    SyntheticIdentity {
+        name: String,
+    },
     PasswordDiscouraged,
-    BaseUrlMismatch { link_host: String, host: String },
-    BaseUrlNormalised { base_url: String },
-    WriteScopeUnverified { scopes: Vec<String> },
+    BaseUrlMismatch {
+        link_host: String,
+        host: String,
+    },
+    BaseUrlNormalised {
+        base_url: String,
+    },
+    WriteScopeUnverified {
+        scopes: Vec<String>,
+    },
     ExpiryUnknown,
     /// What was removed from the pasted secret ("a \"Bearer \" prefix").
-    SecretCleaned { removed: Vec<String> },
-    EmailInUsernameField { value: String },
+    SecretCleaned {
+        removed: Vec<String>,
+    },
+    EmailInUsernameField {
+        value: String,
+    },
 }
 
 /// Why a storage operation failed, with the values its text names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageFault {
-    KeychainUnavailable { reason: String },
-    KeychainLocked { reason: String },
-    KeychainFailure { reason: String },
-    DataDirUnavailable { reason: String },
-    MetadataUnreadable { path: String, reason: String },
-    MetadataTooNew { path: String, version: u64 },
-    MetadataWriteFailed { path: String, reason: String },
-    NameTaken { name: String },
-    NotFound { name: String },
-    InvalidName { name: String },
-    InvalidDate { value: String },
-    SecretMissing { name: String },
-    ExpiryBeyondPolicy { days: u32, latest: String, value: String },
+    KeychainUnavailable {
+        reason: String,
+    },
+    KeychainLocked {
+        reason: String,
+    },
+    KeychainFailure {
+        reason: String,
+    },
+    DataDirUnavailable {
+        reason: String,
+    },
+    MetadataUnreadable {
+        path: String,
+        reason: String,
+    },
+    MetadataTooNew {
+        path: String,
+        version: u64,
+    },
+    MetadataWriteFailed {
+        path: String,
+        reason: String,
+    },
+    NameTaken {
+        name: String,
+    },
+    NotFound {
+        name: String,
+    },
+    InvalidName {
+        name: String,
+    },
+    InvalidDate {
+        value: String,
+    },
+    SecretMissing {
+        name: String,
+    },
+    ExpiryBeyondPolicy {
+        days: u32,
+        latest: String,
+        value: String,
+    },
 }
 
 impl Fault {
@@ -621,32 +718,75 @@ mod tests {
             .collect();
         faults.extend([
             Fault::EmailExpected { value: s("ada") },
-            Fault::UsernameExpected { value: s("ada@example.com") },
+            Fault::UsernameExpected {
+                value: s("ada@example.com"),
+            },
             Fault::TokenKindMismatch {
                 detected: s("an Atlassian API token"),
                 chosen: Method::RepositoryAccessToken,
                 suggested: Method::ApiToken,
             },
-            Fault::MissingScopes { scopes: vec![s("read:user:bitbucket"), s("write:pullrequest:bitbucket")] },
-            Fault::InsufficientPermission { granted: s("REPO_READ"), required: s("REPO_WRITE") },
+            Fault::MissingScopes {
+                scopes: vec![s("read:user:bitbucket"), s("write:pullrequest:bitbucket")],
+            },
+            Fault::InsufficientPermission {
+                granted: s("REPO_READ"),
+                required: s("REPO_WRITE"),
+            },
             Fault::AppPasswordDisabled,
-            Fault::NotBitbucket { url: s("https://example.com/") },
-            Fault::ServerTooOld { version: s("5.4.0"), chosen: Method::PersonalToken, minimum: s("Bitbucket Server 5.5") },
+            Fault::NotBitbucket {
+                url: s("https://example.com/"),
+            },
+            Fault::ServerTooOld {
+                version: s("5.4.0"),
+                chosen: Method::PersonalToken,
+                minimum: s("Bitbucket Server 5.5"),
+            },
             Fault::CaptchaRequired,
             Fault::SsoOnly,
-            Fault::ResourceNotFound { resource: s("The repository acme/models") },
-            Fault::MissingField { field: s("The workspace"), chosen: Method::WorkspaceAccessToken },
-            Fault::ForbiddenByPolicy { chosen: Method::Basic, reason: s("passwords are not allowed.") },
-            Fault::InsecureHttp { url: s("http://git.example.com/") },
-            Fault::CaFileInvalid { path: s("/etc/ca.pem"), reason: s("no certificate in it") },
-            Fault::TlsUntrusted { host: s("git.example.com"), fingerprint: Some(s("AB:CD")) },
-            Fault::LoginPage { url: s("https://git.example.com/") },
-            Fault::UnexpectedRedirect { location: s("https://sso.example.com/") },
-            Fault::Unreachable { host: s("git.example.com"), reason: s("connection refused") },
-            Fault::Timeout { host: s("git.example.com"), seconds: 10 },
-            Fault::RateLimited { retry_after: Some(Duration::from_secs(30)) },
+            Fault::ResourceNotFound {
+                resource: s("The repository acme/models"),
+            },
+            Fault::MissingField {
+                field: s("The workspace"),
+                chosen: Method::WorkspaceAccessToken,
+            },
+            Fault::ForbiddenByPolicy {
+                chosen: Method::Basic,
+                reason: s("passwords are not allowed."),
+            },
+            Fault::InsecureHttp {
+                url: s("http://git.example.com/"),
+            },
+            Fault::CaFileInvalid {
+                path: s("/etc/ca.pem"),
+                reason: s("no certificate in it"),
+            },
+            Fault::TlsUntrusted {
+                host: s("git.example.com"),
+                fingerprint: Some(s("AB:CD")),
+            },
+            Fault::LoginPage {
+                url: s("https://git.example.com/"),
+            },
+            Fault::UnexpectedRedirect {
+                location: s("https://sso.example.com/"),
+            },
+            Fault::Unreachable {
+                host: s("git.example.com"),
+                reason: s("connection refused"),
+            },
+            Fault::Timeout {
+                host: s("git.example.com"),
+                seconds: 10,
+            },
+            Fault::RateLimited {
+                retry_after: Some(Duration::from_secs(30)),
+            },
             Fault::ServerError { status: 503 },
-            Fault::UnexpectedAnswer { detail: s("HTTP 418") },
+            Fault::UnexpectedAnswer {
+                detail: s("HTTP 418"),
+            },
         ]);
         faults
     }
@@ -654,39 +794,76 @@ mod tests {
     fn every_notice() -> Vec<Notice> {
         let s = |text: &str| text.to_owned();
         vec![
-            Notice::SyntheticIdentity { name: s("project_1_bot") },
+            Notice::SyntheticIdentity {
+                name: s("project_1_bot"),
+            },
             Notice::PasswordDiscouraged,
-            Notice::BaseUrlMismatch { link_host: s("localhost"), host: s("git.example.com") },
-            Notice::BaseUrlNormalised { base_url: s("https://git.example.com/bitbucket") },
-            Notice::WriteScopeUnverified { scopes: vec![s("write:repository:bitbucket")] },
+            Notice::BaseUrlMismatch {
+                link_host: s("localhost"),
+                host: s("git.example.com"),
+            },
+            Notice::BaseUrlNormalised {
+                base_url: s("https://git.example.com/bitbucket"),
+            },
+            Notice::WriteScopeUnverified {
+                scopes: vec![s("write:repository:bitbucket")],
+            },
             Notice::ExpiryUnknown,
-            Notice::SecretCleaned { removed: vec![s("spaces"), s("a \"Bearer \" prefix")] },
-            Notice::EmailInUsernameField { value: s("ada@example.com") },
+            Notice::SecretCleaned {
+                removed: vec![s("spaces"), s("a \"Bearer \" prefix")],
+            },
+            Notice::EmailInUsernameField {
+                value: s("ada@example.com"),
+            },
         ]
     }
 
     fn every_storage_fault() -> Vec<StorageFault> {
         let s = |text: &str| text.to_owned();
         vec![
-            StorageFault::KeychainUnavailable { reason: s("no D-Bus session") },
-            StorageFault::KeychainLocked { reason: s("the collection is locked") },
+            StorageFault::KeychainUnavailable {
+                reason: s("no D-Bus session"),
+            },
+            StorageFault::KeychainLocked {
+                reason: s("the collection is locked"),
+            },
             StorageFault::KeychainFailure { reason: s("timeout") },
-            StorageFault::DataDirUnavailable { reason: s("no home folder") },
-            StorageFault::MetadataUnreadable { path: s("/d/connections.json"), reason: s("EOF") },
-            StorageFault::MetadataTooNew { path: s("/d/connections.json"), version: 9 },
-            StorageFault::MetadataWriteFailed { path: s("/d/connections.json"), reason: s("disk full") },
+            StorageFault::DataDirUnavailable {
+                reason: s("no home folder"),
+            },
+            StorageFault::MetadataUnreadable {
+                path: s("/d/connections.json"),
+                reason: s("EOF"),
+            },
+            StorageFault::MetadataTooNew {
+                path: s("/d/connections.json"),
+                version: 9,
+            },
+            StorageFault::MetadataWriteFailed {
+                path: s("/d/connections.json"),
+                reason: s("disk full"),
+            },
             StorageFault::NameTaken { name: s("work") },
             StorageFault::NotFound { name: s("work") },
             StorageFault::InvalidName { name: s("a/b") },
-            StorageFault::InvalidDate { value: s("2027-02-30") },
+            StorageFault::InvalidDate {
+                value: s("2027-02-30"),
+            },
             StorageFault::SecretMissing { name: s("work") },
-            StorageFault::ExpiryBeyondPolicy { days: 90, latest: s("2027-02-24"), value: s("2027-11-26") },
+            StorageFault::ExpiryBeyondPolicy {
+                days: 90,
+                latest: s("2027-02-24"),
+                value: s("2027-11-26"),
+            },
         ]
     }
 
     fn assert_filled(code: &str, text: &str) {
         assert!(!text.trim().is_empty(), "{code}: empty text");
-        assert!(!text.contains('{') && !text.contains('}'), "{code}: placeholder left in {text:?}");
+        assert!(
+            !text.contains('{') && !text.contains('}'),
+            "{code}: placeholder left in {text:?}"
+        );
     }
 
     #[test]
@@ -724,7 +901,9 @@ mod tests {
 
     #[test]
     fn keychain_failures_name_the_keychain_of_this_build() {
-        let error = StorageError::from(StorageFault::KeychainFailure { reason: "timeout".into() });
+        let error = StorageError::from(StorageFault::KeychainFailure {
+            reason: "timeout".into(),
+        });
         assert!(
             error.message.contains(KeychainBackend::current().display_name()),
             "{}",
@@ -745,7 +924,9 @@ mod tests {
 
     #[test]
     fn the_api_token_refusal_names_its_four_causes() {
-        let p = Problem::from(Fault::InvalidCredentials { method: Method::ApiToken });
+        let p = Problem::from(Fault::InvalidCredentials {
+            method: Method::ApiToken,
+        });
         for cause in ["email", "without scopes", "expired", "revoked"] {
             assert!(p.message.contains(cause), "{cause}");
         }

@@ -49,6 +49,9 @@ mod tests {
     fn dates_round_trip_and_refuse_what_is_not_in_the_calendar() {
         assert_eq!(format_date(parse_date(" 2027-02-28 ").unwrap()), "2027-02-28");
         assert_eq!(parse_date("2027-02-30").unwrap_err().value, "2027-02-30");
-        assert_eq!(date_of_unix_millis(1_795_000_000_000), Some(date!(2026 - 11 - 18)));
+        assert_eq!(
+            date_of_unix_millis(1_795_000_000_000),
+            Some(date!(2026 - 11 - 18))
+        );
     }
 }

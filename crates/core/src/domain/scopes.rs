@@ -421,7 +421,8 @@ mod tests {
         assert!(
             normalise_requirement(Method::ApiToken, "pipeline")
                 .unwrap_err()
-                .to_string().contains("legacy")
+                .to_string()
+                .contains("legacy")
         );
         assert_eq!(
             normalise_requirement(Method::RepositoryAccessToken, "read:pipeline:bitbucket").unwrap(),
@@ -430,7 +431,8 @@ mod tests {
         assert!(
             normalise_requirement(Method::ApiToken, "read:wiki")
                 .unwrap_err()
-                .to_string().contains("in full")
+                .to_string()
+                .contains("in full")
         );
         assert_eq!(
             normalise_requirement(Method::PersonalToken, "repo_admin").unwrap(),

@@ -32,6 +32,13 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
+/// A string in the generated TypeScript: what the page sends when it hands over a pasted secret.
+impl specta::Type for Secret {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        <String as specta::Type>::definition(types)
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(<redacted>)")

@@ -220,10 +220,7 @@ mod tests {
 
     #[test]
     fn tidies_whitespace_bearer_and_pairs() {
-        let pasted = paste_secret(
-            "  Bearer ATCTT3xFfGN0abc\n",
-            Method::RepositoryAccessToken,
-        );
+        let pasted = paste_secret("  Bearer ATCTT3xFfGN0abc\n", Method::RepositoryAccessToken);
         assert_eq!(pasted.secret.expose(), "ATCTT3xFfGN0abc");
         assert_eq!(pasted.shape, SecretShape::AccessToken);
         assert_eq!(pasted.removed, ["a \"Bearer \" prefix"]);
@@ -244,10 +241,7 @@ mod tests {
             SecretShape::of("ATCTT3xFfGN0").contradicts(Method::ApiToken),
             Some(Method::RepositoryAccessToken)
         );
-        assert_eq!(
-            SecretShape::of("ATATT3x").contradicts(Method::ApiToken),
-            None
-        );
+        assert_eq!(SecretShape::of("ATATT3x").contradicts(Method::ApiToken), None);
         assert_eq!(
             SecretShape::of("ATBB1234").contradicts(Method::ApiToken),
             Some(Method::AppPassword)

@@ -137,7 +137,10 @@ pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option
         }),
         _ => {
             let user = git_username(connection)?;
-            Some(Secret::new(format!("username={user}\npassword={}\n", secret.expose())))
+            Some(Secret::new(format!(
+                "username={user}\npassword={}\n",
+                secret.expose()
+            )))
         }
     }
 }
@@ -225,10 +228,7 @@ fn datacenter_path_fits(connection: &Connection, path: Option<&str>) -> bool {
     let context = url::Url::parse(&connection.base_url)
         .map(|u| u.path().trim_matches('/').to_owned())
         .unwrap_or_default();
-    let bound = matches!(
-        connection.method,
-        Method::ProjectToken | Method::RepositoryToken
-    );
+    let bound = matches!(connection.method, Method::ProjectToken | Method::RepositoryToken);
     let Some(path) = path else { return !bound };
     let rest = if context.is_empty() {
         Some(path)
@@ -294,10 +294,7 @@ mod tests {
 
     #[test]
     fn access_tokens_need_the_path_of_their_repository() {
-        let c = connection(
-            Method::RepositoryAccessToken,
-            "https://api.bitbucket.org/",
-        );
+        let c = connection(Method::RepositoryAccessToken, "https://api.bitbucket.org/");
         let all = [c.clone()];
         assert!(
             find(
@@ -324,10 +321,7 @@ mod tests {
 
     #[test]
     fn data_center_tokens_match_host_port_and_context_path() {
-        let c = connection(
-            Method::PersonalToken,
-            "https://git.example.com:8443/bitbucket",
-        );
+        let c = connection(Method::PersonalToken, "https://git.example.com:8443/bitbucket");
         let all = [c];
         assert!(
             find(

@@ -5,11 +5,12 @@
 use serde::Serialize;
 use specta::Type;
 
+use crate::check::report::{Outcome, ValidationReport};
 use crate::domain::dates::today;
 use crate::domain::method::{Field, Method, Need, ProviderKind};
-use crate::expiry::default_expiry;
-use crate::policy::{PolicyError, PolicyState, Template};
 use crate::domain::scopes::Profile;
+use crate::expiry::{REMINDER_DAYS, default_expiry};
+use crate::policy::{PolicyError, PolicyState, Template};
 
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct FormOptions {
@@ -21,6 +22,80 @@ pub struct FormOptions {
     pub max_token_lifetime_days: Option<u32>,
     /// Set when a policy file exists but cannot be used (the built-in defaults apply).
     pub policy_error: Option<PolicyError>,
+    /// The hint under the expiry date: when reminders come, and the policy's cap.
+    pub expiry_hint: String,
+}
+
+/// A finished check as the form shows it: the report, the verdict in words for the status line,
+/// and the connection name to suggest.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CheckView {
+    pub report: ValidationReport,
+    pub verdict: String,
+    pub suggested_name: String,
+}
+
+impl CheckView {
+    pub fn new(report: ValidationReport) -> Self {
+        Self {
+            verdict: verdict(&report),
+            suggested_name: suggested_name(&report),
+            report,
+        }
+    }
+}
+
+fn verdict(report: &ValidationReport) -> String {
+    match (report.outcome, report.problems.len()) {
+        (Outcome::Usable, _) => "Check finished: it works.".to_owned(),
+        (_, 1) => "Check finished: 1 problem.".to_owned(),
+        (_, count) => format!("Check finished: {count} problems."),
+    }
+}
+
+/// "<username> on <host>", within what a connection name may hold (letters, digits, space . _ -,
+/// at most 64 characters: the store's rule).
+pub fn suggested_name(report: &ValidationReport) -> String {
+    let place = match report.provider {
+        ProviderKind::Cloud => "Bitbucket Cloud".to_owned(),
+        ProviderKind::DataCenter => url::Url::parse(&report.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "Bitbucket".to_owned()),
+    };
+    let text = match report.identity.as_ref().and_then(|i| i.username.as_deref()) {
+        Some(user) => format!("{user} on {place}"),
+        None => place,
+    };
+    let tidy: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " ._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    tidy.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(64)
+        .collect()
+}
+
+fn expiry_hint(policy: &PolicyState) -> String {
+    let days: Vec<String> = REMINDER_DAYS.iter().map(|d| d.to_string()).collect();
+    let (last, rest) = days.split_last().expect("reminder days");
+    let remind = format!(
+        "We remind you {} and {last} days before; Bitbucket does not tell us.",
+        rest.join(", ")
+    );
+    match policy.policy.max_token_lifetime_days {
+        Some(max) => format!("{remind} Your organisation allows at most {max} days."),
+        None => remind,
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -102,6 +177,7 @@ pub fn options(policy: &PolicyState) -> FormOptions {
         templates: policy.policy.templates.clone(),
         max_token_lifetime_days: policy.policy.max_token_lifetime_days,
         policy_error: policy.error.clone(),
+        expiry_hint: expiry_hint(policy),
     }
 }
 
@@ -145,8 +221,7 @@ fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
             .iter()
             .map(|(field, need)| field_option(method, *field, *need))
             .collect(),
-        default_expiry_days: default_expiry(method, today())
-            .map(|d| (d - today()).whole_days() as i32),
+        default_expiry_days: default_expiry(method, today()).map(|d| (d - today()).whole_days() as i32),
     }
 }
 
@@ -250,5 +325,34 @@ mod tests {
             .find(|k| k.method == Method::AppPassword)
             .unwrap();
         assert!(retired.unavailable.as_deref().unwrap().contains("API token"));
+    }
+
+    #[test]
+    fn the_suggested_name_is_a_valid_connection_name() {
+        let report = crate::check::report::Findings::new(Method::PersonalToken)
+            .into_report("https://git.example.com:8443/bitbucket".to_owned());
+        assert_eq!(suggested_name(&report), "git.example.com");
+        let mut report = report;
+        report.identity = Some(crate::check::report::Identity {
+            username: Some("ada/lovelace".into()),
+            ..Default::default()
+        });
+        assert_eq!(suggested_name(&report), "ada-lovelace on git.example.com");
+        assert_eq!(CheckView::new(report).verdict, "Check finished: it works.");
+    }
+
+    #[test]
+    fn the_expiry_hint_names_the_reminders_and_the_cap() {
+        let mut policy = PolicyState::default();
+        assert_eq!(
+            options(&policy).expiry_hint,
+            "We remind you 30, 7 and 1 days before; Bitbucket does not tell us."
+        );
+        policy.policy.max_token_lifetime_days = Some(90);
+        assert!(
+            options(&policy)
+                .expiry_hint
+                .ends_with("Your organisation allows at most 90 days.")
+        );
     }
 }

@@ -187,7 +187,8 @@ pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), OpenError> {
             .map(|_| ())
             .map_err(|err| OpenError::Browser(format!("the browser {program} could not be started: {err}")));
     }
-    open::that_detached(url).map_err(|err| OpenError::Browser(format!("the browser could not be started: {err}")))
+    open::that_detached(url)
+        .map_err(|err| OpenError::Browser(format!("the browser could not be started: {err}")))
 }
 
 /// Why a link was not opened.
@@ -205,11 +206,7 @@ mod tests {
 
     #[test]
     fn api_token_link_lists_the_profile_scopes_in_full() {
-        let link = link(
-            Method::ApiToken,
-            Profile::PullRequests,
-            &LinkTarget::default(),
-        );
+        let link = link(Method::ApiToken, Profile::PullRequests, &LinkTarget::default());
         assert_eq!(
             link.url.as_deref(),
             Some("https://id.atlassian.com/manage-profile/security/api-tokens")
@@ -227,11 +224,7 @@ mod tests {
             repository: Some("models"),
             ..Default::default()
         };
-        let link = link(
-            Method::RepositoryAccessToken,
-            Profile::PullRequests,
-            &target,
-        );
+        let link = link(Method::RepositoryAccessToken, Profile::PullRequests, &target);
         assert_eq!(
             link.url.as_deref(),
             Some("https://bitbucket.org/acme/models/admin/access-tokens")

@@ -69,7 +69,8 @@ impl MetadataFile {
             }
             Err(err) => return Err(self.read_error(err.to_string())),
         };
-        let mut value: Value = serde_json::from_slice(&bytes).map_err(|err| self.read_error(err.to_string()))?;
+        let mut value: Value =
+            serde_json::from_slice(&bytes).map_err(|err| self.read_error(err.to_string()))?;
         let version = value.get("schema_version").and_then(Value::as_u64).unwrap_or(0);
         if version > SCHEMA_VERSION {
             return Err(StorageFault::MetadataTooNew {
@@ -84,7 +85,8 @@ impl MetadataFile {
 
     /// Replaces the file atomically (call with the lock held).
     pub fn write(&self, contents: &Contents) -> Result<(), StorageError> {
-        let bytes = serde_json::to_vec_pretty(contents).map_err(|err| self.write_error(std::io::Error::other(err)))?;
+        let bytes = serde_json::to_vec_pretty(contents)
+            .map_err(|err| self.write_error(std::io::Error::other(err)))?;
         write_atomically(&self.dir, &self.path(), &bytes).map_err(|err| self.write_error(err))
     }
 
@@ -113,7 +115,8 @@ fn migrate(value: &mut Value, from: u64) {
             for connection in connections {
                 if connection.get("status").is_none() {
                     let retired = connection.get("method").and_then(Value::as_str) == Some("app-password");
-                    connection["status"] = Value::from(if retired { "needs_migration" } else { "unverified" });
+                    connection["status"] =
+                        Value::from(if retired { "needs_migration" } else { "unverified" });
                 }
             }
         }

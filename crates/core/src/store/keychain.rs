@@ -80,7 +80,8 @@ impl Keychain {
                 .map(|c| c.iter().collect())
                 .collect();
             for (index, part) in parts.iter().enumerate() {
-                self.store.set(&part_name(account, index + 1), &Secret::new(part.as_str()))?;
+                self.store
+                    .set(&part_name(account, index + 1), &Secret::new(part.as_str()))?;
             }
             let marker = Secret::new(format!("{CHUNK_MARKER}{}", parts.len()));
             self.store.set(account, &marker)?;
@@ -239,7 +240,9 @@ fn storage_error(err: KeyringError) -> StorageError {
     let reason = err.to_string();
     match &err {
         KeyringError::NoStorageAccess(_) => StorageFault::KeychainLocked { reason },
-        KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => StorageFault::KeychainUnavailable { reason },
+        KeyringError::PlatformFailure(_) | KeyringError::NoDefaultStore => {
+            StorageFault::KeychainUnavailable { reason }
+        }
         _ => StorageFault::KeychainFailure { reason },
     }
     .into()
@@ -278,7 +281,12 @@ pub(crate) mod memory {
             Ok(())
         }
         fn get(&self, account: &str) -> Result<Option<Secret>, StorageError> {
-            Ok(self.items.lock().unwrap().get(account).map(|v| Secret::new(v.as_str())))
+            Ok(self
+                .items
+                .lock()
+                .unwrap()
+                .get(account)
+                .map(|v| Secret::new(v.as_str())))
         }
         fn delete(&self, account: &str) -> Result<bool, StorageError> {
             Ok(self.items.lock().unwrap().remove(account).is_some())

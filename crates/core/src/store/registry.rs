@@ -76,14 +76,12 @@ impl Registry {
 
     /// The connection's secret, from the keychain.
     pub fn secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
-        self.keychain
-            .load(&connection.secret_key)?
-            .ok_or_else(|| {
-                StorageFault::SecretMissing {
-                    name: connection.name.clone(),
-                }
-                .into()
-            })
+        self.keychain.load(&connection.secret_key)?.ok_or_else(|| {
+            StorageFault::SecretMissing {
+                name: connection.name.clone(),
+            }
+            .into()
+        })
     }
 
     /// Saves a new connection: the secret first, then the metadata; if the metadata cannot be
@@ -224,12 +222,18 @@ fn check_name(name: &str) -> Result<(), StorageError> {
     if ok {
         Ok(())
     } else {
-        Err(StorageFault::InvalidName { name: name.to_owned() }.into())
+        Err(StorageFault::InvalidName {
+            name: name.to_owned(),
+        }
+        .into())
     }
 }
 
 fn not_found(name: &str) -> StorageError {
-    StorageFault::NotFound { name: name.to_owned() }.into()
+    StorageFault::NotFound {
+        name: name.to_owned(),
+    }
+    .into()
 }
 
 /// 16 hex digits from the standard library's per-process random hasher keys, the clock and a

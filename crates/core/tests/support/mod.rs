@@ -6,8 +6,8 @@ use std::time::Duration;
 use fake_bitbucket::Server;
 use repoconn_core::check::http::NetLimits;
 use repoconn_core::check::report::ValidationReport;
-use repoconn_core::domain::scopes::Profile;
 use repoconn_core::check::{CheckEnv, CheckRequest, check};
+use repoconn_core::domain::scopes::Profile;
 use repoconn_core::{Method, Secret};
 use url::Url;
 
