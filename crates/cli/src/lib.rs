@@ -1,18 +1,22 @@
 //! `repoconn`: the Repository Connections engine from the command line. It shares `repoconn-core`
 //! with the desktop app, so a check run here gives the same answer as the dialog.
+//!
+//! This file is the command line's grammar and the dispatch to one file per command
+//! ([`commands`]); what several commands share is in [`args`], [`input`], [`output`], [`context`]
+//! and [`error`].
 
-mod check;
-mod connections;
-mod git_helper;
-mod link;
+mod args;
+mod commands;
+mod context;
+mod error;
+mod input;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use repoconn_core::AppInfo;
 
-/// Exit code for a command line that cannot be carried out as written.
-pub const USAGE_ERROR: u8 = 2;
+use commands::{add, check, doctor, git_credential, info, link, list, remove, rotate, test};
 
 #[derive(Parser)]
 #[command(
@@ -34,73 +38,54 @@ enum Command {
     Check(check::CheckArgs),
     /// Check a credential and, when it is usable, save it: the secret in the OS keychain, the
     /// rest in the connections file. Same flags as `check`; the secret from standard input.
-    Add(connections::AddArgs),
+    Add(add::AddArgs),
     /// List saved connections with their status and days to expiry.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List(list::ListArgs),
     /// Check a saved connection again (a network failure never marks it invalid).
-    Test(connections::NameArgs),
+    Test(test::TestArgs),
     /// Replace a saved connection's secret with a new one from standard input, after checking it.
-    Rotate(connections::RotateArgs),
+    Rotate(rotate::RotateArgs),
     /// Delete a saved connection and its secret.
-    Remove(connections::NameArgs),
+    Remove(remove::RemoveArgs),
     /// Show the page where a credential is created and the scopes or permission to choose.
     Link(link::LinkArgs),
     /// Compare the connections file with the keychain and report anything out of step.
-    Doctor(connections::DoctorArgs),
+    Doctor(doctor::DoctorArgs),
     /// Git's credential helper: `git config credential.https://bitbucket.org.helper "repoconn git-credential"`.
     #[command(name = "git-credential")]
-    GitCredential {
-        /// get, store or erase (others are ignored, as git expects of helpers).
-        operation: String,
-    },
+    GitCredential(git_credential::GitCredentialArgs),
     /// Show this build's version and where it keeps secrets.
-    Info {
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Info(info::InfoArgs),
 }
 
 /// The whole command line; both binaries (`repoconn`, `git-credential-repoconn`) run this.
 pub fn main() -> ExitCode {
-    if let Some(operation) = git_helper::invoked_by_git() {
-        return git_helper::run(&operation);
-    }
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Add(args) => connections::add(args),
-        Command::List { json } => connections::list(json),
-        Command::Test(args) => connections::test(args),
-        Command::Rotate(args) => connections::rotate(args),
-        Command::Remove(args) => connections::remove(args),
-        Command::Link(args) => link::run(args),
-        Command::Doctor(args) => connections::doctor(args),
-        Command::GitCredential { operation } => git_helper::run(&operation),
-        Command::Info { json } => print_info(&AppInfo::current(), json),
+    // Git runs `git-credential-repoconn git-credential get`: that is not our grammar, and a helper
+    // must never answer git with a usage error.
+    let result = match git_credential::invoked_by_git() {
+        Some(operation) => git_credential::run(&operation),
+        None => dispatch(Cli::parse().command),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status),
+        Err(err) => {
+            err.print();
+            ExitCode::from(err.exit_code())
+        }
     }
 }
 
-fn print_info(info: &AppInfo, json: bool) -> ExitCode {
-    if json {
-        match serde_json::to_string_pretty(info) {
-            Ok(text) => println!("{text}"),
-            Err(err) => {
-                eprintln!("repoconn: cannot encode the answer as JSON: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        println!("{} {}", info.name, info.version);
-        println!("platform: {}-{}", info.os, info.arch);
-        println!("keychain: {}", info.keychain_name);
-        match &info.data_dir {
-            Some(dir) => println!("data folder: {dir}"),
-            None => println!("data folder: none (set REPOCONN_DATA_DIR: this system reports no home folder)"),
-        }
+fn dispatch(command: Command) -> error::CliResult {
+    match command {
+        Command::Check(args) => check::run(args),
+        Command::Add(args) => add::run(args),
+        Command::List(args) => list::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Rotate(args) => rotate::run(args),
+        Command::Remove(args) => remove::run(args),
+        Command::Link(args) => link::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::GitCredential(args) => git_credential::run(&args.operation),
+        Command::Info(args) => info::run(args),
     }
-    ExitCode::SUCCESS
 }

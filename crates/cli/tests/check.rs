@@ -1,54 +1,34 @@
 //! `repoconn check` as scripts use it: the real binary, the secret on standard input, the fake
 //! Bitbucket servers on 127.0.0.1, the JSON contract and the exit codes.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use fake_bitbucket::cloud::{self, FakeCloud};
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
 use fake_bitbucket::{Behaviour, start};
 use serde_json::Value;
+use support::Run;
 
 /// Runs `repoconn` off the async runtime (the fakes keep serving meanwhile).
 async fn repoconn(args: Vec<String>, cloud_api: Option<String>, secret: &str) -> Output {
     repoconn_with(args, cloud_api, secret, Vec::new()).await
 }
 
-/// Same, with more environment variables; every proxy variable of the caller is removed first.
+/// Same, with more environment variables; the caller's Cloud API setting never leaks in.
 async fn repoconn_with(
     args: Vec<String>,
     cloud_api: Option<String>,
     secret: &str,
     env: Vec<(&'static str, String)>,
 ) -> Output {
-    let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_repoconn"));
-        command
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for name in [
-            "REPOCONN_CLOUD_API_URL",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-            "NO_PROXY",
-        ] {
-            command.env_remove(name).env_remove(name.to_lowercase());
-        }
-        if let Some(api) = cloud_api {
-            command.env("REPOCONN_CLOUD_API_URL", api);
-        }
-        command.envs(env);
-        let mut child = command.spawn().expect("repoconn runs");
-        // A usage error exits before reading standard input: a broken pipe is expected then.
-        let _ = child.stdin.take().unwrap().write_all(secret.as_bytes());
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+    Run::repoconn(args)
+        .env_or_remove("REPOCONN_CLOUD_API_URL", cloud_api.as_deref())
+        .envs(env)
+        .stdin(secret)
+        .output_async()
+        .await
 }
 
 fn args(items: &[&str]) -> Vec<String> {

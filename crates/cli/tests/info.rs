@@ -1,13 +1,13 @@
 //! Runs the real `repoconn` binary, as a user or a script would.
 
-use std::process::Command;
+mod support;
+
+use support::Run;
 
 fn repoconn(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_repoconn"))
-        .args(args)
+    Run::repoconn(args)
         .env("REPOCONN_DATA_DIR", "/tmp/repoconn-cli-test-data")
         .output()
-        .expect("the repoconn binary runs")
 }
 
 #[test]

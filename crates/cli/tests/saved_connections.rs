@@ -6,9 +6,10 @@
 //! Without a Secret Service these tests say so and pass, unless REPOCONN_REQUIRE_KEYCHAIN=1
 //! (set by the test script), where they fail.
 
-use std::io::Write;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 
 use fake_bitbucket::cloud::{self, FakeCloud};
@@ -16,6 +17,7 @@ use fake_bitbucket::datacenter::{self, FakeDataCenter};
 use fake_bitbucket::git_http::GitHosting;
 use fake_bitbucket::{Behaviour, start};
 use serde_json::Value;
+use support::Run;
 
 /// One isolated world: a data folder, a keychain service name, and the Cloud API to use.
 struct World {
@@ -38,48 +40,23 @@ impl World {
         }
     }
 
-    fn command(&self, program: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(program);
-        command
-            .args(args)
+    /// `program` in this world: its data folder, keychain service and Cloud API, and no failure
+    /// injected unless a test asks for one.
+    fn command(&self, program: &Path, args: &[&str]) -> Run {
+        Run::program(program, args)
             .env("REPOCONN_DATA_DIR", self.data.path())
             .env("REPOCONN_KEYCHAIN_SERVICE", &self.service)
-            .env_remove("REPOCONN_FAILPOINT");
-        for name in [
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ] {
-            command.env_remove(name);
-        }
-        match &self.cloud_api {
-            Some(api) => command.env("REPOCONN_CLOUD_API_URL", api),
-            None => command.env_remove("REPOCONN_CLOUD_API_URL"),
-        };
-        command
+            .env_remove("REPOCONN_FAILPOINT")
+            .env_or_remove("REPOCONN_CLOUD_API_URL", self.cloud_api.as_deref())
     }
 
     /// Runs `repoconn` off the async runtime with `stdin` as its standard input.
     async fn run(&self, args: &[&str], stdin: &str, extra_env: &[(&str, &str)]) -> Output {
-        let mut command = self.command(Path::new(env!("CARGO_BIN_EXE_repoconn")), args);
-        for (name, value) in extra_env {
-            command.env(name, value);
-        }
-        let stdin = stdin.to_owned();
-        tokio::task::spawn_blocking(move || {
-            command
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = command.spawn().unwrap();
-            let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap()
+        self.command(Path::new(env!("CARGO_BIN_EXE_repoconn")), args)
+            .envs(extra_env.iter().copied())
+            .stdin(stdin)
+            .output_async()
+            .await
     }
 
     async fn list(&self) -> Vec<Value> {
@@ -94,20 +71,19 @@ impl World {
 
     /// What the Secret Service holds for `account`, read with the desktop's own tool.
     fn keychain_item(&self, account: &str) -> Option<String> {
-        let out = Command::new("secret-tool")
-            .args(["lookup", "service", &self.service, "username", account])
-            .output()
-            .ok()?;
+        let out = Run::program(
+            "secret-tool",
+            ["lookup", "service", &self.service, "username", account],
+        )
+        .try_output()
+        .ok()?;
         out.status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn keychain_accounts(&self) -> Vec<String> {
-        let out = Command::new("secret-tool")
-            .args(["search", "--all", "service", &self.service])
-            .output()
-            .unwrap();
+        let out = Run::program("secret-tool", ["search", "--all", "service", &self.service]).output();
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
         let mut accounts: Vec<String> = text
             .lines()
@@ -447,13 +423,11 @@ async fn several_processes_adding_at_once_lose_nothing() {
 fn bare_repository(root: &Path) {
     let work = root.join("work");
     let git = |dir: &Path, args: &[&str]| {
-        let out = Command::new("git")
+        let out = Run::program("git", args)
             .current_dir(dir)
-            .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", root)
-            .output()
-            .unwrap();
+            .output();
         assert!(
             out.status.success(),
             "git {args:?}: {}",
@@ -492,8 +466,8 @@ fn git_clone(world: &World, home: &Path, url: &str, into: &Path) -> Output {
         std::env::var("PATH").unwrap_or_default()
     );
     let helper_key = format!("credential.{}.helper", url.split("/bitbucket").next().unwrap());
-    let mut command = world.command(Path::new("git"), &[]);
-    command
+    world
+        .command(Path::new("git"), &[])
         .env("PATH", path)
         .env("HOME", home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -505,8 +479,8 @@ fn git_clone(world: &World, home: &Path, url: &str, into: &Path) -> Output {
             &format!("{helper_key}=repoconn git-credential"),
         ])
         .args(["clone", "-q", url])
-        .arg(into);
-    command.output().unwrap()
+        .args([into])
+        .output()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

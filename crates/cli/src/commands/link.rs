@@ -1,12 +1,12 @@
-//! `repoconn link`: where a credential is created, and what to choose there.
-
-use std::process::ExitCode;
+//! `repoconn link`: the page where a credential is created, and what to choose there.
 
 use clap::Args;
-use repoconn_core::links::{self, LinkTarget};
-use repoconn_core::sniff;
+use repoconn_core::domain::sniff;
+use repoconn_core::guide::links::{self, LinkTarget};
 
-use crate::check::{self, Target};
+use crate::args::Target;
+use crate::error::{CliError, CliResult};
+use crate::output;
 
 #[derive(Args)]
 pub struct LinkArgs {
@@ -22,25 +22,11 @@ pub struct LinkArgs {
     pub json: bool,
 }
 
-pub fn run(args: LinkArgs) -> ExitCode {
+pub fn run(args: LinkArgs) -> CliResult {
     let t = &args.target;
-    let address = match t.server.as_deref().map(sniff::server_address).transpose() {
-        Ok(address) => address,
-        Err(reason) => return check::usage(&reason),
-    };
-    let provider_ok = t.method.provider()
-        == if t.cloud {
-            repoconn_core::ProviderKind::Cloud
-        } else {
-            repoconn_core::ProviderKind::DataCenter
-        };
-    if !provider_ok {
-        return check::usage(&format!(
-            "--method {} is not for {}",
-            t.method,
-            if t.cloud { "--cloud" } else { "--server" }
-        ));
-    }
+    // Only the address and the provider matter here: a link needs no email, token or fields.
+    let address = t.server.as_deref().map(sniff::server_address).transpose()?;
+    t.check_provider()?;
     let base = address.as_ref().map(|a| a.base.clone());
     let project = t
         .project
@@ -60,7 +46,7 @@ pub fn run(args: LinkArgs) -> ExitCode {
     };
     let link = links::link(t.method, t.profile, &target);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&link).unwrap_or_default());
+        output::print_json(serde_json::to_string_pretty(&link))?;
     } else {
         match &link.url {
             Some(url) => println!("{url}"),
@@ -73,10 +59,8 @@ pub fn run(args: LinkArgs) -> ExitCode {
     }
     if args.open
         && let Some(url) = &link.url
-        && let Err(message) = links::open(url, base.as_ref())
     {
-        eprintln!("repoconn: {message}");
-        return ExitCode::from(1);
+        links::open(url, base.as_ref()).map_err(|err| CliError::failed(err.to_string()))?;
     }
-    ExitCode::SUCCESS
+    Ok(0)
 }

@@ -1,0 +1,174 @@
+//! The flags several commands share (which server and credential, how to reach it) and how they
+//! become the core's `CheckRequest`. Everything wrong with them is a usage error, found before the
+//! secret is read and before any request is sent.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args};
+use repoconn_core::check::{CheckEnv, CheckRequest};
+use repoconn_core::domain::method::{Field, Need};
+use repoconn_core::domain::scopes::{Profile, normalise_requirements};
+use repoconn_core::domain::sniff;
+use repoconn_core::flows;
+use repoconn_core::{Method, ProviderKind, Secret};
+use time::Date;
+
+use crate::context;
+use crate::error::CliError;
+use crate::input;
+
+/// Which server and which credential: shared by `check`, `add` and `link`.
+#[derive(Args)]
+#[command(group(ArgGroup::new("provider").required(true).args(["cloud", "server"])))]
+pub struct Target {
+    /// Bitbucket Cloud (bitbucket.org).
+    #[arg(long)]
+    pub cloud: bool,
+    /// A Bitbucket Data Center server: its base URL, or any page or clone URL of it.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// How to connect: api-token, repository-access-token, project-access-token,
+    /// workspace-access-token, app-password, oauth (Cloud); personal-token, project-token,
+    /// repository-token, basic (Data Center).
+    #[arg(long, value_name = "KIND")]
+    pub method: Method,
+    /// Your Atlassian account email (API tokens).
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+    /// Your username (Data Center; app passwords).
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    #[arg(long, value_name = "W")]
+    pub workspace: Option<String>,
+    #[arg(long, value_name = "KEY")]
+    pub project: Option<String>,
+    #[arg(long = "repo", value_name = "SLUG")]
+    pub repository: Option<String>,
+    /// What the credential must allow.
+    #[arg(long, value_name = "PROFILE", default_value = "pull-requests")]
+    pub profile: Profile,
+}
+
+/// How to reach the server and what else is needed: shared by `check` and `add`.
+#[derive(Args)]
+pub struct CheckOptions {
+    /// A further scope (Cloud, e.g. read:pipeline:bitbucket) or permission level (Data Center,
+    /// e.g. REPO_ADMIN) that is needed. Repeatable.
+    #[arg(long, value_name = "SCOPE_OR_LEVEL")]
+    pub require: Vec<String>,
+    /// Trust the certificate authority in this PEM file for this server.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Allow plain http:// for this server.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Target {
+    /// `--method` must be one of the chosen provider's ways to connect.
+    pub fn check_provider(&self) -> Result<(), CliError> {
+        let (provider, side) = if self.cloud {
+            (ProviderKind::Cloud, "--cloud")
+        } else {
+            (ProviderKind::DataCenter, "--server")
+        };
+        if self.method.provider() == provider {
+            Ok(())
+        } else {
+            Err(CliError::usage(format!(
+                "--method {} is not for {side}",
+                self.method
+            )))
+        }
+    }
+
+    /// The method fits the provider, the server address makes sense, required fields are there.
+    pub fn validate(&self) -> Result<(), CliError> {
+        self.check_provider()?;
+        if let Some(server) = &self.server {
+            let address = sniff::server_address(server)?;
+            // Cloud has its own API and ways to connect: a Data Center check of it cannot work.
+            if address
+                .base
+                .host_str()
+                .is_some_and(|h| h.ends_with("bitbucket.org"))
+            {
+                return Err(CliError::usage("bitbucket.org is Bitbucket Cloud: use --cloud"));
+            }
+        }
+        match self.missing_field() {
+            Some(message) => Err(CliError::usage(message)),
+            None => Ok(()),
+        }
+    }
+
+    /// A required field left out; API tokens accept the email as --username too, and a pasted
+    /// Data Center URL may already name the project and repository.
+    fn missing_field(&self) -> Option<String> {
+        let given = [
+            (Field::Email, self.email.is_some() || self.username.is_some()),
+            (Field::Username, self.username.is_some()),
+            (Field::Workspace, self.workspace.is_some()),
+            (Field::Project, self.project.is_some()),
+            (Field::Repository, self.repository.is_some()),
+        ];
+        let from_url = self.server.as_deref().and_then(|s| sniff::server_address(s).ok());
+        given.into_iter().find_map(|(field, filled)| {
+            let implied = match field {
+                Field::Project => from_url.as_ref().is_some_and(|a| a.project.is_some()),
+                Field::Repository => from_url.as_ref().is_some_and(|a| a.repository.is_some()),
+                _ => false,
+            };
+            (self.method.needs(field) == Some(Need::Required) && !filled && !implied)
+                .then(|| format!("--method {} needs {}", self.method, flag(field)))
+        })
+    }
+
+    pub fn into_request(self, options: &CheckOptions, secret: Secret) -> CheckRequest {
+        CheckRequest {
+            method: self.method,
+            server: self.server,
+            email: self.email,
+            username: self.username,
+            workspace: self.workspace,
+            project: self.project,
+            repository: self.repository,
+            profile: self.profile,
+            require: options.require.clone(),
+            ca_file: options.ca_file.clone(),
+            allow_http: options.allow_http,
+            secret,
+        }
+    }
+}
+
+/// Everything a check needs from the command line, in the order that reports mistakes before
+/// asking for the secret: the flags, the environment, then standard input.
+pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, CheckEnv), CliError> {
+    target.validate()?;
+    normalise_requirements(target.method, &options.require)?;
+    let env = context::environment()?;
+    let secret = input::read_secret(target.method)?;
+    Ok((target.into_request(options, secret), env))
+}
+
+fn flag(field: Field) -> &'static str {
+    match field {
+        Field::Email => "--email",
+        Field::Username => "--username",
+        Field::Workspace => "--workspace",
+        Field::Project => "--project",
+        Field::Repository => "--repo",
+    }
+}
+
+/// `--expires YYYY-MM-DD`. A date that is not one is a mistake on the command line, so a usage
+/// error, although the core reports it as a storage problem (the dialog shows it with the form).
+pub fn expires(text: Option<&str>) -> Result<Option<Date>, CliError> {
+    text.map(flows::parse_expiry)
+        .transpose()
+        .map_err(|err| CliError::usage(format!("--expires: {}", err.message)))
+}

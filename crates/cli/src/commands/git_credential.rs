@@ -1,0 +1,74 @@
+//! `repoconn git-credential get|store|erase`: git's credential-helper protocol. The rules (which
+//! connection answers, what `store` and `erase` may change) are the core's; this file only talks
+//! to git: standard input in, the answer on standard output, trouble on standard error.
+//!
+//! Whatever happens the status is 0 and nothing but an answer reaches standard output: git shows
+//! a helper's standard error to the user, and a helper that cannot help must stay silent on
+//! standard output so that git moves on to its next helper or its prompt.
+
+use std::io::{Read, Write};
+
+use clap::Args;
+use repoconn_core::Secret;
+use repoconn_core::domain::catalogue::StorageError;
+use repoconn_core::git::credential::{self, Operation, Query};
+use repoconn_core::policy::PolicyState;
+use repoconn_core::store::registry::Registry;
+
+use crate::error::CliResult;
+
+#[derive(Args)]
+pub struct GitCredentialArgs {
+    /// get, store or erase (others are ignored, as git expects of helpers).
+    pub operation: String,
+}
+
+/// When started as `git-credential-repoconn [git-credential] OPERATION` (how git runs a helper
+/// configured as "repoconn git-credential"), the operation.
+pub fn invoked_by_git() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let program = std::path::Path::new(args.first()?)
+        .file_stem()?
+        .to_string_lossy()
+        .into_owned();
+    if program != "git-credential-repoconn" {
+        return None;
+    }
+    Some(
+        args.iter()
+            .skip(1)
+            .rfind(|a| *a != "git-credential")
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+/// Never an error and always status 0: a helper answers git only through what it prints, and
+/// its trouble goes to standard error, which git shows to the user.
+pub fn run(operation: &str) -> CliResult {
+    // Git may add operations; a helper ignores those it does not know.
+    let Some(operation) = Operation::parse(operation) else {
+        return Ok(0);
+    };
+    let mut input = String::new();
+    if std::io::stdin().read_to_string(&mut input).is_err() {
+        return Ok(0);
+    }
+    let query = Query::parse(&input);
+    match answer(operation, &query) {
+        Ok(Some(secret)) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(secret.expose().as_bytes());
+            let _ = out.flush();
+        }
+        Ok(None) => {}
+        // One line, as git shows it among its own messages.
+        Err(err) => eprintln!("repoconn: {} ({})", err.message, err.fix),
+    }
+    Ok(0)
+}
+
+fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, StorageError> {
+    let registry = Registry::open_default()?;
+    credential::handle(&registry, &PolicyState::load(), operation, query)
+}
