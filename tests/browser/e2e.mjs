@@ -91,7 +91,7 @@ async function addConnection(page, provider, kind, name) {
 }
 
 const kinds = fixtures.form_options.providers.flatMap((p) =>
-  p.kinds.filter((k) => !k.unavailable).map((k) => [p, k]),
+  p.methods.filter((m) => !m.unavailable).map((m) => [p, m]),
 );
 
 await check("the empty state explains connections and passes axe", async (page) => {

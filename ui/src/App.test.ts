@@ -63,6 +63,29 @@ describe("the main window", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("could not read its own settings");
   });
 
+  it("shows why connections cannot be added when the core cannot give the form's options", async () => {
+    const state = installMockBackend();
+    const internals = (
+      window as unknown as { __TAURI_INTERNALS__: { invoke: (cmd: string, ...rest: unknown[]) => unknown } }
+    ).__TAURI_INTERNALS__;
+    const answer = internals.invoke;
+    internals.invoke = (cmd, ...rest) =>
+      cmd === "form_options"
+        ? Promise.reject({
+            code: "data_dir_unavailable",
+            message: "There is no folder for the app's data.",
+            fix: "Set XDG_DATA_HOME.",
+          })
+        : answer(cmd, ...rest);
+    render(App);
+    expect((await screen.findByTestId("options-problem")).textContent).toContain(
+      "There is no folder for the app's data. Set XDG_DATA_HOME.",
+    );
+    expect(await screen.findByRole("heading", { name: "No connections yet" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Add connection" })).toBeNull();
+    expect(state.calls.some((c) => c.cmd === "list_connections")).toBe(true);
+  });
+
   it("explains a keychain problem when listing connections", async () => {
     installMockBackend();
     mockIPC((cmd) => {

@@ -2,6 +2,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
+import type { CheckView, ConnectionView } from "../bindings";
 import { formOptions, installMockBackend, SECRETS } from "../mock/backend";
 
 afterEach(() => {
@@ -19,25 +20,37 @@ async function type(label: string, value: string) {
   await fireEvent.input(screen.getByLabelText(label), { target: { value } });
 }
 
-const kinds = formOptions.providers.flatMap((p) =>
-  p.kinds.filter((k) => !k.unavailable).map((k) => ({ provider: p, kind: k })),
+const methods = formOptions.providers.flatMap((p) =>
+  p.methods.filter((m) => !m.unavailable).map((m) => ({ provider: p, method: m })),
 );
 
+type Invoke = (cmd: string, args?: unknown, options?: unknown) => Promise<unknown>;
+
+/** Changes the mock backend's answers to `cmd` (installed already) with `edit`. */
+function editAnswers<T>(cmd: string, edit: (answer: T) => T) {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: Invoke } }).__TAURI_INTERNALS__;
+  const answer = internals.invoke;
+  internals.invoke = async (name, args, options) => {
+    const result = await answer(name, args, options);
+    return name === cmd ? edit(result as T) : result;
+  };
+}
+
 describe("the connection form", () => {
-  it.each(kinds.map(({ provider, kind }) => [provider.label, kind.label, provider, kind] as const))(
+  it.each(methods.map(({ provider, method }) => [provider.label, method.label, provider, method] as const))(
     "%s, %s: shows the fields the core lists and saves a working credential",
-    async (_p, _k, provider, kind) => {
+    async (_p, _m, provider, method) => {
       const state = installMockBackend();
       await openForm();
       await fireEvent.click(screen.getByRole("radio", { name: provider.label }));
-      await fireEvent.click(screen.getByRole("radio", { name: new RegExp(`^${kind.label}`) }));
+      await fireEvent.click(screen.getByRole("radio", { name: new RegExp(`^${method.label}`) }));
       if (!provider.fixed_host) {
         await type("Server address", "https://git.example.com/bitbucket");
         expect(await screen.findByText(/Bitbucket 9\.2\.1 at/)).toBeTruthy();
       } else {
         expect((screen.getByLabelText("Host") as HTMLInputElement).value).toBe("bitbucket.org");
       }
-      for (const field of kind.fields) {
+      for (const field of method.fields) {
         const input = screen.getByLabelText(field.label) as HTMLInputElement;
         expect(input.required).toBe(field.required);
         await type(field.label, field.field === "email" ? "ada@example.com" : "acme");
@@ -45,14 +58,14 @@ describe("the connection form", () => {
       // Nothing the core did not list is asked for.
       const asked = screen.getAllByRole("textbox").map((i) => i.id);
       for (const other of ["email", "username", "workspace", "project", "repository"]) {
-        expect(asked.includes(`field-${other}`)).toBe(kind.fields.some((f) => f.field === other));
+        expect(asked.includes(`field-${other}`)).toBe(method.fields.some((f) => f.field === other));
       }
-      await type(kind.secret_label, SECRETS.good);
+      await type(method.secret_label, SECRETS.good);
       await fireEvent.click(screen.getByRole("button", { name: "Test" }));
       expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
       await fireEvent.click(screen.getByRole("button", { name: "Save" }));
       await waitFor(() => expect(state.connections).toHaveLength(1));
-      expect(state.connections[0].connection.method).toBe(kind.kind);
+      expect(state.connections[0].connection.method).toBe(method.method);
       expect(await screen.findByRole("heading", { name: state.connections[0].connection.name })).toBeTruthy();
     },
   );
@@ -149,6 +162,50 @@ describe("the connection form", () => {
     expect(Number(expires.value.slice(0, 4))).toBe(new Date().getFullYear() + 1);
   });
 
+  it("shows the core's verdict in the status line and suggests the core's name", async () => {
+    installMockBackend();
+    // Words the page could not make up itself: it must show what the core answered.
+    editAnswers<CheckView>("check_credential", (view) => ({
+      ...view,
+      verdict: "The core's verdict.",
+      suggested_name: "the core's name",
+    }));
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    expect(screen.getByRole("status").textContent).toBe("The core's verdict.");
+    expect((screen.getByLabelText("Connection name") as HTMLInputElement).value).toBe("the core's name");
+  });
+
+  it("sends the check the core's request, with only the fields of the chosen method", async () => {
+    const state = installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    expect(screen.getByRole("status").textContent).toBe("Check finished: it works.");
+    expect((screen.getByLabelText("Connection name") as HTMLInputElement).value).toBe(
+      "ada_lovelace on Bitbucket Cloud",
+    );
+    expect(state.calls.find((c) => c.cmd === "check_credential")?.args.request).toEqual({
+      method: "api-token",
+      server: null,
+      email: "ada@example.com",
+      username: null,
+      workspace: null,
+      project: null,
+      repository: null,
+      profile: "pull-requests",
+      require: [],
+      ca_file: null,
+      allow_http: false,
+      secret: SECRETS.good,
+    });
+  });
+
   it("shows progress while checking and can cancel", async () => {
     installMockBackend();
     await openForm();
@@ -179,6 +236,33 @@ describe("the connection list", () => {
   it("shows status in words, not colour alone", async () => {
     await withOneConnection();
     expect(screen.getByTestId("status").textContent).toContain("Valid");
+  });
+
+  it("colours and marks each badge by the tone the core gives", async () => {
+    const saved = (await withOneConnection()).connections[0];
+    cleanup();
+    // The status words and the expiry would say "good": the badge follows `tone` alone.
+    const toned = (name: string, tone: ConnectionView["tone"]): ConnectionView => ({
+      ...saved,
+      connection: { ...saved.connection, id: name, name },
+      status_text: `${name} says`,
+      tone,
+    });
+    installMockBackend({ connections: [toned("good", "good"), toned("warn", "warn"), toned("bad", "bad")] });
+    render(App);
+    await screen.findByRole("heading", { name: "bad" });
+    const badges = screen.getAllByTestId("status");
+    const tones = ["good", "warn", "bad"];
+    expect(badges.map((b) => tones.filter((tone) => b.classList.contains(tone)))).toEqual([
+      ["good"],
+      ["warn"],
+      ["bad"],
+    ]);
+    expect(badges.map((b) => b.textContent!.replace(/\s+/g, " ").trim())).toEqual([
+      "● good says",
+      "▲ warn says",
+      "■ bad says",
+    ]);
   });
 
   it("deletes only after confirmation", async () => {
@@ -225,7 +309,7 @@ describe("the connection list", () => {
 describe("under an administrator's policy", () => {
   function withPolicy() {
     const options = structuredClone(formOptions);
-    const basic = options.providers[1].kinds.find((k) => k.kind === "basic")!;
+    const basic = options.providers[1].methods.find((m) => m.method === "basic")!;
     basic.unavailable = "Not allowed by your organisation's policy (/etc/repoconn/policy.json).";
     options.templates = [
       {
@@ -237,6 +321,9 @@ describe("under an administrator's policy", () => {
       },
     ];
     options.max_token_lifetime_days = 90;
+    // The core words the hint with the policy's cap; the form shows it as it is.
+    options.expiry_hint =
+      "We remind you 30, 7 and 1 days before; Bitbucket does not tell us. Your organisation allows at most 90 days.";
     return installMockBackend({ formOptions: options });
   }
 
@@ -270,7 +357,10 @@ describe("under an administrator's policy", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
     expect((screen.getByLabelText("Expires on") as HTMLInputElement).max).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(screen.getByText(/allows at most 90 days/)).toBeTruthy();
+    expect(screen.getByLabelText("Expires on").getAttribute("aria-describedby")).toBe("expires-hint");
+    expect(document.getElementById("expires-hint")!.textContent).toBe(
+      "We remind you 30, 7 and 1 days before; Bitbucket does not tell us. Your organisation allows at most 90 days.",
+    );
   });
 
   it("shows a broken policy file and its problem", async () => {

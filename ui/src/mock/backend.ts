@@ -4,22 +4,24 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AppInfo,
+  CheckRequest,
+  CheckView,
   ConnectionView,
-  CredentialInput,
-  CredentialKind,
   CredentialLink,
   FormOptions,
   LinkInput,
+  Method,
   Preferences,
   Profile,
   SecretHints,
   ServerCheck,
+  Tone,
   ValidationReport,
 } from "../bindings";
 import fixtures from "./fixtures.json";
 
 export const formOptions = fixtures.form_options as FormOptions;
-const links = fixtures.links as Record<CredentialKind, Record<Profile, CredentialLink>>;
+const links = fixtures.links as Record<Method, Record<Profile, CredentialLink>>;
 
 /** Secrets with a known meaning to the mock. */
 export const SECRETS = {
@@ -50,16 +52,16 @@ const INFO: AppInfo = {
   dataDir: "/home/ada/.local/share/repoconn",
 };
 
-function baseReport(input: CredentialInput): ValidationReport {
-  const cloud = formOptions.providers[0].kinds.some((k) => k.kind === input.kind);
+function baseReport(input: CheckRequest): ValidationReport {
+  const cloud = formOptions.providers[0].methods.some((m) => m.method === input.method);
   return {
     ok: true,
     outcome: "usable",
     provider: cloud ? "cloud" : "data-center",
-    method: input.kind,
+    method: input.method,
     base_url: cloud ? "https://api.bitbucket.org/" : (input.server ?? ""),
     identity: {
-      kind: input.kind.includes("access-token") ? "access_token" : "person",
+      kind: input.method.includes("access-token") ? "access_token" : "person",
       username: cloud ? "ada_lovelace" : "ada",
       display_name: "Ada Lovelace",
       email: input.email,
@@ -67,7 +69,7 @@ function baseReport(input: CredentialInput): ValidationReport {
       uuid: null,
     },
     git_username:
-      input.kind.includes("access-token") || input.kind === "oauth"
+      input.method.includes("access-token") || input.method === "oauth"
         ? "x-token-auth"
         : cloud
           ? "ada_lovelace"
@@ -104,7 +106,7 @@ function baseReport(input: CredentialInput): ValidationReport {
 }
 
 /** The report the mock answers for a secret (see SECRETS). */
-export function reportFor(input: CredentialInput): ValidationReport {
+export function reportFor(input: CheckRequest): ValidationReport {
   const report = baseReport(input);
   switch (input.secret.trim()) {
     case SECRETS.missingScopes:
@@ -167,12 +169,63 @@ export function reportFor(input: CredentialInput): ValidationReport {
   }
 }
 
+// What the core adds to a report or a saved connection for the dialog (crates/core/src/guide). The
+// mock words them as the core does, so that the page is tested against the same answers.
+
+/** The status line after a check (the core's `CheckView::verdict`). */
+export function verdictOf(report: ValidationReport): string {
+  if (report.outcome === "usable") return "Check finished: it works.";
+  const count = report.problems.length;
+  return count === 1 ? "Check finished: 1 problem." : `Check finished: ${count} problems.`;
+}
+
+/**
+ * The connection name to suggest (the core's `suggested_name`): "<username> on <host>", with only
+ * letters, digits, space . _ - and at most 64 characters.
+ */
+export function suggestedNameOf(report: ValidationReport): string {
+  let place = "Bitbucket Cloud";
+  if (report.provider === "data-center") {
+    try {
+      place = new URL(report.base_url).hostname || "Bitbucket";
+    } catch {
+      place = "Bitbucket";
+    }
+  }
+  const user = report.identity?.username;
+  const text = user ? `${user} on ${place}` : place;
+  const tidy = text
+    .replace(/[^\p{L}\p{N} ._-]/gu, "-")
+    .split(" ")
+    .filter(Boolean)
+    .join(" ");
+  return Array.from(tidy).slice(0, 64).join("");
+}
+
+/** The answer to check_credential. */
+export function checkViewOf(report: ValidationReport): CheckView {
+  return { report, verdict: verdictOf(report), suggested_name: suggestedNameOf(report) };
+}
+
+/** How a saved connection's status looks (the core's `tone`). */
+export function toneOf(
+  status: ConnectionView["connection"]["status"],
+  expiry: ConnectionView["expiry"],
+): Tone {
+  if (status !== "valid" || expiry.state === "expired") return "bad";
+  return expiry.state === "soon" ? "warn" : "good";
+}
+
 function view(connection: ConnectionView["connection"]): ConnectionView {
+  const expiry: ConnectionView["expiry"] = connection.expires_on
+    ? { state: "fine", days_left: 365 }
+    : { state: "unknown" };
   return {
     connection,
-    expiry: connection.expires_on ? { state: "fine", days_left: 365 } : { state: "unknown" },
+    expiry,
     expiry_text: connection.expires_on ? "365 days left" : "expiry unknown",
     status_text: "Valid",
+    tone: toneOf(connection.status, expiry),
     server_label:
       connection.provider === "cloud" ? "Bitbucket Cloud" : connection.base_url.replace(/^https?:\/\//, ""),
   };
@@ -181,7 +234,7 @@ function view(connection: ConnectionView["connection"]): ConnectionView {
 /** Installs the mock and returns its state, for assertions. */
 export function installMockBackend(initial: Partial<MockState> = {}): MockState {
   const state: MockState = { calls: [], connections: [], opened: [], theme: "system", ...initial };
-  const checked = new Map<number, CredentialInput>();
+  const checked = new Map<number, CheckRequest>();
   const pending = new Map<number, (value: unknown) => void>();
 
   mockIPC(async (cmd, rawArgs) => {
@@ -199,23 +252,23 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return state.formOptions ?? formOptions;
       case "credential_link": {
         const input = args.input as LinkInput;
-        return links[input.kind][input.profile];
+        return links[input.method][input.profile];
       }
       case "open_credential_link": {
         const input = args.input as LinkInput;
-        const url = links[input.kind][input.profile].url;
+        const url = links[input.method][input.profile].url;
         if (!url) throw { code: "no_link", message: "No page creates this kind of credential.", fix: "" };
         state.opened.push(url);
         return url;
       }
       case "inspect_secret": {
         const secret = String(args.secret).trim();
-        const kind = args.kind as CredentialKind;
-        const hints: SecretHints = { recognised: null, suggested_kind: null, message: null, removed: [] };
-        if (secret.startsWith("ATCTT") && !kind.includes("access-token")) {
+        const method = args.method as Method;
+        const hints: SecretHints = { recognised: null, suggested_method: null, message: null, removed: [] };
+        if (secret.startsWith("ATCTT") && !method.includes("access-token")) {
           hints.recognised = "a Bitbucket Cloud access token";
-          hints.suggested_kind = "repository-access-token";
-          hints.message = `This looks like a Bitbucket Cloud access token, not a ${kind}: choose "Repository access token".`;
+          hints.suggested_method = "repository-access-token";
+          hints.message = `This looks like a Bitbucket Cloud access token, not a ${method}: choose "Repository access token".`;
         } else if (secret.startsWith("ATATT")) {
           hints.recognised = "an Atlassian API token";
         }
@@ -237,19 +290,19 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return check;
       }
       case "check_credential": {
-        const input = args.input as CredentialInput;
+        const request = args.request as CheckRequest;
         const id = args.checkId as number;
-        if (input.secret.trim() === SECRETS.slow) {
+        if (request.secret.trim() === SECRETS.slow) {
           return new Promise((resolve, reject) => {
             pending.set(id, () =>
               reject({ code: "cancelled", message: "The check was cancelled.", fix: "" }),
             );
-            setTimeout(() => resolve(reportFor({ ...input, secret: SECRETS.good })), 10_000);
+            setTimeout(() => resolve(checkViewOf(reportFor({ ...request, secret: SECRETS.good }))), 10_000);
           });
         }
-        const report = reportFor(input);
-        if (report.ok) checked.set(id, input);
-        return report;
+        const report = reportFor(request);
+        if (report.ok) checked.set(id, request);
+        return checkViewOf(report);
       }
       case "cancel_check":
         pending.get(args.checkId as number)?.(undefined);
@@ -271,7 +324,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
           name,
           provider: report.provider,
           base_url: report.base_url,
-          method: input.kind,
+          method: input.method,
           email: input.email,
           bitbucket_username: report.identity?.username ?? null,
           git_username: report.git_username,
@@ -306,7 +359,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
           };
         return {
           report: reportFor({
-            kind: found.connection.method,
+            method: found.connection.method,
             server: null,
             email: found.connection.email ?? null,
             username: null,
@@ -314,6 +367,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
             project: null,
             repository: null,
             profile: found.connection.profile,
+            require: [],
             ca_file: null,
             allow_http: false,
             secret: SECRETS.good,

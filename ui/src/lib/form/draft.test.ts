@@ -1,0 +1,125 @@
+// Late answers: the core's answers can come back out of order. Whatever the order, the form shows
+// the answer to the newest request, made from what the form holds now.
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { formOptions, installMockBackend, SECRETS } from "../../mock/backend";
+import ConnectionForm from "../ConnectionForm.svelte";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+type Invoke = (cmd: string, args?: unknown, options?: unknown) => Promise<unknown>;
+interface Held {
+  args: Record<string, unknown>;
+  /** Lets the mock backend answer now. */
+  release: () => Promise<void>;
+}
+
+/** Holds the mock backend's answers to `cmd` until the test releases them, in the order it wants. */
+function holdAnswers(cmd: string): Held[] {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: Invoke } }).__TAURI_INTERNALS__;
+  const answer = internals.invoke;
+  const held: Held[] = [];
+  internals.invoke = (name, args, options) => {
+    if (name !== cmd) return answer(name, args, options);
+    return new Promise((resolve, reject) => {
+      held.push({
+        args: args as Record<string, unknown>,
+        release: () => answer(name, args, options).then(resolve, reject),
+      });
+    });
+  };
+  return held;
+}
+
+/** Lets every answer released so far reach the page. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+function openForm() {
+  render(ConnectionForm, { props: { options: formOptions, onDone: vi.fn() } });
+}
+
+async function type(label: string, value: string) {
+  await fireEvent.input(screen.getByLabelText(label), { target: { value } });
+}
+
+describe("answers that arrive late", () => {
+  it("secret hints: a slow answer about an earlier paste does not overwrite the newer one", async () => {
+    installMockBackend();
+    const inspections = holdAnswers("inspect_secret");
+    openForm();
+    await type("API token", SECRETS.accessToken);
+    await waitFor(() => expect(inspections).toHaveLength(1));
+    await type("API token", SECRETS.good);
+    await waitFor(() => expect(inspections).toHaveLength(2));
+    await inspections[1].release();
+    expect(await screen.findByText("Looks like an Atlassian API token.")).toBeTruthy();
+    await inspections[0].release();
+    await settle();
+    expect(screen.getByText("Looks like an Atlassian API token.")).toBeTruthy();
+    expect(screen.queryByText(/looks like a Bitbucket Cloud access token/)).toBeNull();
+  });
+
+  it("Generate link: the checklist of an earlier choice does not replace the current one", async () => {
+    installMockBackend();
+    const links = holdAnswers("credential_link");
+    openForm();
+    await waitFor(() => expect(links).toHaveLength(1));
+    await fireEvent.change(screen.getByLabelText("What it must allow"), { target: { value: "read-only" } });
+    await waitFor(() => expect(links).toHaveLength(2));
+    expect(links.map((l) => (l.args.input as { profile: string }).profile)).toEqual([
+      "pull-requests",
+      "read-only",
+    ]);
+    await links[1].release();
+    const list = (await screen.findByRole("heading", { name: "Scopes to tick" })).parentElement!;
+    expect(within(list).getAllByRole("listitem")).toHaveLength(4);
+    await links[0].release();
+    await settle();
+    expect(within(list).getAllByRole("listitem")).toHaveLength(4);
+  });
+
+  it("server check: the version of an address typed earlier is not shown for the current one", async () => {
+    installMockBackend();
+    const inspections = holdAnswers("inspect_server");
+    openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center" }));
+    await type("Server address", "https://old.example.com/bitbucket");
+    await waitFor(() => expect(inspections).toHaveLength(1));
+    await type("Server address", "https://git.example.com/bitbucket");
+    await waitFor(() => expect(inspections).toHaveLength(2));
+    await inspections[1].release();
+    expect(await screen.findByText("https://git.example.com/bitbucket")).toBeTruthy();
+    await inspections[0].release();
+    await settle();
+    expect(screen.getByText("https://git.example.com/bitbucket")).toBeTruthy();
+    expect(screen.queryByText("https://old.example.com/bitbucket")).toBeNull();
+  });
+
+  it("check: the report on a secret that was replaced meanwhile is dropped", async () => {
+    installMockBackend();
+    const checks = holdAnswers("check_credential");
+    openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(checks).toHaveLength(1));
+    // Another secret while the first is checked: that check no longer counts.
+    await type("API token", SECRETS.missingScopes);
+    expect(screen.getByRole("status").textContent).toBe("Check cancelled.");
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(checks).toHaveLength(2));
+    await checks[1].release();
+    expect(await screen.findByRole("heading", { name: "It does not work yet" })).toBeTruthy();
+    // The first check's answer ("It works", for the secret no longer in the form) comes last.
+    await checks[0].release();
+    await settle();
+    expect(screen.queryByRole("heading", { name: "It works" })).toBeNull();
+    expect(screen.getByRole("status").textContent).toBe("Check finished: 1 problem.");
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
