@@ -14,15 +14,13 @@ use repoconn_core::check::report::ValidationReport;
 use repoconn_core::check::{self, CheckEnv, CheckRequest, Checked, ServerCheck};
 use repoconn_core::domain::dates::today;
 use repoconn_core::domain::method::Method;
-use repoconn_core::domain::scopes::Profile;
 use repoconn_core::domain::secret::Secret;
-use repoconn_core::domain::sniff::{self, SecretShape};
 use repoconn_core::flows;
-use repoconn_core::guide::form::{self, CheckView, FormOptions};
-use repoconn_core::guide::links::{self, CredentialLink, LinkTarget};
+use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
+use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
 use repoconn_core::store::registry::Registry;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
@@ -62,31 +60,6 @@ struct Checks {
     usable: Mutex<Option<(u32, Checked)>>,
 }
 
-/// What a Generate link is built from.
-#[derive(Debug, Clone, Deserialize, Type)]
-pub struct LinkInput {
-    pub method: Method,
-    pub profile: Profile,
-    pub server: Option<String>,
-    pub server_version: Option<String>,
-    pub username: Option<String>,
-    pub workspace: Option<String>,
-    pub project: Option<String>,
-    pub repository: Option<String>,
-}
-
-/// Hints about a pasted secret, shown while the user pastes.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct SecretHints {
-    /// "an Atlassian API token"..., when recognised.
-    pub recognised: Option<String>,
-    /// The method it looks like, when that contradicts the chosen one.
-    pub suggested_method: Option<Method>,
-    pub message: Option<String>,
-    /// What will be removed before use ("a \"Bearer \" prefix").
-    pub removed: Vec<String>,
-}
-
 /// A check's result after a re-test of a saved connection.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct Retest {
@@ -103,14 +76,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|err| AppError::new(ShellCode::Internal, format!("the operation stopped: {err}")))?
 }
 
-fn link_target_base(input: &LinkInput) -> Option<url::Url> {
-    input
-        .server
-        .as_deref()
-        .and_then(|s| sniff::server_address(s).ok())
-        .map(|a| a.base)
-}
-
 /// Providers, ways to connect, fields and profiles, under the administrator's policy.
 #[tauri::command]
 #[specta::specta]
@@ -122,16 +87,7 @@ pub fn form_options(state: State<'_, AppState>) -> Result<FormOptions, AppError>
 #[tauri::command]
 #[specta::specta]
 pub fn credential_link(input: LinkInput) -> CredentialLink {
-    let base = link_target_base(&input);
-    let target = LinkTarget {
-        server: base.as_ref(),
-        server_version: input.server_version.as_deref(),
-        username: input.username.as_deref(),
-        workspace: input.workspace.as_deref(),
-        project: input.project.as_deref(),
-        repository: input.repository.as_deref(),
-    };
-    links::link(input.method, input.profile, &target)
+    input.link()
 }
 
 /// Opens that page in the browser. The address is built here, never taken from the page, and
@@ -139,34 +95,17 @@ pub fn credential_link(input: LinkInput) -> CredentialLink {
 #[tauri::command]
 #[specta::specta]
 pub fn open_credential_link(input: LinkInput) -> Result<String, AppError> {
-    let base = link_target_base(&input);
-    let url = credential_link(input)
-        .url
-        .ok_or_else(|| AppError::new(ShellCode::NoLink, "No page creates this kind of credential."))?;
-    links::open(&url, base.as_ref())
-        .map_err(|err| AppError::new(ShellCode::LinkNotOpened, err.to_string()))?;
-    Ok(url)
+    input.open().map_err(|err| match err {
+        OpenError::NoPage => AppError::new(ShellCode::NoLink, err.to_string()),
+        _ => AppError::new(ShellCode::LinkNotOpened, err.to_string()),
+    })
 }
 
 /// What the pasted secret looks like, before anything goes over the network.
 #[tauri::command]
 #[specta::specta]
 pub fn inspect_secret(method: Method, secret: Secret) -> SecretHints {
-    let pasted = sniff::paste_secret(secret.expose(), method);
-    let suggested = pasted.shape.contradicts(method);
-    SecretHints {
-        recognised: (pasted.shape != SecretShape::Unknown).then(|| pasted.shape.label().to_owned()),
-        suggested_method: suggested,
-        message: suggested.map(|s| {
-            format!(
-                "This looks like {}, not a {}: choose \"{}\".",
-                pasted.shape.label(),
-                method.label().to_lowercase(),
-                s.label()
-            )
-        }),
-        removed: pasted.removed.iter().map(|r| r.to_string()).collect(),
-    }
+    SecretHints::of(method, &secret)
 }
 
 /// The normalised base URL and version of a typed Data Center address.

@@ -228,7 +228,10 @@ export type KeychainBackend =
 /**  The Windows Credential Manager. */
 "windows-credential-manager";
 
-/**  What a Generate link is built from. */
+/**
+ *  What the dialog sends to get a Generate link: the chosen method and profile, and what the form
+ *  knows so far (the Data Center address as typed, its version, the names typed).
+ */
 export type LinkInput = {
 	method: Method,
 	profile: Profile,
@@ -350,7 +353,7 @@ export type ScopeReport = {
 	unverified: string[],
 };
 
-/**  Hints about a pasted secret, shown while the user pastes. */
+/**  Hints about a pasted secret, shown while the user pastes, before anything goes over the network. */
 export type SecretHints = {
 	/**  "an Atlassian API token"..., when recognised. */
 	recognised: string | null,

@@ -9,6 +9,8 @@ use crate::check::report::{Outcome, ValidationReport};
 use crate::domain::dates::today;
 use crate::domain::method::{Field, Method, Need, ProviderKind};
 use crate::domain::scopes::Profile;
+use crate::domain::secret::Secret;
+use crate::domain::sniff::{SecretShape, paste_secret};
 use crate::expiry::{REMINDER_DAYS, default_expiry};
 use crate::policy::{PolicyError, PolicyState, Template};
 
@@ -24,6 +26,38 @@ pub struct FormOptions {
     pub policy_error: Option<PolicyError>,
     /// The hint under the expiry date: when reminders come, and the policy's cap.
     pub expiry_hint: String,
+}
+
+/// Hints about a pasted secret, shown while the user pastes, before anything goes over the network.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SecretHints {
+    /// "an Atlassian API token"..., when recognised.
+    pub recognised: Option<String>,
+    /// The method it looks like, when that contradicts the chosen one.
+    pub suggested_method: Option<Method>,
+    pub message: Option<String>,
+    /// What will be removed before use ("a \"Bearer \" prefix").
+    pub removed: Vec<String>,
+}
+
+impl SecretHints {
+    pub fn of(method: Method, secret: &Secret) -> Self {
+        let pasted = paste_secret(secret.expose(), method);
+        let suggested = pasted.shape.contradicts(method);
+        Self {
+            recognised: (pasted.shape != SecretShape::Unknown).then(|| pasted.shape.label().to_owned()),
+            suggested_method: suggested,
+            message: suggested.map(|s| {
+                format!(
+                    "This looks like {}, not a {}: choose \"{}\".",
+                    pasted.shape.label(),
+                    method.label().to_lowercase(),
+                    s.label()
+                )
+            }),
+            removed: pasted.removed.iter().map(|r| r.to_string()).collect(),
+        }
+    }
 }
 
 /// A finished check as the form shows it: the report, the verdict in words for the status line,

@@ -2,12 +2,13 @@
 //! the checklist of scopes or permission to choose. Opening a link is only allowed for
 //! Atlassian's hosts and the connection's own server.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use url::Url;
 
 use crate::domain::method::Method;
 use crate::domain::scopes::{self, Profile, ScopeNaming};
+use crate::domain::sniff::server_address;
 
 /// Where and how to create a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -37,6 +38,50 @@ pub struct LinkTarget<'a> {
     pub workspace: Option<&'a str>,
     pub project: Option<&'a str>,
     pub repository: Option<&'a str>,
+}
+
+/// What the dialog sends to get a Generate link: the chosen method and profile, and what the form
+/// knows so far (the Data Center address as typed, its version, the names typed).
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct LinkInput {
+    pub method: Method,
+    pub profile: Profile,
+    pub server: Option<String>,
+    pub server_version: Option<String>,
+    pub username: Option<String>,
+    pub workspace: Option<String>,
+    pub project: Option<String>,
+    pub repository: Option<String>,
+}
+
+impl LinkInput {
+    /// The Data Center base URL, when the typed address is one.
+    pub fn server_base(&self) -> Option<Url> {
+        self.server
+            .as_deref()
+            .and_then(|s| server_address(s).ok())
+            .map(|a| a.base)
+    }
+
+    pub fn link(&self) -> CredentialLink {
+        let base = self.server_base();
+        let target = LinkTarget {
+            server: base.as_ref(),
+            server_version: self.server_version.as_deref(),
+            username: self.username.as_deref(),
+            workspace: self.workspace.as_deref(),
+            project: self.project.as_deref(),
+            repository: self.repository.as_deref(),
+        };
+        link(self.method, self.profile, &target)
+    }
+
+    /// Opens the link in the browser (only Atlassian's pages and this server's); the URL opened.
+    pub fn open(&self) -> Result<String, OpenError> {
+        let url = self.link().url.ok_or(OpenError::NoPage)?;
+        open(&url, self.server_base().as_ref())?;
+        Ok(url)
+    }
 }
 
 const ATLASSIAN_HOSTS: &[&str] = &["id.atlassian.com", "bitbucket.org", "support.atlassian.com"];
@@ -194,6 +239,8 @@ pub fn open(url: &str, own_server: Option<&Url>) -> Result<(), OpenError> {
 /// Why a link was not opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
+    #[error("No page creates this kind of credential.")]
+    NoPage,
     #[error("{0} is not an Atlassian page nor this connection's server: not opened")]
     NotAllowed(String),
     #[error("{0}")]
