@@ -69,6 +69,7 @@ pub fn with_commands<R: Runtime>(
 
 /// Starts the app: logging, single-instance guard, plugins, the main window.
 pub fn run() {
+    repoconn_core::about::install_panic_hook("Repository Connections");
     init_logging();
     let info = repoconn_core::AppInfo::current();
     tracing::info!(version = %info.version, keychain = %info.keychain, "starting {}", info.name);

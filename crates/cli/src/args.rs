@@ -10,6 +10,7 @@ use repoconn_core::domain::method::{Field, Need};
 use repoconn_core::domain::scopes::{Profile, normalise_requirements};
 use repoconn_core::domain::sniff;
 use repoconn_core::flows;
+use repoconn_core::store::registry::FAILPOINT_ENV;
 use repoconn_core::{Method, ProviderKind, Secret};
 use time::Date;
 
@@ -91,12 +92,30 @@ impl Target {
         if let Some(server) = &self.server {
             let address = sniff::server_address(server)?;
             // Cloud has its own API and ways to connect: a Data Center check of it cannot work.
+            // Exact names only: `git.mybitbucket.org` is somebody's own server.
             if address
                 .base
                 .host_str()
-                .is_some_and(|h| h.ends_with("bitbucket.org"))
+                .is_some_and(|h| h == "bitbucket.org" || h.ends_with(".bitbucket.org"))
             {
                 return Err(CliError::usage("bitbucket.org is Bitbucket Cloud: use --cloud"));
+            }
+        }
+        for (flag, value) in [
+            ("--workspace", &self.workspace),
+            ("--project", &self.project),
+            ("--repo", &self.repository),
+        ] {
+            if let Some(Err(reason)) = value.as_deref().map(sniff::check_name) {
+                return Err(CliError::usage(format!("{flag}: {reason}")));
+            }
+        }
+        for (flag, value) in [("--email", &self.email), ("--username", &self.username)] {
+            if value.as_deref().is_some_and(|v| v.chars().any(char::is_control)) {
+                return Err(CliError::usage(format!(
+                    "{flag}: {}",
+                    sniff::NameError::ControlCharacter
+                )));
             }
         }
         match self.missing_field() {
@@ -152,6 +171,10 @@ pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, 
     normalise_requirements(target.method, &options.require)?;
     let env = context::environment()?;
     let secret = input::read_secret(target.method)?;
+    if std::env::var(FAILPOINT_ENV).as_deref() == Ok("check:panic-with-secret") {
+        // Lets the test suite prove that a panic never prints what it was looking at.
+        panic!("failpoint holding {}", secret.expose());
+    }
     Ok((target.into_request(options, secret), env))
 }
 

@@ -60,6 +60,8 @@ enum Command {
 
 /// The whole command line; both binaries (`repoconn`, `git-credential-repoconn`) run this.
 pub fn main() -> ExitCode {
+    repoconn_core::about::install_panic_hook("repoconn");
+    init_logging();
     // Git runs `git-credential-repoconn git-credential get`: that is not our grammar, and a helper
     // must never answer git with a usage error.
     let result = match git_credential::invoked_by_git() {
@@ -73,6 +75,20 @@ pub fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// `REPOCONN_LOG=debug` (or any filter) prints what the core does to standard error, as in the app.
+/// Secrets are never passed to a log macro anywhere in the code base.
+fn init_logging() {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("REPOCONN_LOG") else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
 }
 
 fn dispatch(command: Command) -> error::CliResult {

@@ -44,6 +44,20 @@ impl AppInfo {
     }
 }
 
+/// Replaces Rust's panic message with one that leaves out the payload: a panic message can hold
+/// any value the code was looking at, a secret included. It still says where, for a bug report.
+pub fn install_panic_hook(program: &'static str) {
+    std::panic::set_hook(Box::new(move |info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "{program}: internal error{place}. Its details are left out because they could contain a secret; please report this line and what you did."
+        );
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

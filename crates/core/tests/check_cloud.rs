@@ -338,3 +338,15 @@ async fn a_project_access_token_is_checked_within_its_project() {
     let report = run_cloud(&server, project_token(Profile::PullRequests)).await;
     assert_eq!(report.scopes.missing, ["repository:write", "pullrequest:write"]);
 }
+
+#[tokio::test]
+async fn terminal_escapes_a_server_sends_never_reach_the_report() {
+    let mut fake = FakeCloud::standard();
+    fake.accounts[0].display_name = "Ada\u{1b}]0;pwned\u{7} \u{1b}[31mLovelace\u{1b}[0m\r\n".into();
+    let server = start(fake, Behaviour::default(), None).await;
+    let report = run_cloud(&server, in_repo(api_token(cloud::TOKEN_FULL, cloud::EMAIL))).await;
+    let name = report.identity.as_ref().unwrap().display_name.clone().unwrap();
+    assert_eq!(name.trim(), "Ada Lovelace");
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("\\u001b") && !json.contains("pwned"), "{json}");
+}

@@ -10,8 +10,7 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use repoconn_core::Secret;
-use repoconn_core::domain::catalogue::StorageError;
-use repoconn_core::git::credential::{self, Operation, Query};
+use repoconn_core::git::credential::{self, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
 
@@ -63,12 +62,12 @@ pub fn run(operation: &str) -> CliResult {
         }
         Ok(None) => {}
         // One line, as git shows it among its own messages.
-        Err(err) => eprintln!("repoconn: {} ({})", err.message, err.fix),
+        Err(err) => eprintln!("repoconn: {err}"),
     }
     Ok(0)
 }
 
-fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, StorageError> {
+fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, HelperError> {
     let registry = Registry::open_default()?;
     credential::handle(&registry, &PolicyState::load(), operation, query)
 }

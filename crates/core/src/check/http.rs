@@ -154,8 +154,13 @@ impl Http {
             .connect_timeout(limits.request_timeout)
             .user_agent(concat!("repoconn/", env!("CARGO_PKG_VERSION")));
         if let Some(proxy) = &limits.proxy {
-            let proxy =
-                reqwest::Proxy::all(proxy.as_str()).map_err(|err| SetupError::Client(err.to_string()))?;
+            // The proxy address may carry a password: it never goes into a message.
+            let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
+                SetupError::Client(format!(
+                    "the proxy {} cannot be used",
+                    crate::domain::sniff::without_credentials(proxy)
+                ))
+            })?;
             builder = builder.proxy(proxy);
         }
         if let Some(path) = ca_file {
@@ -256,9 +261,25 @@ impl Http {
                 request = request.header(AUTHORIZATION, format!("Bearer {}", secret.expose()))
             }
         }
-        match request.send().await {
-            Ok(response) => Ok(response),
-            Err(err) => Err(self.classify(&err).await),
+        // The address and the way of authenticating, never the header itself.
+        let how = match auth {
+            Auth::Anonymous => "anonymous",
+            Auth::Basic { .. } => "basic",
+            Auth::Bearer(_) => "bearer",
+        };
+        let started = std::time::Instant::now();
+        let result = request.send().await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(response) => {
+                tracing::debug!(%url, auth = how, status = response.status().as_u16(), elapsed_ms, "GET");
+                Ok(response)
+            }
+            Err(err) => {
+                let failure = self.classify(&err).await;
+                tracing::debug!(%url, auth = how, ?failure, elapsed_ms, "GET failed");
+                Err(failure)
+            }
         }
     }
 

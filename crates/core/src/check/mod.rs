@@ -83,10 +83,21 @@ impl CheckEnv {
     pub fn from_env() -> Result<Self, EnvError> {
         let api = std::env::var(CLOUD_API_ENV).ok().filter(|v| !v.trim().is_empty());
         let text = api.as_deref().unwrap_or(CLOUD_API_DEFAULT);
-        let cloud_api = Url::parse(text).map_err(|err| EnvError {
-            value: text.to_owned(),
-            reason: err.to_string(),
-        })?;
+        let refuse = |reason: String| EnvError {
+            value: sniff::without_credentials(text),
+            reason,
+        };
+        let cloud_api = Url::parse(text).map_err(|err| refuse(err.to_string()))?;
+        if !matches!(cloud_api.scheme(), "https" | "http") || cloud_api.host_str().is_none() {
+            return Err(refuse(
+                "only an http(s) address with a host name can be an API root".to_owned(),
+            ));
+        }
+        if !cloud_api.username().is_empty() || cloud_api.password().is_some() {
+            return Err(refuse(
+                "it carries a user name or password, which would be sent with every request".to_owned(),
+            ));
+        }
         let policy = PolicyState::load();
         let limits = NetLimits {
             proxy: policy.policy.proxy.clone(),

@@ -149,6 +149,34 @@ pub fn prepare(request: &CheckRequest, cloud_base: Option<Url>, findings: &mut F
             });
         }
     }
+    let names = [
+        (Field::Workspace, &workspace),
+        (Field::Project, &project),
+        (Field::Repository, &repository),
+    ];
+    for (field, value) in names {
+        if let Some(Err(reason)) = value.as_deref().map(sniff::check_name) {
+            findings.problem(Fault::InvalidValue {
+                field: field_label(field).to_owned(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+    for (field, value) in [(Field::Email, &email), (Field::Username, &username)] {
+        if value.as_deref().is_some_and(|v| v.chars().any(char::is_control)) {
+            findings.problem(Fault::InvalidValue {
+                field: field_label(field).to_owned(),
+                reason: sniff::NameError::ControlCharacter.to_string(),
+            });
+        }
+    }
+    if pasted.secret.expose().chars().any(char::is_control) {
+        // A header cannot carry it, and git's protocol would take it for the end of a line.
+        findings.problem(Fault::InvalidValue {
+            field: "The token or password".to_owned(),
+            reason: sniff::NameError::ControlCharacter.to_string(),
+        });
+    }
     if pasted.secret.is_empty() {
         findings.problem(Fault::MissingField {
             field: "The token or password".to_owned(),
@@ -303,5 +331,17 @@ mod tests {
         r.server = Some("ftp://git.example.com".into());
         assert!(prepare(&r, None, &mut findings).is_none());
         assert!(findings.has(ProblemCode::NotBitbucket));
+    }
+
+    #[test]
+    fn names_and_secrets_that_would_mislead_a_request_are_refused_before_it() {
+        let mut findings = Findings::new(Method::RepositoryAccessToken);
+        let mut r = request(Method::RepositoryAccessToken, "ATCTT3xFfGF0-token\nX-Injected: 1");
+        r.workspace = Some("acme".into());
+        r.repository = Some("..".into());
+        prepare(&r, cloud(), &mut findings).unwrap();
+        let messages: Vec<&str> = findings.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(findings.has(ProblemCode::InvalidValue), "{messages:?}");
+        assert!(messages.iter().all(|m| !m.contains("X-Injected")), "{messages:?}");
     }
 }

@@ -6,6 +6,7 @@ use specta::Type;
 
 use crate::domain::catalogue::{Fault, Notice, Problem, ProblemCode, Severity, Warning, WarningCode};
 use crate::domain::method::{Method, ProviderKind};
+use crate::domain::sniff::printable;
 
 /// The verdict, from which the CLI's exit code follows (0, 1, 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -119,6 +120,48 @@ pub struct Findings {
 }
 
 impl Findings {
+    fn make_printable(&mut self) {
+        let clean = |text: &mut String| *text = printable(text);
+        let clean_opt = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                *text = printable(text);
+            }
+        };
+        if let Some(identity) = self.identity.as_mut() {
+            clean_opt(&mut identity.username);
+            clean_opt(&mut identity.display_name);
+            clean_opt(&mut identity.email);
+            clean_opt(&mut identity.account_id);
+            clean_opt(&mut identity.uuid);
+        }
+        clean_opt(&mut self.git_username);
+        if let Some(server) = self.server.as_mut() {
+            clean(&mut server.version);
+            clean_opt(&mut server.build_number);
+            clean_opt(&mut server.display_name);
+        }
+        clean_opt(&mut self.permission);
+        clean_opt(&mut self.expires_at);
+        for problem in &mut self.problems {
+            clean(&mut problem.message);
+            clean(&mut problem.fix);
+        }
+        for warning in &mut self.warnings {
+            clean(&mut warning.message);
+        }
+        for list in [
+            &mut self.scopes.required,
+            &mut self.scopes.verified,
+            &mut self.scopes.missing,
+            &mut self.scopes.unverified,
+        ] {
+            list.iter_mut().for_each(clean);
+        }
+        if let Some(granted) = self.scopes.granted.as_mut() {
+            granted.iter_mut().for_each(clean);
+        }
+    }
+
     pub fn new(method: Method) -> Self {
         Self {
             method,
@@ -155,7 +198,10 @@ impl Findings {
         self.problems.iter().any(|p| p.code == code)
     }
 
-    pub fn into_report(self, base_url: String) -> ValidationReport {
+    /// The report. Every text a server could have sent (names, headers, error bodies quoted in
+    /// messages) is made printable here, once, so no terminal escape reaches a terminal or page.
+    pub fn into_report(mut self, base_url: String) -> ValidationReport {
+        self.make_printable();
         let outcome = if self
             .problems
             .iter()

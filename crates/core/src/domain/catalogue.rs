@@ -32,6 +32,7 @@ pub enum ProblemCode {
     SsoOnly,
     ResourceNotFound,
     MissingField,
+    InvalidValue,
     ForbiddenByPolicy,
     InsecureHttp,
     CaFileInvalid,
@@ -115,6 +116,7 @@ codes_as_str! {
         SsoOnly => "sso_only",
         ResourceNotFound => "resource_not_found",
         MissingField => "missing_field",
+        InvalidValue => "invalid_value",
         ForbiddenByPolicy => "forbidden_by_policy",
         InsecureHttp => "insecure_http",
         CaFileInvalid => "ca_file_invalid",
@@ -244,6 +246,12 @@ pub enum Fault {
     MissingField {
         field: String,
         chosen: Method,
+    },
+    /// `field` starts a sentence; `reason` says what is wrong with the value (never shows the
+    /// value of a secret).
+    InvalidValue {
+        field: String,
+        reason: String,
     },
     ForbiddenByPolicy {
         chosen: Method,
@@ -378,6 +386,7 @@ impl Fault {
             Self::SsoOnly => C::SsoOnly,
             Self::ResourceNotFound { .. } => C::ResourceNotFound,
             Self::MissingField { .. } => C::MissingField,
+            Self::InvalidValue { .. } => C::InvalidValue,
             Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
@@ -446,6 +455,13 @@ impl Fault {
             Self::MissingField { field, chosen } => (
                 format!("{field} is needed for {}.", chosen.label()),
                 format!("Fill in {}.", lower_first(field)),
+            ),
+            Self::InvalidValue { field, reason } => (
+                format!("{field} cannot be used: {reason}."),
+                format!(
+                    "Type {} again, without line breaks or other invisible characters.",
+                    lower_first(field)
+                ),
             ),
             Self::ForbiddenByPolicy { chosen, reason } => (
                 format!("{} may not be used here: {reason}", chosen.label()),
@@ -750,6 +766,10 @@ mod tests {
             Fault::MissingField {
                 field: s("The workspace"),
                 chosen: Method::WorkspaceAccessToken,
+            },
+            Fault::InvalidValue {
+                field: s("The repository"),
+                reason: s("\".\" and \"..\" are not names"),
             },
             Fault::ForbiddenByPolicy {
                 chosen: Method::Basic,

@@ -67,8 +67,15 @@ pub fn paste_secret(raw: &str, method: Method) -> PastedSecret {
     // Surrounding whitespace (a piped newline, a copied space) is dropped without comment.
     let mut removed = Vec::new();
     let mut text = raw.trim();
-    if text.len() > 7 && text[..7].eq_ignore_ascii_case("bearer ") {
-        text = text[7..].trim_start();
+    // `get` and not `[..7]`: the first bytes of a secret may be part of a multi-byte character,
+    // and a panic there would print the secret.
+    if let Some(rest) = text
+        .get(..7)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("bearer "))
+        .and_then(|_| text.get(7..))
+        .filter(|rest| !rest.trim().is_empty())
+    {
+        text = rest.trim_start();
         removed.push("a \"Bearer \" prefix");
     }
     let mut pair_user = None;
@@ -109,15 +116,119 @@ pub struct ServerAddress {
     pub changed: bool,
 }
 
+/// The longest server address we read: far longer than any real one, short enough that a pasted
+/// document is refused rather than sent around.
+pub const MAX_ADDRESS_CHARS: usize = 2048;
+
 /// Why a typed server address cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
     #[error("the server address is empty")]
     Empty,
+    #[error("the server address is {0} characters long; a Bitbucket address has at most {MAX_ADDRESS_CHARS}")]
+    TooLong(usize),
+    #[error("the server address contains a line break or another control character")]
+    ControlCharacter,
     #[error("'{typed}' is not a web address: {reason}")]
     NotAnAddress { typed: String, reason: String },
     #[error("'{0}' is not an http(s) address")]
     NotHttp(String),
+}
+
+/// `text` with any `user:password@` before a host removed, for messages: a URL may carry a
+/// credential, and messages end up in terminals, logs and bug reports.
+pub fn without_credentials(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Ok(_) => text.to_owned(),
+        // Not a URL: still cut anything between "://" and an "@" that looks like a userinfo.
+        Err(_) => match (text.find("://"), text.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                format!("{}://{}", &text[..scheme_end], &text[at + 1..])
+            }
+            _ => text.to_owned(),
+        },
+    }
+}
+
+/// Why a workspace, project or repository name cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("\".\" and \"..\" are not names: they would lead to another address")]
+    Dots,
+    #[error("it contains a line break, a tab or another control character")]
+    ControlCharacter,
+    #[error("it is longer than {MAX_NAME_CHARS} characters")]
+    TooLong,
+}
+
+/// Bitbucket's names are short; a longer value is a paste gone wrong.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// Checks a workspace, project key or repository slug before it becomes part of an address. Each
+/// value becomes one encoded path segment, so only these could still change where a request goes
+/// or be silently altered on the way.
+pub fn check_name(value: &str) -> Result<(), NameError> {
+    let value = value.trim();
+    if value == "." || value == ".." {
+        Err(NameError::Dots)
+    } else if value.chars().any(char::is_control) {
+        Err(NameError::ControlCharacter)
+    } else if value.chars().count() > MAX_NAME_CHARS {
+        Err(NameError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Text a server sent (a display name, an error body, a header), made safe to print: terminal
+/// escape sequences and other control characters removed, line breaks and tabs made spaces.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape_sequence(&mut chars),
+            // The 8-bit Control Sequence Introducer starts a sequence too.
+            '\u{9b}' => skip_until_final_byte(&mut chars),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            // Bidirectional overrides can make printed text read differently from what it is.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.next() {
+        Some('[') => skip_until_final_byte(chars),
+        // Operating system command: up to BEL or ESC \.
+        Some(']') | Some('P') | Some('_') | Some('^') => {
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                    if c == '\u{1b}' {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn skip_until_final_byte(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
 }
 
 /// First path segments of Bitbucket Data Center's own pages and APIs: whatever comes before one
@@ -150,17 +261,25 @@ pub fn server_address(input: &str) -> Result<ServerAddress, AddressError> {
     if typed.is_empty() {
         return Err(AddressError::Empty);
     }
+    let length = typed.chars().count();
+    if length > MAX_ADDRESS_CHARS {
+        return Err(AddressError::TooLong(length));
+    }
+    // The URL parser would silently drop tabs and line breaks: refuse them instead.
+    if typed.chars().any(char::is_control) {
+        return Err(AddressError::ControlCharacter);
+    }
     let with_scheme = if typed.contains("://") {
         typed.to_owned()
     } else {
         format!("https://{typed}")
     };
     let mut url = Url::parse(&with_scheme).map_err(|err| AddressError::NotAnAddress {
-        typed: typed.to_owned(),
+        typed: without_credentials(typed),
         reason: err.to_string(),
     })?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(AddressError::NotHttp(typed.to_owned()));
+        return Err(AddressError::NotHttp(without_credentials(typed)));
     }
     let segments: Vec<String> = url
         .path_segments()
@@ -323,5 +442,54 @@ mod tests {
     fn strips_credentials_typed_into_the_url() {
         let address = server_address("https://ada:hunter2@git.example.com/bitbucket").unwrap();
         assert_eq!(address.base.as_str(), "https://git.example.com/bitbucket");
+    }
+
+    #[test]
+    fn secrets_that_start_with_non_ascii_letters_are_kept_whole() {
+        for secret in [
+            "тайный-пароль",
+            "pässwort-mit-umlaut",
+            "bearer\u{e9}x",
+            "Bearer тайный-токен-1234567890",
+        ] {
+            let pasted = paste_secret(secret, Method::Basic);
+            assert!(!pasted.secret.is_empty());
+            assert!(secret.ends_with(pasted.secret.expose()), "{secret}");
+        }
+    }
+
+    #[test]
+    fn server_text_is_printed_without_terminal_escapes() {
+        assert_eq!(printable("Ada\u{1b}[31m Lovelace\u{1b}[0m"), "Ada Lovelace");
+        assert_eq!(printable("x\u{1b}]0;owned\u{7}y"), "xy");
+        assert_eq!(printable("a\nb\tc\u{0}d\u{9b}2Je"), "a b cde");
+        assert_eq!(printable("left\u{202e}thgir"), "leftthgir");
+    }
+
+    #[test]
+    fn names_that_would_change_the_address_are_refused() {
+        assert_eq!(check_name(".."), Err(NameError::Dots));
+        assert_eq!(check_name(" . "), Err(NameError::Dots));
+        assert_eq!(check_name("mod\tels"), Err(NameError::ControlCharacter));
+        assert_eq!(check_name(&"a".repeat(300)), Err(NameError::TooLong));
+        assert_eq!(check_name("models.v2"), Ok(()));
+    }
+
+    #[test]
+    fn addresses_are_bounded_and_never_echo_a_password() {
+        let long = format!("https://git.example.com/{}", "a".repeat(100_000));
+        assert!(matches!(server_address(&long), Err(AddressError::TooLong(_))));
+        assert_eq!(
+            server_address("https://git.example.com/\nbitbucket"),
+            Err(AddressError::ControlCharacter)
+        );
+        let err = server_address("ftp://ada:hunter2@git.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert_eq!(
+            without_credentials("http://ada:hunter2@proxy.example.com:3128"),
+            "http://proxy.example.com:3128/"
+        );
     }
 }

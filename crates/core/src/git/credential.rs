@@ -38,6 +38,35 @@ impl Operation {
     }
 }
 
+/// Why the helper did not answer git.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HelperError {
+    #[error("{} ({})", .0.message, .0.fix)]
+    Storage(#[from] StorageError),
+    #[error(
+        "the saved {0} of this connection contains a line break or another control character, which git's credential protocol cannot carry safely; nothing was given to git (replace it: `repoconn rotate NAME`)"
+    )]
+    Unsafe(&'static str),
+}
+
+/// A value that would break git's line-based protocol (or smuggle in another key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsafeValue(pub &'static str);
+
+impl From<UnsafeValue> for HelperError {
+    fn from(value: UnsafeValue) -> Self {
+        Self::Unsafe(value.0)
+    }
+}
+
+fn protocol_safe(value: &str, what: &'static str) -> Result<(), UnsafeValue> {
+    if value.chars().any(char::is_control) {
+        Err(UnsafeValue(what))
+    } else {
+        Ok(())
+    }
+}
+
 /// Carries out one request from git. For `get`, the lines to print (holding the secret), or
 /// `None` when no saved connection may answer, so that git asks its next helper.
 ///
@@ -49,7 +78,7 @@ pub fn handle(
     policy: &PolicyState,
     operation: Operation,
     query: &Query,
-) -> Result<Option<Secret>, StorageError> {
+) -> Result<Option<Secret>, HelperError> {
     // A way to connect the administrator's policy forbids is never handed to git.
     let connections: Vec<Connection> = registry
         .list()?
@@ -61,7 +90,7 @@ pub fn handle(
     };
     let secret = registry.secret(connection)?;
     if operation == Operation::Get {
-        return Ok(answer(connection, &secret, query));
+        return answer(connection, &secret, query).map_err(HelperError::from);
     }
     // Only a verdict about our own secret counts.
     let ours = query
@@ -127,20 +156,28 @@ impl Query {
 
 /// What the helper tells git for a connection and its secret; `None` when this connection
 /// cannot serve git as asked (a Bearer-only token and a git without `authtype`).
-pub fn answer(connection: &Connection, secret: &Secret, query: &Query) -> Option<Secret> {
+pub fn answer(
+    connection: &Connection,
+    secret: &Secret,
+    query: &Query,
+) -> Result<Option<Secret>, UnsafeValue> {
+    protocol_safe(secret.expose(), "secret")?;
     match connection.method {
-        Method::ProjectToken | Method::RepositoryToken => query.can_take_bearer().then(|| {
+        Method::ProjectToken | Method::RepositoryToken => Ok(query.can_take_bearer().then(|| {
             Secret::new(format!(
                 "capability[]=authtype\nauthtype=Bearer\ncredential={}\n",
                 secret.expose()
             ))
-        }),
+        })),
         _ => {
-            let user = git_username(connection)?;
-            Some(Secret::new(format!(
+            let Some(user) = git_username(connection) else {
+                return Ok(None);
+            };
+            protocol_safe(&user, "username")?;
+            Ok(Some(Secret::new(format!(
                 "username={user}\npassword={}\n",
                 secret.expose()
-            )))
+            ))))
         }
     }
 }
@@ -174,8 +211,7 @@ pub fn find<'a>(connections: &'a [Connection], query: &Query) -> Option<&'a Conn
 }
 
 fn serves(connection: &Connection, query: &Query) -> bool {
-    if connection.status == Status::NeedsMigration || !connection.git_host().eq_ignore_ascii_case(&query.host)
-    {
+    if connection.status == Status::NeedsMigration || !same_host(&connection.git_host(), &query.host) {
         return false;
     }
     let plain_http_allowed = connection.allow_http || connection.base_url.starts_with("http://");
@@ -191,6 +227,21 @@ fn serves(connection: &Connection, query: &Query) -> bool {
     match connection.provider {
         ProviderKind::Cloud => cloud_path_fits(connection, path),
         ProviderKind::DataCenter => datacenter_path_fits(connection, path),
+    }
+}
+
+/// Whether two `host[:port]` name the same server. Git sends a non-ASCII host name as typed
+/// (`bücher.example`) while a saved base URL holds its ASCII form (`xn--bcher-kva.example`):
+/// both are normalised by the URL parser first.
+fn same_host(saved: &str, asked: &str) -> bool {
+    let normal = |host: &str| {
+        url::Url::parse(&format!("https://{host}/"))
+            .ok()
+            .and_then(|u| u.host_str().map(|h| (h.to_owned(), u.port())))
+    };
+    match (normal(saved), normal(asked)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -269,7 +320,7 @@ mod tests {
     }
 
     fn answer_text(c: &Connection, secret: &Secret, q: &Query) -> Option<String> {
-        answer(c, secret, q).map(|a| a.expose().to_owned())
+        answer(c, secret, q).unwrap().map(|a| a.expose().to_owned())
     }
 
     fn query(text: &str) -> Query {
@@ -373,5 +424,29 @@ mod tests {
         let mut retired = connection(Method::AppPassword, "https://api.bitbucket.org/");
         retired.status = Status::NeedsMigration;
         assert!(find(&[retired], &query("protocol=https\nhost=bitbucket.org\n")).is_none());
+    }
+
+    #[test]
+    fn values_that_would_break_the_protocol_are_never_given_to_git() {
+        let c = connection(Method::ApiToken, "https://api.bitbucket.org/");
+        let q = query("protocol=https\nhost=bitbucket.org\n\n");
+        let injected = Secret::new("tok\nusername=attacker");
+        assert_eq!(answer(&c, &injected, &q).unwrap_err(), UnsafeValue("secret"));
+        let mut odd = c.clone();
+        odd.git_username = Some("ada\0".into());
+        assert_eq!(
+            answer(&odd, &Secret::new("tok"), &q).unwrap_err(),
+            UnsafeValue("username")
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_host_name_finds_its_connection() {
+        let c = connection(Method::PersonalToken, "https://b\u{fc}cher.example:7990/");
+        assert_eq!(c.git_host(), "xn--bcher-kva.example:7990");
+        let q = query("protocol=https\nhost=b\u{fc}cher.example:7990\n\n");
+        assert!(find(std::slice::from_ref(&c), &q).is_some());
+        let other = query("protocol=https\nhost=bucher.example:7990\n\n");
+        assert!(find(std::slice::from_ref(&c), &other).is_none());
     }
 }
