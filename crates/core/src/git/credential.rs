@@ -449,4 +449,36 @@ mod tests {
         let other = query("protocol=https\nhost=bucher.example:7990\n\n");
         assert!(find(std::slice::from_ref(&c), &other).is_none());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 1000, failure_persistence: None, ..Default::default() })]
+
+        /// Whatever git (or anything posing as git) sends, reading it never panics and never keeps
+        /// more than one value per key line.
+        #[test]
+        fn any_input_is_read_without_panic(input in "(?s).{0,400}") {
+            let query = Query::parse(&input);
+            proptest::prop_assert!(!query.host.contains('\n'));
+        }
+
+        /// What we answer is exactly the key=value lines git expects, and reading it back gives
+        /// the same username and secret: nothing can be smuggled in as another key.
+        #[test]
+        fn answers_round_trip_or_are_refused(secret in "(?s).{1,60}", user in "(?s).{1,30}") {
+            let mut c = connection(Method::ApiToken, "https://api.bitbucket.org/");
+            c.git_username = Some(user.clone());
+            let q = query("protocol=https\nhost=bitbucket.org\n\n");
+            match answer(&c, &Secret::new(secret.clone()), &q) {
+                Ok(Some(text)) => {
+                    let lines: Vec<&str> = text.expose().lines().collect();
+                    proptest::prop_assert_eq!(lines.len(), 2);
+                    let back = Query::parse(text.expose());
+                    proptest::prop_assert_eq!(back.username.as_deref(), Some(user.as_str()));
+                    proptest::prop_assert_eq!(back.password.map(|p| p.expose().to_owned()), Some(secret));
+                }
+                Ok(None) => proptest::prop_assert!(false, "an API token always has a git username"),
+                Err(_) => proptest::prop_assert!(secret.chars().chain(user.chars()).any(char::is_control)),
+            }
+        }
+    }
 }
