@@ -65,9 +65,13 @@ fn committed_ui_fixtures_match_the_core() {
         }
         links.insert(method.id().to_owned(), by_profile.into());
     }
+    let mut capped = repoconn_core::policy::PolicyState::default();
+    capped.policy.max_token_lifetime_days = Some(90);
     let fixtures = serde_json::json!({
         "form_options": repoconn_core::guide::form::options(&Default::default()),
+        "form_options_capped_at_90_days": repoconn_core::guide::form::options(&capped),
         "links": links,
+        "samples": samples(),
     });
     let fresh = serde_json::to_string_pretty(&fixtures).unwrap() + "\n";
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/mock/fixtures.json");
@@ -81,6 +85,99 @@ fn committed_ui_fixtures_match_the_core() {
         committed == fresh,
         "ui/src/mock/fixtures.json is stale: run `npm run bindings` and commit the result"
     );
+}
+
+/// What the core says in the cases the mock plays, so that the mock never words anything itself:
+/// list rows (status, expiry, tone) on a fixed day, the verdict and suggested name of a few
+/// reports, and the catalogue's problems and warnings the mock's reports carry.
+fn samples() -> serde_json::Value {
+    use repoconn_core::Method;
+    use repoconn_core::check::report::{Findings, Identity};
+    use repoconn_core::domain::catalogue::{Fault, Notice, Problem, Warning};
+    use repoconn_core::guide::form::CheckView;
+    use repoconn_core::guide::listing::ConnectionView;
+    use repoconn_core::store::connection::Connection;
+    use serde_json::json;
+
+    let today = time::macros::date!(2026 - 11 - 26);
+    let connection = |expires_on: Option<&str>, status: &str| -> Connection {
+        serde_json::from_value(json!({
+            "id": "1", "name": "work", "provider": "cloud", "base_url": "https://api.bitbucket.org/",
+            "method": "api-token", "profile": "pull-requests", "created_at": "2026-11-26T10:00:00Z",
+            "status": status, "expires_on": expires_on, "secret_key": "conn-1"
+        }))
+        .unwrap()
+    };
+    let mut views = serde_json::Map::new();
+    for (case, expires_on, status) in [
+        ("a_year_left", Some("2027-11-26"), "valid"),
+        ("expiry_unknown", None, "valid"),
+        ("five_days_left", Some("2026-12-01"), "valid"),
+        ("expired", Some("2026-11-01"), "valid"),
+        ("rejected_by_git", Some("2027-11-26"), "rejected_by_git"),
+    ] {
+        let mut view =
+            serde_json::to_value(ConnectionView::new(connection(expires_on, status), today)).unwrap();
+        view.as_object_mut().unwrap().remove("connection");
+        views.insert(case.to_owned(), view);
+    }
+    let report = |method: Method, base: &str, user: Option<&str>, faults: Vec<Fault>| {
+        let mut findings = Findings::new(method);
+        findings.identity = user.map(|u| Identity {
+            username: Some(u.to_owned()),
+            ..Default::default()
+        });
+        for fault in faults {
+            findings.problem(fault);
+        }
+        CheckView::new(findings.into_report(base.to_owned()))
+    };
+    let check_views = vec![
+        report(
+            Method::ApiToken,
+            "https://api.bitbucket.org/",
+            Some("ada_lovelace"),
+            vec![],
+        ),
+        report(
+            Method::PersonalToken,
+            "https://git.example.com:8443/bitbucket",
+            Some("ada/lovelace"),
+            vec![],
+        ),
+        report(
+            Method::ApiToken,
+            "https://api.bitbucket.org/",
+            None,
+            vec![Fault::AppPasswordDisabled],
+        ),
+        report(
+            Method::ApiToken,
+            "https://api.bitbucket.org/",
+            None,
+            vec![Fault::AppPasswordDisabled, Fault::SsoOnly],
+        ),
+    ];
+    let problem = |fault: Fault| serde_json::to_value(Problem::from(fault)).unwrap();
+    json!({
+        "today": "2026-11-26",
+        "views": views,
+        "check_views": check_views,
+        "problems": {
+            "missing_scopes": problem(Fault::MissingScopes { scopes: vec!["write:pullrequest:bitbucket".into()] }),
+            "invalid_credentials": problem(Fault::InvalidCredentials { method: Method::ApiToken }),
+            "unreachable": problem(Fault::Unreachable {
+                host: "api.bitbucket.org".into(),
+                reason: "network unreachable".into(),
+            }),
+        },
+        "warnings": {
+            "write_scope_unverified": serde_json::to_value(Warning::from(Notice::WriteScopeUnverified {
+                scopes: vec!["write:pullrequest:bitbucket".into()],
+            }))
+            .unwrap(),
+        },
+    })
 }
 
 /// The policy file's JSON Schema (docs/policy.schema.json) is generated from the core's types.

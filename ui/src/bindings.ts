@@ -276,7 +276,11 @@ export type MethodOption = {
 	/**  The secret field's label ("API token", "Password"...). */
 	secret_label: string,
 	fields: FieldOption[],
-	/**  Days until a default expiry date, when the kind has one (Cloud API tokens: 365). */
+	/**
+	 *  Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
+	 *  never past the policy's longest lifetime, which is also the default where the method has
+	 *  none. The form pre-fills it, so what it suggests can always be saved.
+	 */
 	default_expiry_days: number | null,
 };
 
@@ -309,7 +313,7 @@ export type Problem = {
 };
 
 /**  Why a credential cannot be used, or why we could not find out. */
-export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
 
 /**  A named set of needs, chosen by what the integration will do. */
 export type Profile = 

@@ -3,7 +3,8 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import type { CheckView, ConnectionView } from "../bindings";
-import { formOptions, installMockBackend, SECRETS } from "../mock/backend";
+import { formOptions, formOptionsCapped, installMockBackend, SECRETS } from "../mock/backend";
+import { dateInDays } from "./ipc";
 
 afterEach(() => {
   cleanup();
@@ -308,7 +309,8 @@ describe("the connection list", () => {
 
 describe("under an administrator's policy", () => {
   function withPolicy() {
-    const options = structuredClone(formOptions);
+    // The core's own form options under a 90-day cap: the hint and the pre-filled date are its.
+    const options = structuredClone(formOptionsCapped);
     const basic = options.providers[1].methods.find((m) => m.method === "basic")!;
     basic.unavailable = "Not allowed by your organisation's policy (/etc/repoconn/policy.json).";
     options.templates = [
@@ -320,10 +322,6 @@ describe("under an administrator's policy", () => {
         method: "personal-token",
       },
     ];
-    options.max_token_lifetime_days = 90;
-    // The core words the hint with the policy's cap; the form shows it as it is.
-    options.expiry_hint =
-      "We remind you 30, 7 and 1 days before; Bitbucket does not tell us. Your organisation allows at most 90 days.";
     return installMockBackend({ formOptions: options });
   }
 
@@ -361,6 +359,33 @@ describe("under an administrator's policy", () => {
     expect(document.getElementById("expires-hint")!.textContent).toBe(
       "We remind you 30, 7 and 1 days before; Bitbucket does not tell us. Your organisation allows at most 90 days.",
     );
+  });
+
+  it("pre-fills an expiry date the policy allows, so Save saves", async () => {
+    const state = withPolicy();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
+    expect(expires.value).toBe(dateInDays(90));
+    expect(expires.value <= expires.max).toBe(true);
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(state.connections).toHaveLength(1));
+    expect(state.connections[0].connection.expires_on).toBe(dateInDays(90));
+  });
+
+  it("shows why a date past the policy's cap is not saved", async () => {
+    withPolicy();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    await type("Expires on", dateInDays(365));
+    await fireEvent.submit(screen.getByRole("form", { name: "Add a connection" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("at most 90 days");
   });
 
   it("shows a broken policy file and its problem", async () => {

@@ -15,12 +15,25 @@ import type {
   Profile,
   SecretHints,
   ServerCheck,
-  Tone,
   ValidationReport,
 } from "../bindings";
+import { dateInDays } from "../lib/ipc";
 import fixtures from "./fixtures.json";
 
 export const formOptions = fixtures.form_options as FormOptions;
+/** The form options under a policy that caps token lifetimes at 90 days, as the core builds them. */
+export const formOptionsCapped = fixtures.form_options_capped_at_90_days as FormOptions;
+/** What the core says in the cases the mock plays (generated with the other fixtures). */
+export const samples = fixtures.samples as unknown as {
+  today: string;
+  views: Record<string, Omit<ConnectionView, "connection">>;
+  check_views: CheckView[];
+  problems: Record<
+    "missing_scopes" | "invalid_credentials" | "unreachable",
+    ValidationReport["problems"][number]
+  >;
+  warnings: Record<"write_scope_unverified", ValidationReport["warnings"][number]>;
+};
 const links = fixtures.links as Record<Method, Record<Profile, CredentialLink>>;
 
 /** Secrets with a known meaning to the mock. */
@@ -93,15 +106,7 @@ function baseReport(input: CheckRequest): ValidationReport {
     permission: cloud ? "member" : "REPO_WRITE",
     expires_at: null,
     problems: [],
-    warnings: cloud
-      ? [
-          {
-            code: "write_scope_unverified",
-            message:
-              "write:pullrequest:bitbucket cannot be confirmed without changing something on Bitbucket. Make sure they were ticked when the token was created.",
-          },
-        ]
-      : [],
+    warnings: cloud ? [samples.warnings.write_scope_unverified] : [],
   };
 }
 
@@ -115,13 +120,7 @@ export function reportFor(input: CheckRequest): ValidationReport {
         ok: false,
         outcome: "not_usable",
         scopes: { ...report.scopes, missing: ["write:pullrequest:bitbucket"], unverified: [] },
-        problems: [
-          {
-            code: "missing_scopes",
-            message: "The credential works but lacks these scopes: write:pullrequest:bitbucket.",
-            fix: "Scopes cannot be added to an existing token. Create a new one with every scope listed here ticked, and paste it.",
-          },
-        ],
+        problems: [samples.problems.missing_scopes],
         warnings: [],
       };
     case SECRETS.refused:
@@ -138,14 +137,7 @@ export function reportFor(input: CheckRequest): ValidationReport {
           missing: [],
           unverified: [],
         },
-        problems: [
-          {
-            code: "invalid_credentials",
-            message:
-              "Bitbucket refused the email and API token. One of four things is wrong: the email is not the one of your Atlassian account, the token was created without scopes, the token has expired, or it was revoked.",
-            fix: "Check the email, or create a new token with scopes.",
-          },
-        ],
+        problems: [samples.problems.invalid_credentials],
         warnings: [],
       };
     case SECRETS.offline:
@@ -155,13 +147,7 @@ export function reportFor(input: CheckRequest): ValidationReport {
         outcome: "unverified",
         identity: null,
         git_username: null,
-        problems: [
-          {
-            code: "unreachable",
-            message: "api.bitbucket.org could not be reached: network unreachable.",
-            fix: "Check the address and your network connection, VPN or proxy settings, then check again.",
-          },
-        ],
+        problems: [samples.problems.unreachable],
         warnings: [],
       };
     default:
@@ -207,25 +193,21 @@ export function checkViewOf(report: ValidationReport): CheckView {
   return { report, verdict: verdictOf(report), suggested_name: suggestedNameOf(report) };
 }
 
-/** How a saved connection's status looks (the core's `tone`). */
-export function toneOf(
-  status: ConnectionView["connection"]["status"],
-  expiry: ConnectionView["expiry"],
-): Tone {
-  if (status !== "valid" || expiry.state === "expired") return "bad";
-  return expiry.state === "soon" ? "warn" : "good";
-}
-
-function view(connection: ConnectionView["connection"]): ConnectionView {
-  const expiry: ConnectionView["expiry"] = connection.expires_on
-    ? { state: "fine", days_left: 365 }
-    : { state: "unknown" };
+/**
+ * A saved connection as the list shows it. Its status, expiry words and tone are the core's own
+ * answers for the nearest sample case (a fresh save with a date is "a year left", as the dialog
+ * pre-fills).
+ */
+export function view(connection: ConnectionView["connection"]): ConnectionView {
+  const sample =
+    connection.status === "rejected_by_git"
+      ? samples.views.rejected_by_git
+      : connection.expires_on
+        ? samples.views.a_year_left
+        : samples.views.expiry_unknown;
   return {
+    ...sample,
     connection,
-    expiry,
-    expiry_text: connection.expires_on ? "365 days left" : "expiry unknown",
-    status_text: "Valid",
-    tone: toneOf(connection.status, expiry),
     server_label:
       connection.provider === "cloud" ? "Bitbucket Cloud" : connection.base_url.replace(/^https?:\/\//, ""),
   };
@@ -312,6 +294,16 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         if (!input) throw { code: "not_checked", message: "Test the credential first.", fix: "" };
         const report = reportFor(input);
         const name = String(args.name);
+        // The core refuses an expiry past the policy's longest lifetime (expiry_beyond_policy).
+        const max = (state.formOptions ?? formOptions).max_token_lifetime_days;
+        const expires = args.expiresOn as string | null;
+        if (max != null && expires && expires > dateInDays(max)) {
+          throw {
+            code: "expiry_beyond_policy",
+            message: `Your organisation's policy allows tokens to live at most ${max} days, so it must expire by ${dateInDays(max)}; ${expires} is later.`,
+            fix: `Create the token with an expiry date no later than ${dateInDays(max)}, and give that date.`,
+          };
+        }
         if (!args.replacing && state.connections.some((c) => c.connection.name === name)) {
           throw {
             code: "name_taken",

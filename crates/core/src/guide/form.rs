@@ -119,6 +119,19 @@ pub fn suggested_name(report: &ValidationReport) -> String {
         .collect()
 }
 
+fn suggested_expiry_days(method: Method, policy: &PolicyState) -> Option<i32> {
+    let default = default_expiry(method, today()).map(|d| (d - today()).whole_days() as i32);
+    let cap = policy
+        .policy
+        .max_token_lifetime_days
+        .map(|days| i32::try_from(days).unwrap_or(i32::MAX));
+    match (default, cap) {
+        (Some(days), Some(cap)) => Some(days.min(cap)),
+        (None, cap) => cap,
+        (days, None) => days,
+    }
+}
+
 fn expiry_hint(policy: &PolicyState) -> String {
     let days: Vec<String> = REMINDER_DAYS.iter().map(|d| d.to_string()).collect();
     let (last, rest) = days.split_last().expect("reminder days");
@@ -152,7 +165,9 @@ pub struct MethodOption {
     /// The secret field's label ("API token", "Password"...).
     pub secret_label: String,
     pub fields: Vec<FieldOption>,
-    /// Days until a default expiry date, when the kind has one (Cloud API tokens: 365).
+    /// Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
+    /// never past the policy's longest lifetime, which is also the default where the method has
+    /// none. The form pre-fills it, so what it suggests can always be saved.
     pub default_expiry_days: Option<i32>,
 }
 
@@ -255,7 +270,7 @@ fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
             .iter()
             .map(|(field, need)| field_option(method, *field, *need))
             .collect(),
-        default_expiry_days: default_expiry(method, today()).map(|d| (d - today()).whole_days() as i32),
+        default_expiry_days: suggested_expiry_days(method, policy),
     }
 }
 
@@ -388,5 +403,27 @@ mod tests {
                 .expiry_hint
                 .ends_with("Your organisation allows at most 90 days.")
         );
+    }
+
+    #[test]
+    fn the_suggested_expiry_can_always_be_saved_under_the_policy() {
+        let mut policy = PolicyState::default();
+        policy.policy.max_token_lifetime_days = Some(90);
+        let options = options(&policy);
+        let days = |method: Method| {
+            options
+                .providers
+                .iter()
+                .flat_map(|p| &p.methods)
+                .find(|m| m.method == method)
+                .unwrap()
+                .default_expiry_days
+        };
+        assert_eq!(days(Method::ApiToken), Some(90));
+        assert_eq!(days(Method::PersonalToken), Some(90));
+        for method in [Method::ApiToken, Method::PersonalToken] {
+            let date = today() + time::Duration::days(i64::from(days(method).unwrap()));
+            assert!(crate::expiry::effective_expiry(method, Some(date), &policy, today()).is_ok());
+        }
     }
 }
