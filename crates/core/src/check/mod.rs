@@ -261,6 +261,10 @@ pub async fn check_server(
         }
         None => None,
     };
+    // What the server said is shown as the user types: printable, as in a report.
+    findings.server = server;
+    findings.make_printable();
+    let server = findings.server.take();
     ServerCheck {
         base_url: Some(address.base.to_string()),
         project: address.project,

@@ -120,7 +120,8 @@ pub struct Findings {
 }
 
 impl Findings {
-    fn make_printable(&mut self) {
+    /// Makes every text a server could have sent printable (see `into_report`).
+    pub fn make_printable(&mut self) {
         let clean = |text: &mut String| *text = printable(text);
         let clean_opt = |text: &mut Option<String>| {
             if let Some(text) = text {
