@@ -105,8 +105,22 @@ pub enum NetFailure {
     Redirected {
         location: String,
     },
+    /// A redirect of a request that carried a Basic login: not followed, so the login went once,
+    /// to `from`, and not to `location` (a failed one counts toward the server's CAPTCHA lock).
+    LoginRedirected {
+        from: String,
+        location: String,
+    },
+    /// Same-origin redirects beyond [`MAX_REDIRECTS`]: `hops` received, the last to `location`.
+    TooManyRedirects {
+        location: String,
+        hops: u32,
+    },
     TooLarge,
 }
+
+/// Same-origin redirects followed for one request (never for a Basic login).
+pub const MAX_REDIRECTS: u32 = 3;
 
 /// An HTTP client bound to one origin (scheme, host, port).
 pub struct Http {
@@ -192,8 +206,9 @@ impl Http {
         self
     }
 
-    /// GET `url` (which must be on this client's origin), following same-origin redirects, waiting
-    /// out a short 429 and retrying one 5xx (unless Basic retries are off).
+    /// GET `url` (which must be on this client's origin), following same-origin redirects (except
+    /// for a Basic login, which is never sent twice), waiting out a short 429 and retrying one 5xx
+    /// (unless Basic retries are off).
     pub async fn get(&self, url: Url, auth: Auth<'_>) -> Result<Answer, NetFailure> {
         assert!(
             url.origin() == self.origin,
@@ -215,9 +230,22 @@ impl Http {
                     let target = url.join(location).map_err(|_| NetFailure::Redirected {
                         location: location.to_owned(),
                     })?;
-                    if target.origin() != self.origin || redirects >= 3 {
+                    if matches!(auth, Auth::Basic { .. }) {
+                        // Following would send the login a second time in this check.
+                        return Err(NetFailure::LoginRedirected {
+                            from: url.to_string(),
+                            location: target.to_string(),
+                        });
+                    }
+                    if target.origin() != self.origin {
                         return Err(NetFailure::Redirected {
                             location: target.to_string(),
+                        });
+                    }
+                    if redirects >= MAX_REDIRECTS {
+                        return Err(NetFailure::TooManyRedirects {
+                            location: target.to_string(),
+                            hops: redirects + 1,
                         });
                     }
                     redirects += 1;

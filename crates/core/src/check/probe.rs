@@ -35,6 +35,14 @@ pub fn net_problem(findings: &mut Findings, failure: &NetFailure, base: &Url) {
         NetFailure::Redirected { location } => Fault::UnexpectedRedirect {
             location: location.clone(),
         },
+        NetFailure::LoginRedirected { from, location } => Fault::LoginRedirected {
+            from: from.clone(),
+            location: location.clone(),
+        },
+        NetFailure::TooManyRedirects { location, hops } => Fault::TooManyRedirects {
+            location: location.clone(),
+            hops: *hops,
+        },
         NetFailure::TooLarge => Fault::UnexpectedAnswer {
             detail: "the answer was larger than 1 MiB".to_owned(),
         },

@@ -263,8 +263,21 @@ pub enum Fault {
     LoginPage {
         url: String,
     },
+    /// A redirect to another origin, not followed.
     UnexpectedRedirect {
         location: String,
+    },
+    /// A redirect of a request that carried a Basic login, not followed: the login went once, to
+    /// `from`. Code `unexpected_redirect`.
+    LoginRedirected {
+        from: String,
+        location: String,
+    },
+    /// Same-origin redirects without end: `hops` of them, the last to `location`. Code
+    /// `unexpected_redirect`.
+    TooManyRedirects {
+        location: String,
+        hops: u32,
     },
     Unreachable {
         host: String,
@@ -383,7 +396,9 @@ impl Fault {
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
             Self::TlsUntrusted { .. } => C::TlsUntrusted,
             Self::LoginPage { .. } => C::LoginPage,
-            Self::UnexpectedRedirect { .. } => C::UnexpectedRedirect,
+            Self::UnexpectedRedirect { .. }
+            | Self::LoginRedirected { .. }
+            | Self::TooManyRedirects { .. } => C::UnexpectedRedirect,
             Self::Unreachable { .. } => C::Unreachable,
             Self::Timeout { .. } => C::Timeout,
             Self::RateLimited { .. } => C::RateLimited,
@@ -473,6 +488,14 @@ impl Fault {
             Self::UnexpectedRedirect { location } => (
                 format!("The server sent us on to another address ({location}). We did not send your credential there."),
                 "Use the final address as the base URL if you trust it, or ask your administrators why the server redirects.".into(),
+            ),
+            Self::LoginRedirected { from, location } => (
+                format!("The server answered {from} by sending us on to {location}. Your login was sent once, to {from}, and not to {location}: we never send a password or token twice in one check, as failed logins lead to a CAPTCHA lock."),
+                "Check the server address (the one you open Bitbucket with, including any path such as /bitbucket). If it is right, ask your administrators why the server, or a proxy in front of it, redirects its REST API.".into(),
+            ),
+            Self::TooManyRedirects { location, hops } => (
+                format!("The server kept sending us on from one of its addresses to another ({hops} redirects, the last to {location}), so we stopped. Every address was on the same server: the credential went nowhere else."),
+                "The server, or a proxy in front of it, is sending requests round in a loop: ask your administrators to look at its redirects.".into(),
             ),
             Self::Unreachable { host, reason } => (
                 format!("{host} could not be reached: {reason}."),
@@ -771,6 +794,14 @@ mod tests {
             },
             Fault::UnexpectedRedirect {
                 location: s("https://sso.example.com/"),
+            },
+            Fault::LoginRedirected {
+                from: s("https://git.example.com/rest/api/1.0/repos?limit=1"),
+                location: s("https://git.example.com/rest/api/1.0/repos/?limit=1"),
+            },
+            Fault::TooManyRedirects {
+                location: s("https://git.example.com/rest/api/1.0/repos?limit=1"),
+                hops: 4,
             },
             Fault::Unreachable {
                 host: s("git.example.com"),
