@@ -24,9 +24,10 @@ pub fn net_problem(findings: &mut Findings, failure: &NetFailure, base: &Url) {
             host,
             reason: reason.clone(),
         },
-        NetFailure::TlsUntrusted { fingerprint } => Fault::TlsUntrusted {
+        NetFailure::TlsUntrusted { fingerprint, reason } => Fault::TlsUntrusted {
             host,
             fingerprint: fingerprint.clone(),
+            reason: reason.clone(),
         },
         NetFailure::RateLimited { retry_after } => Fault::RateLimited {
             retry_after: *retry_after,
