@@ -1,5 +1,6 @@
 //! Certificates a client meets: each refusal names the fingerprint of the certificate the failed
-//! handshake presented and the real reason, with a fix that fits it.
+//! handshake presented and the real reason, with a fix that fits it; a self-signed certificate is
+//! trusted from a CA file that holds it, and a pinned fingerprint trusts exactly one certificate.
 
 mod support;
 
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
-use fake_bitbucket::{Behaviour, EXPIRED_ON, TestCa, start, start_on};
+use fake_bitbucket::{Behaviour, EXPIRED_ON, ServerCert, TestCa, start, start_on};
 use repoconn_core::Method as K;
 use repoconn_core::check::report::ValidationReport;
 use support::*;
@@ -193,4 +194,139 @@ async fn an_ipv6_address_gets_the_fingerprint_too() {
     r.ca_file = Some(path);
     let report = run_dc(&server, "/bitbucket", r).await;
     assert!(report.ok, "{:?}", report.problems);
+}
+
+#[tokio::test]
+async fn a_self_signed_certificate_given_as_the_ca_file_is_trusted() {
+    let cert = TestCa::self_signed();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+    // Refused without help...
+    let report = run_dc(&server, "/bitbucket", token()).await;
+    assert_eq!(codes(&report), ["tls_untrusted"]);
+    // ...trusted with its own PEM as the CA file, as curl --cacert and Python do.
+    let (_dir, path) = ca_file(&cert.server_pem);
+    let mut r = token();
+    r.ca_file = Some(path);
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+}
+
+#[tokio::test]
+async fn a_certificate_trusted_from_the_ca_file_must_still_be_for_this_host_and_in_date() {
+    for (cert, expected) in [
+        (
+            TestCa::with(ServerCert {
+                names: vec!["bitbucket.example.com".into()],
+                self_signed: true,
+                ..ServerCert::default()
+            }),
+            "it is for bitbucket.example.com, not 127.0.0.1",
+        ),
+        (
+            TestCa::with(ServerCert {
+                expired: true,
+                self_signed: true,
+                ..ServerCert::default()
+            }),
+            "it expired on 2021-01-01",
+        ),
+    ] {
+        let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+        let (_dir, path) = ca_file(&cert.server_pem);
+        let mut r = token();
+        r.ca_file = Some(path);
+        let report = run_dc(&server, "/bitbucket", r).await;
+        let (message, _) = untrusted(&report);
+        assert!(message.contains(expected), "{message}");
+        assert!(message.contains(&cert.server_fingerprint), "{message}");
+        assert_eq!(authenticated(&server), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_trusted_fingerprint_accepts_that_certificate_in_any_spelling() {
+    let cert = TestCa::self_signed();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+    for spelling in [
+        cert.server_fingerprint.clone(),
+        cert.server_fingerprint.replace(':', "").to_lowercase(),
+    ] {
+        let mut r = token();
+        r.trust_fingerprint = Some(spelling);
+        let report = run_dc(&server, "/bitbucket", r).await;
+        assert!(report.ok, "{:?}", report.problems);
+    }
+}
+
+#[tokio::test]
+async fn a_trusted_fingerprint_refuses_every_other_certificate() {
+    let cert = TestCa::self_signed();
+    let other = TestCa::self_signed();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+    let mut r = token();
+    r.trust_fingerprint = Some(other.server_fingerprint.clone());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    let (message, fix) = untrusted(&report);
+    assert!(message.contains(&cert.server_fingerprint), "{message}");
+    assert!(
+        message.contains("not the one certificate this connection trusts"),
+        "{message}"
+    );
+    assert!(fix.contains("intercepting"), "{fix}");
+    assert_eq!(authenticated(&server), 0);
+
+    // A pin narrows trust: a certificate the CA file would vouch for is refused too.
+    let ca = TestCa::new();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await;
+    let (_dir, path) = ca_file(&ca.ca_pem);
+    let mut r = token();
+    r.ca_file = Some(path);
+    r.trust_fingerprint = Some(other.server_fingerprint.clone());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    untrusted(&report);
+    assert_eq!(authenticated(&server), 0);
+}
+
+#[tokio::test]
+async fn a_fingerprint_that_is_not_one_is_refused_before_any_request() {
+    let cert = TestCa::self_signed();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+    let mut r = token();
+    r.trust_fingerprint = Some("AB:CD:EF".into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["fingerprint_invalid"]);
+    assert!(report.problems[0].message.contains("AB:CD:EF"));
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn a_certificate_with_only_a_common_name_is_checked_against_it() {
+    // What `openssl req -x509 -subj /CN=host` makes: no subject alternative names at all.
+    let only_cn = |cn: &str| {
+        TestCa::with(ServerCert {
+            names: vec![],
+            common_name: cn.into(),
+            self_signed: true,
+            ..ServerCert::default()
+        })
+    };
+    let right = only_cn("127.0.0.1");
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&right)).await;
+    let (_dir, path) = ca_file(&right.server_pem);
+    let mut r = token();
+    r.ca_file = Some(path);
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert!(report.ok, "{:?}", report.problems);
+
+    let wrong = only_cn("bitbucket.example.test");
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&wrong)).await;
+    let (_dir, path) = ca_file(&wrong.server_pem);
+    let mut r = token();
+    r.ca_file = Some(path);
+    let report = run_dc(&server, "/bitbucket", r).await;
+    let (message, _) = untrusted(&report);
+    assert!(
+        message.contains("it is for bitbucket.example.test, not 127.0.0.1"),
+        "{message}"
+    );
 }

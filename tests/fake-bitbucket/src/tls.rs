@@ -16,8 +16,11 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// What the server certificate is like.
 #[derive(Debug, Clone)]
 pub struct ServerCert {
-    /// Its subject alternative names (IP addresses or DNS names).
+    /// Its subject alternative names (IP addresses or DNS names); none leaves the extension out,
+    /// as plain `openssl req -x509 -subj /CN=...` does.
     pub names: Vec<String>,
+    /// Its subject's common name.
+    pub common_name: String,
     /// Valid from 2020-01-01 to [`EXPIRED_ON`] only.
     pub expired: bool,
     /// Its own issuer and marked CA:TRUE, as `openssl req -x509` makes one: no CA signed it.
@@ -31,6 +34,7 @@ impl Default for ServerCert {
     fn default() -> Self {
         Self {
             names: vec!["127.0.0.1".into(), "localhost".into(), "::1".into()],
+            common_name: "bitbucket.example.test".into(),
             expired: false,
             self_signed: false,
         }
@@ -84,7 +88,7 @@ impl TestCa {
         let mut server_params = CertificateParams::new(cert.names.clone()).unwrap();
         server_params
             .distinguished_name
-            .push(DnType::CommonName, "bitbucket.example.test");
+            .push(DnType::CommonName, cert.common_name.as_str());
         if cert.expired {
             server_params.not_before = date_time_ymd(2020, 1, 1);
             server_params.not_after = date_time_ymd(2021, 1, 1);

@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::domain::catalogue::TlsReason;
 use crate::domain::secret::Secret;
+use crate::domain::sniff::fingerprint_bytes;
 
 /// The network limits of one check: time and size bounds, and the proxy. Tests shorten them; the
 /// defaults suit real servers.
@@ -141,7 +142,17 @@ pub struct Http {
 pub enum SetupError {
     InsecureHttp,
     CaFile { reason: String },
+    Fingerprint { value: String },
     Client(String),
+}
+
+/// Which server certificates a client trusts beyond the system's: a CA file's (which may hold the
+/// server's own certificate, then trusted as exactly that certificate), or only the one with a
+/// given SHA-256 fingerprint. A pinned fingerprint narrows trust; it never turns checking off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trust<'a> {
+    pub ca_file: Option<&'a Path>,
+    pub fingerprint: Option<&'a str>,
 }
 
 /// Loopback addresses never leave the machine, so plain http to them is allowed (tests, tunnels).
@@ -162,6 +173,21 @@ impl Http {
         allow_http: bool,
         limits: NetLimits,
     ) -> Result<Self, SetupError> {
+        let trust = Trust {
+            ca_file,
+            fingerprint: None,
+        };
+        Self::with_trust(base, trust, allow_http, limits)
+    }
+
+    /// A client for `base`'s origin that trusts what `trust` says on top of the system's roots,
+    /// or, with a fingerprint, exactly that one certificate.
+    pub fn with_trust(
+        base: &Url,
+        trust: Trust<'_>,
+        allow_http: bool,
+        limits: NetLimits,
+    ) -> Result<Self, SetupError> {
         if base.scheme() == "http" && !allow_http && !is_loopback(base) {
             return Err(SetupError::InsecureHttp);
         }
@@ -176,11 +202,17 @@ impl Http {
                 reqwest::Proxy::all(proxy.as_str()).map_err(|err| SetupError::Client(err.to_string()))?;
             builder = builder.proxy(proxy);
         }
-        let ca_certs = match ca_file {
+        let ca_certs = match trust.ca_file {
             Some(path) => read_ca_file(path)?,
             None => Vec::new(),
         };
-        let tls = tls::client_config(ca_certs).map_err(SetupError::Client)?;
+        let pin = match trust.fingerprint {
+            Some(typed) => Some(fingerprint_bytes(typed).ok_or_else(|| SetupError::Fingerprint {
+                value: typed.to_owned(),
+            })?),
+            None => None,
+        };
+        let tls = tls::client_config(ca_certs, pin).map_err(SetupError::Client)?;
         let client = builder
             .tls_backend_preconfigured(tls)
             .build()

@@ -35,6 +35,7 @@ pub enum ProblemCode {
     ForbiddenByPolicy,
     InsecureHttp,
     CaFileInvalid,
+    FingerprintInvalid,
     TlsUntrusted,
     LoginPage,
     UnexpectedRedirect,
@@ -118,6 +119,7 @@ codes_as_str! {
         ForbiddenByPolicy => "forbidden_by_policy",
         InsecureHttp => "insecure_http",
         CaFileInvalid => "ca_file_invalid",
+        FingerprintInvalid => "fingerprint_invalid",
         TlsUntrusted => "tls_untrusted",
         LoginPage => "login_page",
         UnexpectedRedirect => "unexpected_redirect",
@@ -255,6 +257,10 @@ pub enum Fault {
     CaFileInvalid {
         path: String,
         reason: String,
+    },
+    /// The certificate fingerprint to trust is not one.
+    FingerprintInvalid {
+        value: String,
     },
     /// The server's certificate was refused during the handshake: `fingerprint` is the SHA-256
     /// of the very certificate that handshake presented.
@@ -416,6 +422,7 @@ impl Fault {
             Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
+            Self::FingerprintInvalid { .. } => C::FingerprintInvalid,
             Self::TlsUntrusted { .. } => C::TlsUntrusted,
             Self::LoginPage { .. } => C::LoginPage,
             Self::UnexpectedRedirect { .. }
@@ -495,6 +502,10 @@ impl Fault {
             Self::CaFileInvalid { path, reason } => (
                 format!("The certificate file {path} cannot be used: {reason}."),
                 "Point to a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate.".into(),
+            ),
+            Self::FingerprintInvalid { value } => (
+                format!("\"{value}\" is not a certificate fingerprint: a SHA-256 fingerprint is 64 hexadecimal digits, often written in pairs separated by colons (AB:CD:...)."),
+                "Copy the SHA-256 fingerprint your administrators publish for the server's certificate, or the one shown when the certificate was refused, and compare them before trusting it.".into(),
             ),
             Self::TlsUntrusted {
                 host,
@@ -871,6 +882,7 @@ mod tests {
                 path: s("/etc/ca.pem"),
                 reason: s("no certificate in it"),
             },
+            Fault::FingerprintInvalid { value: s("AB:CD") },
         ]);
         faults.extend(
             [
