@@ -94,6 +94,8 @@ export type CheckRequest = {
 	require?: string[],
 	/**  A PEM file of the certificate authority that signed the server's certificate. */
 	ca_file: string | null,
+	/**  Trust exactly the server certificate with this SHA-256 fingerprint, and no other. */
+	trust_fingerprint?: string | null,
 	allow_http: boolean,
 	secret: string,
 };
@@ -140,6 +142,8 @@ export type Connection = {
 	status: Status,
 	allow_http?: boolean,
 	ca_file?: string | null,
+	/**  The SHA-256 (`AB:CD:...`) of the one server certificate this connection trusts, if pinned. */
+	trusted_fingerprint?: string | null,
 	/**  The keychain account holding the secret. */
 	secret_key: string,
 };
@@ -313,7 +317,7 @@ export type Problem = {
 };
 
 /**  Why a credential cannot be used, or why we could not find out. */
-export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
 
 /**  A named set of needs, chosen by what the integration will do. */
 export type Profile = 

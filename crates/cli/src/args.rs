@@ -57,9 +57,14 @@ pub struct CheckOptions {
     /// e.g. REPO_ADMIN) that is needed. Repeatable.
     #[arg(long, value_name = "SCOPE_OR_LEVEL")]
     pub require: Vec<String>,
-    /// Trust the certificate authority in this PEM file for this server.
+    /// Trust the certificate authority in this PEM file for this server (or the server's own
+    /// certificate, when the file holds it).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (AB:CD:... or plain
+    /// hex), and no other. Compare it with the one your administrators publish first.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Option<String>,
     /// Allow plain http:// for this server.
     #[arg(long)]
     pub allow_http: bool,
@@ -158,6 +163,7 @@ impl Target {
             profile: self.profile,
             require: options.require.clone(),
             ca_file: options.ca_file.clone(),
+            trust_fingerprint: options.trust_fingerprint.clone(),
             allow_http: options.allow_http,
             secret,
         }
@@ -169,6 +175,9 @@ impl Target {
 pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, CheckEnv), CliError> {
     target.validate()?;
     normalise_requirements(target.method, &options.require)?;
+    if let Some(typed) = &options.trust_fingerprint {
+        sniff::fingerprint(typed).map_err(|err| CliError::usage(format!("--trust-fingerprint: {err}")))?;
+    }
     let env = context::environment()?;
     let secret = input::read_secret(target.method)?;
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("check:panic-with-secret") {

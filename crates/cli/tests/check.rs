@@ -194,6 +194,58 @@ async fn a_data_center_check_takes_a_pasted_browser_url() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_fingerprint_trusts_exactly_that_certificate() {
+    let cert = fake_bitbucket::TestCa::self_signed();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+    let base = format!("{}bitbucket", server.url);
+    let check = |fingerprint: String| {
+        let base = base.clone();
+        async move {
+            repoconn(
+                args(&[
+                    "check",
+                    "--server",
+                    &base,
+                    "--method",
+                    "personal-token",
+                    "--trust-fingerprint",
+                    &fingerprint,
+                    "--json",
+                ]),
+                None,
+                datacenter::PERSONAL_TOKEN,
+            )
+            .await
+        }
+    };
+    let trusted = check(cert.server_fingerprint.to_lowercase()).await;
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&trusted.stdout)
+    );
+
+    let other = fake_bitbucket::TestCa::self_signed();
+    let refused = check(other.server_fingerprint.clone()).await;
+    assert_eq!(refused.status.code(), Some(3));
+    let report = json_of(&refused);
+    assert_eq!(report["problems"][0]["code"], "tls_untrusted");
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&cert.server_fingerprint)
+    );
+
+    let requests = server.request_count();
+    let typo = check("AB:CD".into()).await;
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("--trust-fingerprint"));
+    assert_eq!(server.request_count(), requests, "a usage error sent a request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_server_exits_3() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -33,6 +33,7 @@ fn request(workspace: Option<&str>, repository: Option<&str>) -> CheckRequest {
         profile: Profile::PullRequests,
         require: Vec::new(),
         ca_file: None,
+        trust_fingerprint: None,
         allow_http: false,
         secret: Secret::new(cloud::TOKEN_FULL),
     }

@@ -188,6 +188,7 @@ pub fn request_for(connection: &Connection, secret: Secret) -> CheckRequest {
         profile: connection.profile,
         require: Vec::new(),
         ca_file: connection.ca_file.as_ref().map(Into::into),
+        trust_fingerprint: connection.trusted_fingerprint.clone(),
         allow_http: connection.allow_http,
         secret,
     }
@@ -241,6 +242,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         status: Status::Valid,
         allow_http: request.allow_http,
         ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
+        trusted_fingerprint: request.trust_fingerprint.clone(),
         secret_key: String::new(),
     };
     record(&mut connection, report);
@@ -300,6 +302,7 @@ mod tests {
             profile: Profile::PullRequests,
             require: vec![],
             ca_file: None,
+            trust_fingerprint: None,
             allow_http: false,
             secret: Secret::new(secret),
         }
@@ -353,6 +356,39 @@ mod tests {
         assert_eq!(changed.expires_on, None);
         assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
         assert_eq!(store.items.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_trusted_fingerprint_is_saved_normalised_and_used_again() {
+        use fake_bitbucket::datacenter::{self, FakeDataCenter};
+        let cert = fake_bitbucket::TestCa::self_signed();
+        let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&cert)).await;
+        let env = CheckEnv::with_cloud_api(server.url.clone(), Default::default());
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::new(
+            dir.path().to_owned(),
+            Keychain::with_store(Box::new(MemoryStore::default()), 10_000),
+        );
+        let mut r = request(Method::PersonalToken, datacenter::PERSONAL_TOKEN);
+        r.server = Some(format!("{}bitbucket", server.url));
+        r.email = None;
+        r.workspace = None;
+        r.repository = None;
+        r.trust_fingerprint = Some(cert.server_fingerprint.replace(':', "").to_lowercase());
+        let saved = add(&registry, "dc", r, None, &env).await.unwrap();
+        assert!(saved.report.ok, "{:?}", saved.report.problems);
+        let connection = saved.connection.unwrap();
+        assert_eq!(
+            connection.trusted_fingerprint.as_deref(),
+            Some(cert.server_fingerprint.as_str())
+        );
+        let again = retest_request(&registry, "dc").unwrap();
+        assert_eq!(
+            again.trust_fingerprint.as_deref(),
+            Some(cert.server_fingerprint.as_str())
+        );
+        let tested = test(&registry, "dc", &env).await.unwrap();
+        assert!(tested.report.ok, "{:?}", tested.report.problems);
     }
 
     #[test]

@@ -236,3 +236,91 @@ async fn an_unreadable_ca_file_is_reported() {
     assert_eq!(codes(&report), ["ca_file_invalid"]);
     assert!(report.problems[0].message.contains("not-a-cert.pem"));
 }
+
+/// A fake Data Center whose REST paths are redirected by `redirects` (full paths, context
+/// included), as a proxy that adds or strips a trailing slash does.
+async fn dc_redirecting(redirects: &[(&str, &str)]) -> fake_bitbucket::Server {
+    let mut fake = FakeDataCenter::standard();
+    fake.redirects = redirects
+        .iter()
+        .map(|(from, to)| (from.to_string(), to.to_string()))
+        .collect();
+    start(fake, Behaviour::default(), None).await
+}
+
+const REPOS: &str = "/bitbucket/rest/api/1.0/repos";
+const REPOS_SLASH: &str = "/bitbucket/rest/api/1.0/repos/";
+
+fn basic_logins(server: &fake_bitbucket::Server) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.authorization
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Basic "))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_password_is_sent_once_even_when_the_server_redirects() {
+    for redirects in [
+        vec![(REPOS, REPOS_SLASH)],
+        // A loop, as a proxy that strips the slash the server adds.
+        vec![(REPOS, REPOS_SLASH), (REPOS_SLASH, REPOS)],
+    ] {
+        let server = dc_redirecting(&redirects).await;
+        let mut r = request(K::Basic, datacenter::PASSWORD);
+        r.username = Some(datacenter::USER.into());
+        let report = run_dc(&server, "/bitbucket", r).await;
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(basic_logins(&server), 1, "Basic logins in one check: {paths:?}");
+        assert_eq!(codes(&report), ["unexpected_redirect"]);
+        let message = &report.problems[0].message;
+        // Truthful: sent once, to the first address, and not to the second.
+        assert!(message.contains("sent once"), "{message}");
+        assert!(message.contains("rest/api/1.0/repos?limit=1"), "{message}");
+        assert!(message.contains("rest/api/1.0/repos/?limit=1"), "{message}");
+        assert!(!message.contains("did not send"), "{message}");
+        assert_no_secret(&report, datacenter::PASSWORD);
+    }
+}
+
+#[tokio::test]
+async fn a_token_follows_a_redirect_on_its_own_server() {
+    let server = dc_redirecting(&[(REPOS, REPOS_SLASH)]).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(
+        server.requests().iter().any(|r| r.path == REPOS_SLASH),
+        "the redirect was not followed"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_reported_as_such() {
+    let server = dc_redirecting(&[(REPOS, REPOS_SLASH), (REPOS_SLASH, REPOS)]).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["unexpected_redirect"]);
+    let message = &report.problems[0].message;
+    assert!(message.contains("4 redirects"), "{message}");
+    assert!(!message.contains("another address"), "{message}");
+    // Followed three times, then stopped: the first request and three redirects.
+    let to_repos = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == REPOS || r.path == REPOS_SLASH)
+        .count();
+    assert_eq!(to_repos, 4);
+}

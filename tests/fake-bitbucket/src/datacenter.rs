@@ -75,6 +75,9 @@ pub struct FakeDataCenter {
     pub revoked: Mutex<Vec<String>>,
     /// Expiry dates of personal tokens (milliseconds since 1970), as the access-tokens API lists them.
     pub token_expiry_ms: HashMap<String, i64>,
+    /// Exact request paths (context path included) answered with a 301 to the given location, as
+    /// a proxy that adds or strips a trailing slash would. Credentials are not looked at.
+    pub redirects: Vec<(String, String)>,
 }
 
 pub const USER: &str = "ada";
@@ -122,6 +125,7 @@ impl FakeDataCenter {
             failures: Mutex::new(HashMap::new()),
             revoked: Mutex::new(Vec::new()),
             token_expiry_ms: HashMap::from([(PERSONAL_TOKEN.to_owned(), PERSONAL_TOKEN_EXPIRY_MS)]),
+            redirects: Vec::new(),
         }
     }
 
@@ -148,6 +152,21 @@ struct Principal {
 
 impl Api for FakeDataCenter {
     fn answer(&self, call: &Call) -> Reply {
+        if let Some((_, location)) = self.redirects.iter().find(|(path, _)| *path == call.path) {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&call.query)
+                .finish();
+            let location = if query.is_empty() {
+                location.clone()
+            } else {
+                format!("{location}?{query}")
+            };
+            return hyper::Response::builder()
+                .status(StatusCode::MOVED_PERMANENTLY)
+                .header("location", location)
+                .body(Default::default())
+                .unwrap();
+        }
         let Some(route) = call.segments_after(&self.context) else {
             return not_found();
         };

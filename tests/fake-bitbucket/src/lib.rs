@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use url::Url;
 
-pub use tls::TestCa;
+pub use tls::{EXPIRED_ON, ServerCert, TestCa};
 
 pub type Reply = Response<Full<Bytes>>;
 
@@ -157,6 +157,27 @@ pub async fn start(api: impl Api, behaviour: Behaviour, tls: Option<&TestCa>) ->
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1");
+    serve(listener, api, behaviour, tls)
+}
+
+/// Starts `api` on a free port of `ip` (a loopback address, e.g. `::1`), over TLS when `tls` is
+/// given. `None` when that address cannot be bound (a machine without IPv6 loopback).
+pub async fn start_on(
+    ip: std::net::IpAddr,
+    api: impl Api,
+    behaviour: Behaviour,
+    tls: Option<&TestCa>,
+) -> Option<Server> {
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.ok()?;
+    Some(serve(listener, api, behaviour, tls))
+}
+
+fn serve(
+    listener: tokio::net::TcpListener,
+    api: impl Api,
+    behaviour: Behaviour,
+    tls: Option<&TestCa>,
+) -> Server {
     let addr: SocketAddr = listener.local_addr().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::new(Shared {
@@ -169,7 +190,8 @@ pub async fn start(api: impl Api, behaviour: Behaviour, tls: Option<&TestCa>) ->
     });
     let acceptor = tls.map(TestCa::acceptor);
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = Url::parse(&format!("{scheme}://127.0.0.1:{}", addr.port())).unwrap();
+    // An IPv6 address displays in brackets, as a URL wants it: https://[::1]:port.
+    let url = Url::parse(&format!("{scheme}://{addr}")).unwrap();
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {

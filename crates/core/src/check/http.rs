@@ -2,15 +2,20 @@
 //! only ever goes to the origin it belongs to, plain http only when allowed, bounded time and
 //! body size, bounded retries on 429 and 5xx, and readable answers whatever the server sends.
 
+mod tls;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use url::Url;
 
+use crate::domain::catalogue::TlsReason;
 use crate::domain::secret::Secret;
+use crate::domain::sniff::fingerprint_bytes;
 
 /// The network limits of one check: time and size bounds, and the proxy. Tests shorten them; the
 /// defaults suit real servers.
@@ -92,8 +97,10 @@ pub enum NetFailure {
     Unreachable {
         reason: String,
     },
+    /// The certificate presented in this request's handshake was refused: its SHA-256 and why.
     TlsUntrusted {
         fingerprint: Option<String>,
+        reason: TlsReason,
     },
     RateLimited {
         retry_after: Option<Duration>,
@@ -105,15 +112,27 @@ pub enum NetFailure {
     Redirected {
         location: String,
     },
+    /// A redirect of a request that carried a Basic login: not followed, so the login went once,
+    /// to `from`, and not to `location` (a failed one counts toward the server's CAPTCHA lock).
+    LoginRedirected {
+        from: String,
+        location: String,
+    },
+    /// Same-origin redirects beyond [`MAX_REDIRECTS`]: `hops` received, the last to `location`.
+    TooManyRedirects {
+        location: String,
+        hops: u32,
+    },
     TooLarge,
 }
+
+/// Same-origin redirects followed for one request (never for a Basic login).
+pub const MAX_REDIRECTS: u32 = 3;
 
 /// An HTTP client bound to one origin (scheme, host, port).
 pub struct Http {
     client: reqwest::Client,
     origin: url::Origin,
-    host: String,
-    port: u16,
     limits: NetLimits,
     retry_basic: bool,
 }
@@ -123,7 +142,17 @@ pub struct Http {
 pub enum SetupError {
     InsecureHttp,
     CaFile { reason: String },
+    Fingerprint { value: String },
     Client(String),
+}
+
+/// Which server certificates a client trusts beyond the system's: a CA file's (which may hold the
+/// server's own certificate, then trusted as exactly that certificate), or only the one with a
+/// given SHA-256 fingerprint. A pinned fingerprint narrows trust; it never turns checking off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trust<'a> {
+    pub ca_file: Option<&'a Path>,
+    pub fingerprint: Option<&'a str>,
 }
 
 /// Loopback addresses never leave the machine, so plain http to them is allowed (tests, tunnels).
@@ -141,6 +170,21 @@ impl Http {
     pub fn new(
         base: &Url,
         ca_file: Option<&Path>,
+        allow_http: bool,
+        limits: NetLimits,
+    ) -> Result<Self, SetupError> {
+        let trust = Trust {
+            ca_file,
+            fingerprint: None,
+        };
+        Self::with_trust(base, trust, allow_http, limits)
+    }
+
+    /// A client for `base`'s origin that trusts what `trust` says on top of the system's roots,
+    /// or, with a fingerprint, exactly that one certificate.
+    pub fn with_trust(
+        base: &Url,
+        trust: Trust<'_>,
         allow_http: bool,
         limits: NetLimits,
     ) -> Result<Self, SetupError> {
@@ -163,28 +207,24 @@ impl Http {
             })?;
             builder = builder.proxy(proxy);
         }
-        if let Some(path) = ca_file {
-            let pem = std::fs::read(path).map_err(|err| SetupError::CaFile {
-                reason: err.to_string(),
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| SetupError::CaFile {
-                reason: err.to_string(),
-            })?;
-            if certs.is_empty() {
-                return Err(SetupError::CaFile {
-                    reason: "it holds no certificate".into(),
-                });
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
+        let ca_certs = match trust.ca_file {
+            Some(path) => read_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let pin = match trust.fingerprint {
+            Some(typed) => Some(fingerprint_bytes(typed).ok_or_else(|| SetupError::Fingerprint {
+                value: typed.to_owned(),
+            })?),
+            None => None,
+        };
+        let tls = tls::client_config(ca_certs, pin).map_err(SetupError::Client)?;
         let client = builder
+            .tls_backend_preconfigured(tls)
             .build()
             .map_err(|err| SetupError::Client(err.to_string()))?;
         Ok(Self {
             client,
             origin: base.origin(),
-            host: base.host_str().unwrap_or_default().to_owned(),
-            port: base.port_or_known_default().unwrap_or(443),
             limits,
             retry_basic: true,
         })
@@ -197,8 +237,9 @@ impl Http {
         self
     }
 
-    /// GET `url` (which must be on this client's origin), following same-origin redirects, waiting
-    /// out a short 429 and retrying one 5xx (unless Basic retries are off).
+    /// GET `url` (which must be on this client's origin), following same-origin redirects (except
+    /// for a Basic login, which is never sent twice), waiting out a short 429 and retrying one 5xx
+    /// (unless Basic retries are off).
     pub async fn get(&self, url: Url, auth: Auth<'_>) -> Result<Answer, NetFailure> {
         assert!(
             url.origin() == self.origin,
@@ -220,9 +261,22 @@ impl Http {
                     let target = url.join(location).map_err(|_| NetFailure::Redirected {
                         location: location.to_owned(),
                     })?;
-                    if target.origin() != self.origin || redirects >= 3 {
+                    if matches!(auth, Auth::Basic { .. }) {
+                        // Following would send the login a second time in this check.
+                        return Err(NetFailure::LoginRedirected {
+                            from: url.to_string(),
+                            location: target.to_string(),
+                        });
+                    }
+                    if target.origin() != self.origin {
                         return Err(NetFailure::Redirected {
                             location: target.to_string(),
+                        });
+                    }
+                    if redirects >= MAX_REDIRECTS {
+                        return Err(NetFailure::TooManyRedirects {
+                            location: target.to_string(),
+                            hops: redirects + 1,
                         });
                     }
                     redirects += 1;
@@ -289,10 +343,21 @@ impl Http {
                 seconds: self.limits.request_timeout.as_secs(),
             };
         }
+        // The refusal travels in the failed handshake's own error: its fingerprint is the one of
+        // the certificate this very handshake presented.
+        if let Some(refusal) = tls::refusal_in(err) {
+            return NetFailure::TlsUntrusted {
+                fingerprint: Some(refusal.fingerprint),
+                reason: refusal.reason,
+            };
+        }
         if is_certificate_error(err) {
-            let fingerprint =
-                peer_certificate_sha256(&self.host, self.port, self.limits.request_timeout).await;
-            return NetFailure::TlsUntrusted { fingerprint };
+            return NetFailure::TlsUntrusted {
+                fingerprint: None,
+                reason: TlsReason::Other {
+                    detail: root_cause(err),
+                },
+            };
         }
         NetFailure::Unreachable {
             reason: root_cause(err),
@@ -358,107 +423,38 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-fn error_chain<'a>(
-    err: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |e| e.source())
-}
-
 fn is_certificate_error(err: &reqwest::Error) -> bool {
-    error_chain(err).any(|e| {
-        let rustls_error = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref())
-        });
-        matches!(rustls_error, Some(rustls::Error::InvalidCertificate(_)))
-            || e.to_string().contains("invalid peer certificate")
+    tls::causes(err).any(|e| {
+        matches!(
+            e.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_))
+        ) || e.to_string().contains("invalid peer certificate")
     })
 }
 
 fn root_cause(err: &reqwest::Error) -> String {
-    error_chain(err)
+    tls::causes(err)
         .last()
         .map(|e| e.to_string())
         .unwrap_or_else(|| err.to_string())
 }
 
-/// Connects once more, without verification and without sending anything, only to read the
-/// certificate the server presents, so the user can compare its fingerprint with a trusted one.
-async fn peer_certificate_sha256(host: &str, port: u16, timeout: Duration) -> Option<String> {
-    use sha2::Digest;
-    let seen = Arc::new(CertificateCapture::default());
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .ok()?
-        .dangerous()
-        .with_custom_certificate_verifier(seen.clone())
-        .with_no_client_auth();
-    let name = rustls_pki_types::ServerName::try_from(host.to_owned()).ok()?;
-    let handshake = async {
-        let tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
-        // The verifier refuses after capturing, so the handshake always fails here: by design.
-        let _ = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await;
-        Some(())
-    };
-    tokio::time::timeout(timeout, handshake).await.ok()??;
-    let der = seen.0.lock().ok()?.clone()?;
-    let digest = sha2::Sha256::digest(&der);
-    Some(
-        digest
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
-}
-
-#[derive(Debug, Default)]
-struct CertificateCapture(Mutex<Option<Vec<u8>>>);
-
-impl rustls::client::danger::ServerCertVerifier for CertificateCapture {
-    fn verify_server_cert(
-        &self,
-        end_entity: &rustls_pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
-        _server_name: &rustls_pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls_pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(end_entity.to_vec());
-        }
-        Err(rustls::Error::General(
-            "certificate captured for its fingerprint; connection closed".into(),
-        ))
+/// The certificates of a CA file (PEM, one or more).
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
+    let pem = std::fs::read(path).map_err(|err| SetupError::CaFile {
+        reason: err.to_string(),
+    })?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| SetupError::CaFile {
+            reason: err.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(SetupError::CaFile {
+            reason: "it holds no certificate".into(),
+        });
     }
-
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls_pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::General("not verifying".into()))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls_pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Err(rustls::Error::General("not verifying".into()))
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        rustls::crypto::aws_lc_rs::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
+    Ok(certs)
 }
 
 #[cfg(test)]

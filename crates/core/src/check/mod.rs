@@ -22,7 +22,7 @@ use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
 use crate::domain::sniff;
 use crate::policy::PolicyState;
-use http::{Http, NetLimits, SetupError};
+use http::{Http, NetLimits, SetupError, Trust};
 use prepare::{Prepared, prepare};
 use probe::host_of;
 use report::{Findings, ServerInfo, ValidationReport};
@@ -49,6 +49,9 @@ pub struct CheckRequest {
     pub require: Vec<String>,
     /// A PEM file of the certificate authority that signed the server's certificate.
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint, and no other.
+    #[serde(default)]
+    pub trust_fingerprint: Option<String>,
     pub allow_http: bool,
     pub secret: Secret,
 }
@@ -158,14 +161,18 @@ pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
     }
 }
 
-/// Opens the client (the connection's CA file, else the policy's) and runs the provider's probes
-/// within the check's deadline.
+/// Opens the client (the connection's CA file, else the policy's; its pinned certificate if any)
+/// and runs the provider's probes within the check's deadline.
 async fn run_probes(p: &Prepared, env: &CheckEnv, findings: &mut Findings) {
     let ca_file = p
         .ca_file
         .clone()
         .or_else(|| env.policy.policy.ca_file.as_ref().map(PathBuf::from));
-    let Some(http) = open_client(&p.base, ca_file.as_deref(), p.allow_http, env, findings) else {
+    let trust = Trust {
+        ca_file: ca_file.as_deref(),
+        fingerprint: p.trust_fingerprint.as_deref(),
+    };
+    let Some(http) = open_client(&p.base, trust, p.allow_http, env, findings) else {
         return;
     };
     let deadline = env.limits.deadline;
@@ -189,12 +196,12 @@ async fn run_probes(p: &Prepared, env: &CheckEnv, findings: &mut Findings) {
 /// A client for `base`, or the problem that prevents one.
 fn open_client(
     base: &Url,
-    ca_file: Option<&Path>,
+    trust: Trust<'_>,
     allow_http: bool,
     env: &CheckEnv,
     findings: &mut Findings,
 ) -> Option<Http> {
-    match Http::new(base, ca_file, allow_http, env.limits.clone()) {
+    match Http::with_trust(base, trust, allow_http, env.limits.clone()) {
         Ok(http) => Some(http),
         Err(SetupError::InsecureHttp) => {
             findings.problem(Fault::InsecureHttp {
@@ -203,8 +210,12 @@ fn open_client(
             None
         }
         Err(SetupError::CaFile { reason }) => {
-            let path = ca_file.map(|p| p.display().to_string()).unwrap_or_default();
+            let path = trust.ca_file.map(|p| p.display().to_string()).unwrap_or_default();
             findings.problem(Fault::CaFileInvalid { path, reason });
+            None
+        }
+        Err(SetupError::Fingerprint { value }) => {
+            findings.problem(Fault::FingerprintInvalid { value });
             None
         }
         Err(SetupError::Client(reason)) => {
@@ -251,7 +262,11 @@ pub async fn check_server(
             };
         }
     };
-    let server = match open_client(&address.base, ca_file, allow_http, env, &mut findings) {
+    let trust = Trust {
+        ca_file,
+        fingerprint: None,
+    };
+    let server = match open_client(&address.base, trust, allow_http, env, &mut findings) {
         Some(http) => {
             let probe = datacenter::server_properties(&http, &address.base, &mut findings);
             tokio::time::timeout(env.limits.deadline, probe)

@@ -32,6 +32,8 @@ pub struct Prepared {
     pub base: Url,
     /// The connection's own CA file (the policy's applies when there is none).
     pub ca_file: Option<PathBuf>,
+    /// The one server certificate to trust, normalised to `AB:CD:...`.
+    pub trust_fingerprint: Option<String>,
     pub allow_http: bool,
 }
 
@@ -51,6 +53,7 @@ impl Prepared {
             profile: self.profile,
             require: self.require,
             ca_file: self.ca_file,
+            trust_fingerprint: self.trust_fingerprint,
             allow_http: self.allow_http,
             secret: self.secret,
         }
@@ -183,6 +186,16 @@ pub fn prepare(request: &CheckRequest, cloud_base: Option<Url>, findings: &mut F
             chosen: method,
         });
     }
+    let trust_fingerprint = match filled(&request.trust_fingerprint) {
+        Some(typed) => match sniff::fingerprint(&typed) {
+            Ok(fingerprint) => Some(fingerprint),
+            Err(err) => {
+                findings.problem(Fault::FingerprintInvalid { value: err.value });
+                Some(typed)
+            }
+        },
+        None => None,
+    };
     let require = normalise_requirements(method, &request.require).unwrap_or_default();
     Some(Prepared {
         method,
@@ -197,6 +210,7 @@ pub fn prepare(request: &CheckRequest, cloud_base: Option<Url>, findings: &mut F
         require,
         base,
         ca_file: request.ca_file.clone(),
+        trust_fingerprint,
         allow_http: request.allow_http,
     })
 }
@@ -237,6 +251,7 @@ mod tests {
             profile: Profile::PullRequests,
             require: vec![],
             ca_file: None,
+            trust_fingerprint: None,
             allow_http: false,
             secret: Secret::new(secret),
         }

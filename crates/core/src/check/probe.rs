@@ -24,9 +24,10 @@ pub fn net_problem(findings: &mut Findings, failure: &NetFailure, base: &Url) {
             host,
             reason: reason.clone(),
         },
-        NetFailure::TlsUntrusted { fingerprint } => Fault::TlsUntrusted {
+        NetFailure::TlsUntrusted { fingerprint, reason } => Fault::TlsUntrusted {
             host,
             fingerprint: fingerprint.clone(),
+            reason: reason.clone(),
         },
         NetFailure::RateLimited { retry_after } => Fault::RateLimited {
             retry_after: *retry_after,
@@ -34,6 +35,14 @@ pub fn net_problem(findings: &mut Findings, failure: &NetFailure, base: &Url) {
         NetFailure::ServerError { status } => Fault::ServerError { status: *status },
         NetFailure::Redirected { location } => Fault::UnexpectedRedirect {
             location: location.clone(),
+        },
+        NetFailure::LoginRedirected { from, location } => Fault::LoginRedirected {
+            from: from.clone(),
+            location: location.clone(),
+        },
+        NetFailure::TooManyRedirects { location, hops } => Fault::TooManyRedirects {
+            location: location.clone(),
+            hops: *hops,
         },
         NetFailure::TooLarge => Fault::UnexpectedAnswer {
             detail: "the answer was larger than 1 MiB".to_owned(),

@@ -36,6 +36,7 @@ pub enum ProblemCode {
     ForbiddenByPolicy,
     InsecureHttp,
     CaFileInvalid,
+    FingerprintInvalid,
     TlsUntrusted,
     LoginPage,
     UnexpectedRedirect,
@@ -120,6 +121,7 @@ codes_as_str! {
         ForbiddenByPolicy => "forbidden_by_policy",
         InsecureHttp => "insecure_http",
         CaFileInvalid => "ca_file_invalid",
+        FingerprintInvalid => "fingerprint_invalid",
         TlsUntrusted => "tls_untrusted",
         LoginPage => "login_page",
         UnexpectedRedirect => "unexpected_redirect",
@@ -264,15 +266,35 @@ pub enum Fault {
         path: String,
         reason: String,
     },
+    /// The certificate fingerprint to trust is not one.
+    FingerprintInvalid {
+        value: String,
+    },
+    /// The server's certificate was refused during the handshake: `fingerprint` is the SHA-256
+    /// of the very certificate that handshake presented.
     TlsUntrusted {
         host: String,
         fingerprint: Option<String>,
+        reason: TlsReason,
     },
     LoginPage {
         url: String,
     },
+    /// A redirect to another origin, not followed.
     UnexpectedRedirect {
         location: String,
+    },
+    /// A redirect of a request that carried a Basic login, not followed: the login went once, to
+    /// `from`. Code `unexpected_redirect`.
+    LoginRedirected {
+        from: String,
+        location: String,
+    },
+    /// Same-origin redirects without end: `hops` of them, the last to `location`. Code
+    /// `unexpected_redirect`.
+    TooManyRedirects {
+        location: String,
+        hops: u32,
     },
     Unreachable {
         host: String,
@@ -291,6 +313,25 @@ pub enum Fault {
     UnexpectedAnswer {
         detail: String,
     },
+}
+
+/// Why a server's certificate was not trusted, each with its own fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsReason {
+    /// No certificate authority this computer trusts signed it (a company's private CA, often).
+    UnknownIssuer,
+    /// It is its own issuer: nobody vouches for it but the server.
+    SelfSigned,
+    /// `on`: the day it stopped being valid (`YYYY-MM-DD`), when known.
+    Expired { on: Option<String> },
+    /// `from`: the day it becomes valid (`YYYY-MM-DD`), when known.
+    NotYetValid { from: Option<String> },
+    /// Made for other host names or addresses: `names`, when known.
+    WrongHost { names: Vec<String> },
+    /// Not the one certificate this connection trusts by its fingerprint.
+    NotPinned,
+    /// Anything else (revoked, bad signature, wrong purpose...), as the TLS library words it.
+    Other { detail: String },
 }
 
 /// What a check wants the user to know, with the values its text names.
@@ -390,9 +431,12 @@ impl Fault {
             Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
+            Self::FingerprintInvalid { .. } => C::FingerprintInvalid,
             Self::TlsUntrusted { .. } => C::TlsUntrusted,
             Self::LoginPage { .. } => C::LoginPage,
-            Self::UnexpectedRedirect { .. } => C::UnexpectedRedirect,
+            Self::UnexpectedRedirect { .. }
+            | Self::LoginRedirected { .. }
+            | Self::TooManyRedirects { .. } => C::UnexpectedRedirect,
             Self::Unreachable { .. } => C::Unreachable,
             Self::Timeout { .. } => C::Timeout,
             Self::RateLimited { .. } => C::RateLimited,
@@ -475,13 +519,15 @@ impl Fault {
                 format!("The certificate file {path} cannot be used: {reason}."),
                 "Point to a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate.".into(),
             ),
-            Self::TlsUntrusted { host, fingerprint } => (
-                format!(
-                    "{host} presented a certificate this computer does not trust (SHA-256 fingerprint {}). Nothing was sent to it.",
-                    fingerprint.as_deref().unwrap_or("unknown")
-                ),
-                "If your company uses its own certificate authority, save its root certificate as a PEM file and choose it as this connection's CA file. Compare the fingerprint with the one your administrators publish before trusting it.".into(),
+            Self::FingerprintInvalid { value } => (
+                format!("\"{value}\" is not a certificate fingerprint: a SHA-256 fingerprint is 64 hexadecimal digits, often written in pairs separated by colons (AB:CD:...)."),
+                "Copy the SHA-256 fingerprint your administrators publish for the server's certificate, or the one shown when the certificate was refused, and compare them before trusting it.".into(),
             ),
+            Self::TlsUntrusted {
+                host,
+                fingerprint,
+                reason,
+            } => tls_untrusted_text(host, fingerprint.as_deref(), reason),
             Self::LoginPage { url } => (
                 format!("{url} answered with a web page (a single sign-on or proxy login page) instead of Bitbucket's API."),
                 "Check the address, and whether a proxy or VPN needs you to log in first. Data Center tokens only work on addresses under /rest and /scm.".into(),
@@ -489,6 +535,14 @@ impl Fault {
             Self::UnexpectedRedirect { location } => (
                 format!("The server sent us on to another address ({location}). We did not send your credential there."),
                 "Use the final address as the base URL if you trust it, or ask your administrators why the server redirects.".into(),
+            ),
+            Self::LoginRedirected { from, location } => (
+                format!("The server answered {from} by sending us on to {location}. Your login was sent once, to {from}, and not to {location}: a login is never sent again after a redirect, as failed logins lead to a CAPTCHA lock."),
+                "Check the server address (the one you open Bitbucket with, including any path such as /bitbucket). If it is right, ask your administrators why the server, or a proxy in front of it, redirects its REST API.".into(),
+            ),
+            Self::TooManyRedirects { location, hops } => (
+                format!("The server kept sending us on from one of its addresses to another ({hops} redirects, the last to {location}), so we stopped. Every address was on the same server: the credential went nowhere else."),
+                "The server, or a proxy in front of it, is sending requests round in a loop: ask your administrators to look at its redirects.".into(),
             ),
             Self::Unreachable { host, reason } => (
                 format!("{host} could not be reached: {reason}."),
@@ -527,6 +581,72 @@ impl From<Fault> for Problem {
             fix,
         }
     }
+}
+
+/// What is wrong with a refused certificate, and what the person can do about it right now.
+fn tls_untrusted_text(host: &str, fingerprint: Option<&str>, reason: &TlsReason) -> (String, String) {
+    let shown = fingerprint.unwrap_or("unknown");
+    let trust_it = match fingerprint {
+        Some(fp) => format!("`--trust-fingerprint {fp}`"),
+        None => "`--trust-fingerprint` with the fingerprint they publish".to_owned(),
+    };
+    let (why, fix) = match reason {
+        TlsReason::UnknownIssuer | TlsReason::SelfSigned => (
+            if *reason == TlsReason::SelfSigned {
+                "it is self-signed, so no certificate authority vouches for it".to_owned()
+            } else {
+                "no certificate authority this computer trusts signed it".to_owned()
+            },
+            format!("Choose the server's certificate or your company's root certificate (a PEM file) as this connection's CA file (`--ca-file`), or, after comparing the fingerprint with the one your administrators publish, trust exactly this certificate ({trust_it})."),
+        ),
+        TlsReason::Expired { on } => match on {
+            Some(on) => (
+                format!("it expired on {on}"),
+                format!("The server's certificate expired on {on}: tell your administrators. Nothing was sent."),
+            ),
+            None => (
+                "it has expired".to_owned(),
+                "The server's certificate has expired: tell your administrators. Nothing was sent.".to_owned(),
+            ),
+        },
+        TlsReason::NotYetValid { from } => (
+            match from {
+                Some(from) => format!("it only becomes valid on {from}"),
+                None => "it is not valid yet".to_owned(),
+            },
+            "Check this computer's date and time; if they are right, tell your administrators. Nothing was sent.".to_owned(),
+        ),
+        TlsReason::WrongHost { names } if !names.is_empty() => {
+            let that = if names.len() == 1 {
+                "that address"
+            } else {
+                "one of those addresses"
+            };
+            let names = names.join(", ");
+            (
+                format!("it is for {names}, not {host}"),
+                format!("The certificate is for {names}: use {that} as the server address. If {host} is the right address, tell your administrators that its certificate does not cover it."),
+            )
+        }
+        TlsReason::WrongHost { .. } => (
+            format!("it is not for {host}"),
+            format!("The certificate was made for another address: use the address your administrators give for Bitbucket, or tell them that the certificate does not cover {host}."),
+        ),
+        TlsReason::NotPinned => (
+            "it is not the one certificate this connection trusts by its fingerprint".to_owned(),
+            format!("If your administrators replaced the server's certificate, compare this fingerprint with the one they publish and trust the new certificate instead ({trust_it}); if they did not, someone may be intercepting the connection: tell them."),
+        ),
+        TlsReason::Other { detail } => (
+            format!("it was refused ({detail})"),
+            "Tell your administrators what this says. If your company inspects HTTPS traffic, choose its root certificate (a PEM file) as this connection's CA file (`--ca-file`).".to_owned(),
+        ),
+    };
+    (
+        format!(
+            "{host} presented a certificate this computer does not trust: {why} (SHA-256 fingerprint {shown}). Nothing was sent to it."
+        ),
+        fix,
+    )
 }
 
 /// Why Bitbucket may have refused a credential, by the way it was sent.
@@ -782,15 +902,52 @@ mod tests {
                 path: s("/etc/ca.pem"),
                 reason: s("no certificate in it"),
             },
-            Fault::TlsUntrusted {
-                host: s("git.example.com"),
-                fingerprint: Some(s("AB:CD")),
-            },
+            Fault::FingerprintInvalid { value: s("AB:CD") },
+        ]);
+        faults.extend(
+            [
+                TlsReason::UnknownIssuer,
+                TlsReason::SelfSigned,
+                TlsReason::Expired {
+                    on: Some(s("2026-01-31")),
+                },
+                TlsReason::Expired { on: None },
+                TlsReason::NotYetValid {
+                    from: Some(s("2027-01-01")),
+                },
+                TlsReason::NotYetValid { from: None },
+                TlsReason::WrongHost {
+                    names: vec![s("bitbucket.example.com"), s("10.0.0.7")],
+                },
+                TlsReason::WrongHost { names: vec![] },
+                TlsReason::NotPinned,
+                TlsReason::Other {
+                    detail: s("invalid peer certificate: Revoked"),
+                },
+            ]
+            .into_iter()
+            .flat_map(|reason| {
+                [Some(s("AB:CD")), None].map(|fingerprint| Fault::TlsUntrusted {
+                    host: s("git.example.com"),
+                    fingerprint,
+                    reason: reason.clone(),
+                })
+            }),
+        );
+        faults.extend([
             Fault::LoginPage {
                 url: s("https://git.example.com/"),
             },
             Fault::UnexpectedRedirect {
                 location: s("https://sso.example.com/"),
+            },
+            Fault::LoginRedirected {
+                from: s("https://git.example.com/rest/api/1.0/repos?limit=1"),
+                location: s("https://git.example.com/rest/api/1.0/repos/?limit=1"),
+            },
+            Fault::TooManyRedirects {
+                location: s("https://git.example.com/rest/api/1.0/repos?limit=1"),
+                hops: 4,
             },
             Fault::Unreachable {
                 host: s("git.example.com"),

@@ -106,6 +106,56 @@ pub fn looks_like_email(value: &str) -> bool {
     }
 }
 
+/// A SHA-256 certificate fingerprint as typed: `AB:CD:…`, plain hex, any case, with spaces, or as
+/// `openssl x509 -fingerprint -sha256` prints it (`sha256 Fingerprint=AB:CD:…`). Normalised to the
+/// `AB:CD:…` form (32 upper-case pairs).
+pub fn fingerprint(typed: &str) -> Result<String, FingerprintError> {
+    let bytes = fingerprint_bytes(typed).ok_or_else(|| FingerprintError {
+        value: typed.trim().to_owned(),
+    })?;
+    Ok(bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+/// The 32 bytes of a fingerprint written in any form [`fingerprint`] accepts.
+pub fn fingerprint_bytes(typed: &str) -> Option<[u8; 32]> {
+    let text = typed.trim();
+    // openssl's "sha256 Fingerprint=" (or "SHA256 Fingerprint="), or a bare "sha256:" prefix.
+    let text = match text.split_once('=') {
+        Some((label, rest)) if label.to_ascii_lowercase().contains("sha256") => rest,
+        _ => text,
+    };
+    let text = match text.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("sha256:") => &text[7..],
+        _ => text,
+    };
+    let hex: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b':' | b' ' | b'\t'))
+        .collect();
+    if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (byte, pair) in bytes.iter_mut().zip(hex.chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+/// A fingerprint that is not 64 hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "\"{value}\" is not a SHA-256 fingerprint (64 hexadecimal digits, in pairs separated by colons or not)"
+)]
+pub struct FingerprintError {
+    pub value: String,
+}
+
 /// A Data Center address turned into its base URL, with any project and repository it named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerAddress {
@@ -336,6 +386,40 @@ fn project_and_repository(route: &[String]) -> (Option<String>, Option<String>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_are_normalised_whatever_their_form() {
+        let canonical = (0..32u8)
+            .map(|b| format!("{:02X}", b * 7))
+            .collect::<Vec<_>>()
+            .join(":");
+        let plain = canonical.replace(':', "").to_lowercase();
+        for typed in [
+            canonical.clone(),
+            canonical.to_lowercase(),
+            plain.clone(),
+            format!("  {plain}\n"),
+            format!("sha256 Fingerprint={canonical}"),
+            format!("SHA256:{plain}"),
+            canonical.replace(':', " "),
+        ] {
+            assert_eq!(
+                fingerprint(&typed).as_deref(),
+                Ok(canonical.as_str()),
+                "{typed:?}"
+            );
+        }
+        for wrong in [
+            "",
+            "AB:CD",
+            &plain[..62],
+            &format!("{plain}00"),
+            &plain.replace('a', "g"),
+            &format!("+{}", &plain[1..]),
+        ] {
+            assert!(fingerprint(wrong).is_err(), "{wrong:?}");
+        }
+    }
 
     #[test]
     fn tidies_whitespace_bearer_and_pairs() {

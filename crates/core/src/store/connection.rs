@@ -63,6 +63,9 @@ pub struct Connection {
     pub allow_http: bool,
     #[serde(default)]
     pub ca_file: Option<String>,
+    /// The SHA-256 (`AB:CD:...`) of the one server certificate this connection trusts, if pinned.
+    #[serde(default)]
+    pub trusted_fingerprint: Option<String>,
     /// The keychain account holding the secret.
     pub secret_key: String,
 }
@@ -109,7 +112,22 @@ impl Connection {
             status: Status::Valid,
             allow_http: false,
             ca_file: None,
+            trusted_fingerprint: None,
             secret_key: "conn-1".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_saved_before_pinned_fingerprints_reads_as_unpinned() {
+        let mut json = serde_json::to_value(Connection::sample("work")).unwrap();
+        json.as_object_mut().unwrap().remove("trusted_fingerprint");
+        let read: Connection = serde_json::from_value(json).unwrap();
+        assert_eq!(read.trusted_fingerprint, None);
+        assert_eq!(read, Connection::sample("work"));
     }
 }

@@ -39,6 +39,7 @@ pub fn request(method: Method, secret: &str) -> CheckRequest {
         profile: Profile::PullRequests,
         require: Vec::new(),
         ca_file: None,
+        trust_fingerprint: None,
         allow_http: false,
         secret: Secret::new(secret),
     }
