@@ -562,3 +562,131 @@ async fn git_clones_with_the_saved_connection_and_a_revoked_token_fails_cleanly(
         Some(datacenter::PERSONAL_TOKEN)
     );
 }
+
+/// No Secret Service at all: nothing may reach a keychain.
+const NO_KEYCHAIN: [(&str, &str); 1] = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+
+impl World {
+    fn write_metadata(&self, text: &str) {
+        std::fs::write(self.data.path().join("connections.json"), text).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_or_newer_connections_file_stops_every_command_and_is_left_as_it_is() {
+    let world = World::new();
+    let forms = [
+        ("[]", "metadata_unreadable"),
+        ("42", "metadata_unreadable"),
+        ("\"connections\"", "metadata_unreadable"),
+        ("null", "metadata_unreadable"),
+        ("", "metadata_unreadable"),
+        (
+            r#"{"schema_version": 1, "connections": [{"id": "1", "name": "wo"#,
+            "metadata_unreadable",
+        ),
+        (
+            r#"{"schema_version": "1", "connections": []}"#,
+            "metadata_unreadable",
+        ),
+        (
+            r#"{"schema_version": 2, "connections": [], "sync": {"every": "1h"}}"#,
+            "metadata_too_new",
+        ),
+    ];
+    let commands: [Vec<&str>; 7] = [
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["test", "work"],
+        vec!["rotate", "work"],
+        vec!["remove", "work"],
+        vec!["doctor"],
+        add_cloud_args("work"),
+    ];
+    for (text, code) in forms {
+        world.write_metadata(text);
+        for args in &commands {
+            let out = world.run(args, cloud::TOKEN_FULL, &NO_KEYCHAIN).await;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(4), "{args:?} on {text:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("[{code}]")) && stderr.contains("fix: "),
+                "{args:?} on {text:?}: {stderr}"
+            );
+        }
+        // Git's helper says nothing on standard output, so git moves on; the reason goes to
+        // standard error, which git shows.
+        let query = format!(
+            "protocol=https\nhost=bitbucket.org\nusername={}\npassword={}\n\n",
+            cloud::USERNAME,
+            cloud::TOKEN_FULL
+        );
+        for operation in ["get", "store", "erase"] {
+            let out = world
+                .run(&["git-credential", operation], &query, &NO_KEYCHAIN)
+                .await;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{operation} on {text:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{operation} on {text:?}");
+            assert!(
+                stderr.contains("connections file") && !stderr.contains("panicked"),
+                "{operation} on {text:?}: {stderr}"
+            );
+        }
+        assert_eq!(world.metadata_text(), text, "the file is never rewritten");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_newer_version_added_to_the_file_survives_test_and_rotate() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    let mut file: Value = serde_json::from_str(&world.metadata_text()).unwrap();
+    file["sync"] = serde_json::json!({"every": "1h"});
+    file["connections"][0]["colour"] = "teal".into();
+    file["connections"][0]["labels"] = serde_json::json!(["ml", "prod"]);
+    world.write_metadata(&file.to_string());
+
+    let tested = world.run(&["test", "work"], "", &[]).await;
+    assert_eq!(
+        tested.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    let rotated = world.run(&["rotate", "work"], cloud::TOKEN_FULL, &[]).await;
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+
+    let file: Value = serde_json::from_str(&world.metadata_text()).unwrap();
+    assert_eq!(file["sync"], serde_json::json!({"every": "1h"}));
+    let connection = &file["connections"][0];
+    assert_eq!(connection["colour"], "teal");
+    assert_eq!(connection["labels"], serde_json::json!(["ml", "prod"]));
+    assert_ne!(
+        connection["validated_at"],
+        Value::Null,
+        "the change itself was written"
+    );
+    assert_eq!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .as_deref(),
+        Some(cloud::TOKEN_FULL)
+    );
+}

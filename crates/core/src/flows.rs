@@ -154,10 +154,12 @@ pub fn replace_checked(
     };
     registry
         .replace_secret(name, &checked.request.secret, |c| {
+            // Same connection, new credential: what a newer version recorded about it stays too.
             *c = Connection {
                 id: c.id.clone(),
                 created_at: c.created_at.clone(),
                 secret_key: c.secret_key.clone(),
+                extra: std::mem::take(&mut c.extra),
                 ..fresh
             };
         })
@@ -242,6 +244,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         allow_http: request.allow_http,
         ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
         secret_key: String::new(),
+        extra: Default::default(),
     };
     record(&mut connection, report);
     connection
@@ -328,6 +331,12 @@ mod tests {
         );
         assert_eq!(registry.secret(&first).unwrap().expose(), cloud::TOKEN_FULL);
 
+        // What a newer version recorded about the connection stays through a change of credential.
+        let path = registry.file_path();
+        let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["connections"][0]["colour"] = "teal".into();
+        std::fs::write(&path, file.to_string()).unwrap();
+
         // A refused new credential changes nothing.
         let refused = request(Method::RepositoryAccessToken, "ATCTT-not-a-real-token");
         let outcome = change_credential(&registry, "work", refused, None, &env)
@@ -353,6 +362,7 @@ mod tests {
         assert_eq!(changed.expires_on, None);
         assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
         assert_eq!(store.items.lock().unwrap().len(), 1);
+        assert_eq!(changed.extra["colour"], "teal");
     }
 
     #[test]

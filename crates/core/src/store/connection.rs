@@ -2,6 +2,7 @@
 //! under the item named by `secret_key`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use specta::Type;
 
 use crate::domain::method::{Method, ProviderKind};
@@ -65,6 +66,11 @@ pub struct Connection {
     pub ca_file: Option<String>,
     /// The keychain account holding the secret.
     pub secret_key: String,
+    /// Fields this version does not know (written by a newer one): kept through every change so
+    /// that reading and saving with this version never drops them. Not part of the app's types.
+    #[serde(flatten)]
+    #[specta(skip)]
+    pub extra: Map<String, Value>,
 }
 
 impl Connection {
@@ -110,6 +116,7 @@ impl Connection {
             allow_http: false,
             ca_file: None,
             secret_key: "conn-1".into(),
+            extra: Map::new(),
         }
     }
 }

@@ -411,6 +411,87 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_file_of_any_shape_is_reported_and_left_as_it_is() {
+        let (_dir, _store, registry) = registry();
+        std::fs::create_dir_all(registry.file_path().parent().unwrap()).unwrap();
+        let damaged = [
+            ("[]", "a list"),
+            ("42", "a number"),
+            ("\"connections\"", "a string"),
+            ("null", "null"),
+            ("", "it is empty"),
+            (
+                r#"{"schema_version": 1, "connections": [{"id": "1", "na"#,
+                "cut short",
+            ),
+            (
+                r#"{"schema_version": "1", "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": -1, "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": 1.5, "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": null, "connections": []}"#,
+                "not a format number",
+            ),
+            (r#"{"schema_version": 1, "connections": {}}"#, "not a list"),
+            (r#"{"schema_version": 1}"#, "no \"connections\""),
+            (
+                r#"{"schema_version": 1, "connections": [7]}"#,
+                "connection number 1",
+            ),
+        ];
+        for (text, reason) in damaged {
+            std::fs::write(registry.file_path(), text).unwrap();
+            let err = registry.list().unwrap_err();
+            assert_eq!(err.code, StorageCode::MetadataUnreadable, "{text}");
+            assert!(err.message.contains(reason), "{text}: {}", err.message);
+            assert_eq!(
+                registry.add(sample("x"), &Secret::new("a")).unwrap_err().code,
+                StorageCode::MetadataUnreadable
+            );
+            assert!(registry.remove("x").is_err());
+            assert!(registry.update("x", |_| {}).is_err());
+            assert_eq!(std::fs::read_to_string(registry.file_path()).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn fields_of_a_newer_version_survive_every_change() {
+        let (_dir, _store, registry) = registry();
+        registry.add(sample("work"), &Secret::new("a")).unwrap();
+        let mut file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(registry.file_path()).unwrap()).unwrap();
+        file["sync"] = serde_json::json!({"enabled": true});
+        file["connections"][0]["colour"] = "teal".into();
+        file["connections"][0]["labels"] = serde_json::json!(["ml", "prod"]);
+        std::fs::write(registry.file_path(), file.to_string()).unwrap();
+
+        registry.update("work", |c| c.status = Status::Invalid).unwrap();
+        registry
+            .replace_secret("work", &Secret::new("b"), |c| c.status = Status::Valid)
+            .unwrap();
+        registry.add(sample("home"), &Secret::new("c")).unwrap();
+
+        let after: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(registry.file_path()).unwrap()).unwrap();
+        assert_eq!(after["sync"], serde_json::json!({"enabled": true}));
+        assert_eq!(after["connections"][0]["colour"], "teal");
+        assert_eq!(
+            after["connections"][0]["labels"],
+            serde_json::json!(["ml", "prod"])
+        );
+        assert_eq!(after["connections"][0]["status"], "valid");
+        assert!(after["connections"][1].get("colour").is_none());
+    }
+
+    #[test]
     fn an_old_file_is_migrated_and_a_newer_one_left_alone() {
         let (_dir, _store, registry) = registry();
         std::fs::create_dir_all(registry.file_path().parent().unwrap()).unwrap();
