@@ -566,6 +566,23 @@ async fn git_clones_with_the_saved_connection_and_a_revoked_token_fails_cleanly(
 /// No Secret Service at all: nothing may reach a keychain.
 const NO_KEYCHAIN: [(&str, &str); 1] = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
 
+/// A saved Cloud connection named `name` as this version writes it, its secret under `secret_key`.
+fn connection_json(name: &str, secret_key: &str) -> Value {
+    serde_json::json!({
+        "id": "1",
+        "name": name,
+        "provider": "cloud",
+        "base_url": "https://api.bitbucket.org/",
+        "method": "api-token",
+        "email": cloud::EMAIL,
+        "git_username": cloud::USERNAME,
+        "profile": "pull-requests",
+        "created_at": "2026-11-26T10:00:00Z",
+        "status": "valid",
+        "secret_key": secret_key,
+    })
+}
+
 impl World {
     fn write_metadata(&self, text: &str) {
         std::fs::write(self.data.path().join("connections.json"), text).unwrap();
@@ -689,4 +706,50 @@ async fn what_a_newer_version_added_to_the_file_survives_test_and_rotate() {
             .as_deref(),
         Some(cloud::TOKEN_FULL)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_without_a_keychain_keeps_the_connection_and_exits_4() {
+    let world = World::new();
+    let text = serde_json::json!({
+        "schema_version": 1,
+        "connections": [connection_json("work", "conn-1")],
+    })
+    .to_string();
+    world.write_metadata(&text);
+    let out = world.run(&["remove", "work"], "", &NO_KEYCHAIN).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("[keychain_unavailable]") && stderr.contains("fix: "),
+        "{stderr}"
+    );
+    assert_eq!(world.metadata_text(), text, "nothing changed");
+    let list = world.list().await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["connection"]["name"], "work");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_goes_ahead_when_the_secret_is_already_gone() {
+    let world = World::new();
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.write_metadata(
+        &serde_json::json!({
+            "schema_version": 1,
+            "connections": [connection_json("work", "conn-never-stored")],
+        })
+        .to_string(),
+    );
+    let out = world.run(&["remove", "work"], "", &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held no secret"));
+    assert!(world.list().await.is_empty());
 }

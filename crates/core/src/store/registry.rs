@@ -160,8 +160,14 @@ impl Registry {
         Ok(updated)
     }
 
-    /// Removes the metadata, then the secret. Returns the connection and whether the secret went
-    /// too (if not, doctor will find it).
+    /// Removes a connection: the metadata, then the secret. Returns the connection and whether
+    /// the keychain held a secret for it (none at all is fine: there is nothing left to delete).
+    ///
+    /// The keychain is asked first whether it can be reached and opened (reading the item
+    /// needs the same access as deleting it): if not, nothing changes and the error says why.
+    /// Only then does the metadata go, and the secret after it, so a crash in between leaves at
+    /// worst an orphan secret. Should the keychain still refuse the deletion, the connection is
+    /// put back and the error returned: a connection is never dropped while its secret stays.
     pub fn remove(&self, name: &str) -> Result<(Connection, bool), StorageError> {
         let _lock = self.file.lock()?;
         let mut file = self.file.read()?;
@@ -170,11 +176,17 @@ impl Registry {
             .iter()
             .position(|c| c.name == name)
             .ok_or_else(|| not_found(name))?;
+        let had_secret = self.keychain.holds(&file.connections[index].secret_key)?;
         let removed = file.connections.remove(index);
         self.file.write(&file)?;
         failpoint("remove:metadata-written");
-        let secret_removed = self.keychain.remove(&removed.secret_key).is_ok();
-        Ok((removed, secret_removed))
+        if let Err(err) = self.keychain.remove(&removed.secret_key) {
+            file.connections.insert(index, removed);
+            // If even this fails, the secret is an orphan that doctor finds.
+            let _ = self.file.write(&file);
+            return Err(err);
+        }
+        Ok((removed, had_secret))
     }
 
     /// Compares the metadata with the keychain. Changes nothing.
@@ -408,6 +420,36 @@ mod tests {
         assert!(secret_removed);
         assert!(store.items.lock().unwrap().is_empty());
         assert_eq!(registry.remove("work").unwrap_err().code, StorageCode::NotFound);
+    }
+
+    #[test]
+    fn remove_changes_nothing_while_the_keychain_refuses() {
+        let (_dir, store, registry) = registry();
+        let saved = registry.add(sample("work"), &Secret::new("a")).unwrap();
+        let before = std::fs::read(registry.file_path()).unwrap();
+
+        *store.locked.lock().unwrap() = true;
+        let err = registry.remove("work").unwrap_err();
+        assert_eq!(err.code, StorageCode::KeychainLocked);
+        assert_eq!(std::fs::read(registry.file_path()).unwrap(), before);
+        *store.locked.lock().unwrap() = false;
+
+        // The keychain opens but refuses the deletion itself: the connection is put back.
+        *store.refuse_delete.lock().unwrap() = true;
+        assert_eq!(
+            registry.remove("work").unwrap_err().code,
+            StorageCode::KeychainLocked
+        );
+        assert_eq!(registry.list().unwrap(), std::slice::from_ref(&saved));
+        assert!(store.items.lock().unwrap().contains_key(&saved.secret_key));
+        *store.refuse_delete.lock().unwrap() = false;
+
+        // A secret that is already gone does not stop the removal.
+        store.items.lock().unwrap().clear();
+        let (removed, had_secret) = registry.remove("work").unwrap();
+        assert_eq!(removed.name, "work");
+        assert!(!had_secret);
+        assert!(registry.list().unwrap().is_empty());
     }
 
     #[test]
