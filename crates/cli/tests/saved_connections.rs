@@ -753,3 +753,176 @@ async fn remove_goes_ahead_when_the_secret_is_already_gone() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("held no secret"));
     assert!(world.list().await.is_empty());
 }
+
+/// Answers every request with a web page and `status`, as a captive portal or a proxy that wants
+/// a login does (a 404 page included).
+struct Portal {
+    status: u16,
+}
+
+impl fake_bitbucket::Api for Portal {
+    fn answer(&self, _call: &fake_bitbucket::Call) -> fake_bitbucket::Reply {
+        fake_bitbucket::html(
+            fake_bitbucket::StatusCode::from_u16(self.status).unwrap(),
+            "<!DOCTYPE html><html><body><h1>Welcome to Hotel Wi-Fi</h1><form action=\"/login\"></form></body></html>",
+        )
+    }
+}
+
+/// A policy file whose only setting is `proxy`, in a folder of its own in `dir`; its path.
+fn proxy_policy(dir: &Path, proxy: &str) -> String {
+    let path = tempfile::tempdir_in(dir).unwrap().keep().join("policy.json");
+    std::fs::write(&path, serde_json::json!({ "proxy": proxy }).to_string()).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_page_or_a_redirect_in_front_of_bitbucket_never_marks_a_connection_invalid() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    // Something else answers for the Cloud API: a portal's page (200), a redirect to its login
+    // on another host (302).
+    let portals = [
+        (
+            start(
+                FakeCloud::standard(),
+                Behaviour {
+                    html: true,
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "login_page",
+        ),
+        (
+            start(
+                FakeCloud::standard(),
+                Behaviour {
+                    redirect_to: Some("https://portal.example.net/login?continue=bitbucket".into()),
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "unexpected_redirect",
+        ),
+    ];
+    for (portal, code) in &portals {
+        let api = [("REPOCONN_CLOUD_API_URL", portal.url.as_str())];
+        let out = world.run(&["test", "work", "--json"], "", &api).await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer["report"]["problems"][0]["code"], *code, "{answer}");
+        assert_eq!(
+            world.list().await[0]["connection"]["status"],
+            "valid",
+            "{code} proves nothing about the token"
+        );
+    }
+
+    // Data Center behind a proxy that wants a login first: its page (200 or 404), or a redirect
+    // to its login page. The connection is checked through the policy's proxy.
+    let dc = Arc::new(FakeDataCenter::standard());
+    let real_proxy = start(dc.clone(), Behaviour::default(), None).await;
+    let policies = tempfile::tempdir().unwrap();
+    let through = |proxy: &str| proxy_policy(policies.path(), proxy);
+    let via_real = through(real_proxy.url.as_str());
+    let added = world
+        .run(
+            &[
+                "add",
+                "dc",
+                "--server",
+                "http://bitbucket.example.test/bitbucket",
+                "--method",
+                "personal-token",
+                "--username",
+                "ada",
+                "--allow-http",
+            ],
+            datacenter::PERSONAL_TOKEN,
+            &[("REPOCONN_POLICY_FILE", via_real.as_str())],
+        )
+        .await;
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stdout)
+    );
+    let proxies = [
+        (
+            start(Portal { status: 200 }, Behaviour::default(), None).await,
+            "login_page",
+        ),
+        (
+            start(Portal { status: 404 }, Behaviour::default(), None).await,
+            "not_bitbucket",
+        ),
+        (
+            start(
+                Portal { status: 200 },
+                Behaviour {
+                    redirect_to: Some("https://proxy.example.net/login".into()),
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "unexpected_redirect",
+        ),
+    ];
+    for (proxy, code) in &proxies {
+        let policy = through(proxy.url.as_str());
+        let out = world
+            .run(
+                &["test", "dc", "--json"],
+                "",
+                &[("REPOCONN_POLICY_FILE", policy.as_str())],
+            )
+            .await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer["report"]["problems"][0]["code"], *code, "{answer}");
+        assert!(
+            proxy.request_count() > 0,
+            "{code}: the check went through the proxy"
+        );
+        let list = world.list().await;
+        assert_eq!(list[1]["connection"]["status"], "valid", "{code}");
+    }
+
+    // Bitbucket's own refusal still marks it invalid.
+    dc.revoke(datacenter::PERSONAL_TOKEN);
+    let out = world
+        .run(
+            &["test", "dc"],
+            "",
+            &[("REPOCONN_POLICY_FILE", via_real.as_str())],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(world.list().await[1]["connection"]["status"], "invalid");
+}

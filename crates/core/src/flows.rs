@@ -71,8 +71,10 @@ pub fn retest_request(registry: &Registry, name: &str) -> Result<CheckRequest, S
     Ok(request_for(&connection, secret))
 }
 
-/// Writes a re-test's verdict into the saved connection. A network failure or a server error
-/// never marks it invalid: only a definite answer changes its status.
+/// Writes a re-test's verdict into the saved connection. Only a definite answer from Bitbucket
+/// itself changes its status (see [`ValidationReport::proves_unusable`]): a network failure, a
+/// server error, a proxy's or captive portal's login page or a redirect elsewhere never marks it
+/// invalid.
 pub fn record_retest(
     registry: &Registry,
     name: &str,
@@ -268,9 +270,11 @@ fn record(connection: &mut Connection, report: &ValidationReport) {
                 connection.git_username = Some(user.clone());
             }
         }
-        Outcome::NotUsable => connection.status = Status::Invalid,
-        // Unreachable, rate limited, server error: say nothing new about the credential.
-        Outcome::Unverified => {}
+        Outcome::NotUsable if report.proves_unusable() => connection.status = Status::Invalid,
+        // Unreachable, rate limited, server error, or an answer that did not come from Bitbucket
+        // (a login page, a redirect elsewhere) or the policy's refusal: nothing new about the
+        // credential.
+        Outcome::NotUsable | Outcome::Unverified => {}
     }
     if connection.method == Method::AppPassword {
         connection.status = Status::NeedsMigration;
@@ -363,6 +367,61 @@ mod tests {
         assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
         assert_eq!(store.items.lock().unwrap().len(), 1);
         assert_eq!(changed.extra["colour"], "teal");
+    }
+
+    #[test]
+    fn only_an_answer_from_bitbucket_marks_a_connection_invalid() {
+        use crate::check::report::Findings;
+        use crate::domain::catalogue::Fault;
+        let cases = [
+            (
+                Fault::LoginPage {
+                    url: "https://api.bitbucket.org/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::UnexpectedRedirect {
+                    location: "https://portal.example.net/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::NotBitbucket {
+                    url: "https://git.example.com/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::ForbiddenByPolicy {
+                    chosen: Method::ApiToken,
+                    reason: "not allowed.".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::InvalidCredentials {
+                    method: Method::ApiToken,
+                },
+                Status::Invalid,
+            ),
+            (
+                Fault::MissingScopes {
+                    scopes: vec!["read:user:bitbucket".into()],
+                },
+                Status::Invalid,
+            ),
+        ];
+        for (fault, expected) in cases {
+            let code = fault.code();
+            let mut findings = Findings::new(Method::ApiToken);
+            findings.problem(fault);
+            let report = findings.into_report(String::new());
+            assert_eq!(report.outcome, Outcome::NotUsable, "{code}");
+            let mut connection = Connection::sample("work");
+            record(&mut connection, &report);
+            assert_eq!(connection.status, expected, "{code}");
+        }
     }
 
     #[test]

@@ -175,6 +175,21 @@ impl ProblemCode {
     }
 }
 
+impl ProblemCode {
+    /// Whether this problem, when it makes a check not usable, is a verdict on the credential.
+    /// False where the answer did not come from Bitbucket itself (a web page such as a captive
+    /// portal's or a proxy's login page, a redirect to another address, a server that does not
+    /// answer like Bitbucket at all) and where the administrator's policy refused the check:
+    /// these say nothing about whether the credential works, so they never mark a saved
+    /// connection invalid.
+    pub fn judges_the_credential(self) -> bool {
+        !matches!(
+            self,
+            Self::LoginPage | Self::UnexpectedRedirect | Self::NotBitbucket | Self::ForbiddenByPolicy
+        )
+    }
+}
+
 /// A problem, ready to show: the code to branch on, what is wrong, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct Problem {
