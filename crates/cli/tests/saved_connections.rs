@@ -926,3 +926,65 @@ async fn a_login_page_or_a_redirect_in_front_of_bitbucket_never_marks_a_connecti
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(world.list().await[1]["connection"]["status"], "invalid");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_that_started_before_a_rotation_does_not_judge_the_new_secret() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    // A slow Bitbucket on which the old token has lost every scope: not usable.
+    let slow = start(
+        FakeCloud::standard().with_api_token_scopes(cloud::TOKEN_READ_ONLY, &[]),
+        Behaviour {
+            latency: std::time::Duration::from_millis(1500),
+            ..Behaviour::default()
+        },
+        None,
+    )
+    .await;
+    let slow_api = [("REPOCONN_CLOUD_API_URL", slow.url.as_str())];
+    let testing = world.run(&["test", "work", "--json"], "", &slow_api);
+    let rotating = async {
+        // The test has read the old secret and is waiting for its answer: rotate now.
+        while slow.request_count() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        world.run(&["rotate", "work"], cloud::TOKEN_FULL, &[]).await
+    };
+    let (tested, rotated) = tokio::join!(testing, rotating);
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stdout)
+    );
+    assert_eq!(
+        tested.status.code(),
+        Some(1),
+        "the old token was refused: {}",
+        String::from_utf8_lossy(&tested.stdout)
+    );
+    let answer: Value = serde_json::from_slice(&tested.stdout).unwrap();
+    assert_eq!(answer["connection"], Value::Null, "nothing recorded: {answer}");
+    let connection = &world.list().await[0]["connection"];
+    assert_eq!(
+        connection["status"], "valid",
+        "the new secret was not judged by the old one's test"
+    );
+    assert_eq!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .as_deref(),
+        Some(cloud::TOKEN_FULL)
+    );
+}

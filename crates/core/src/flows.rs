@@ -64,34 +64,54 @@ pub fn save_checked(
     registry.add(connection, &checked.request.secret).map(Some)
 }
 
-/// Reads what re-testing a saved connection needs: its request with the stored secret.
-pub fn retest_request(registry: &Registry, name: &str) -> Result<CheckRequest, StorageError> {
-    let connection = registry.get(name)?;
-    let secret = registry.secret(&connection)?;
-    Ok(request_for(&connection, secret))
+/// What re-testing a saved connection needs: its request with the stored secret, and the
+/// keychain item that secret was read from, so that the verdict lands on that secret only.
+#[derive(Debug, Clone)]
+pub struct RetestRequest {
+    pub request: CheckRequest,
+    pub secret_key: String,
 }
 
-/// Writes a re-test's verdict into the saved connection. Only a definite answer from Bitbucket
-/// itself changes its status (see [`ValidationReport::proves_unusable`]): a network failure, a
-/// server error, a proxy's or captive portal's login page or a redirect elsewhere never marks it
-/// invalid.
+/// Reads what re-testing a saved connection needs.
+pub fn retest_request(registry: &Registry, name: &str) -> Result<RetestRequest, StorageError> {
+    let connection = registry.get(name)?;
+    let secret = registry.secret(&connection)?;
+    Ok(RetestRequest {
+        request: request_for(&connection, secret),
+        secret_key: connection.secret_key,
+    })
+}
+
+/// Writes a re-test's verdict into the saved connection, if it still uses the secret that was
+/// tested (`tested_secret_key`): a rotation or a change of credential while the check ran makes
+/// the verdict stale, and then nothing is written and `None` returned. Only a definite answer
+/// from Bitbucket itself changes the status (see [`ValidationReport::proves_unusable`]): a
+/// network failure, a server error, a proxy's or captive portal's login page or a redirect
+/// elsewhere never marks a connection invalid.
 pub fn record_retest(
     registry: &Registry,
     name: &str,
+    tested_secret_key: &str,
     report: &ValidationReport,
-) -> Result<Connection, StorageError> {
-    registry.update(name, |c| record(c, report))
+) -> Result<Option<Connection>, StorageError> {
+    let mut stale = false;
+    let connection = registry.update(name, |c| {
+        if c.secret_key == tested_secret_key {
+            record(c, report);
+        } else {
+            stale = true;
+        }
+    })?;
+    Ok((!stale).then_some(connection))
 }
 
-/// Checks a saved connection again with its stored secret.
+/// Checks a saved connection again with its stored secret. `connection` is `None` when the
+/// connection's secret was replaced while the check ran (the verdict was about the old one).
 pub async fn test(registry: &Registry, name: &str, env: &CheckEnv) -> Result<Saved, StorageError> {
-    let request = retest_request(registry, name)?;
+    let RetestRequest { request, secret_key } = retest_request(registry, name)?;
     let report = check_and_keep(request, env).await.report;
-    let updated = record_retest(registry, name, &report)?;
-    Ok(Saved {
-        report,
-        connection: Some(updated),
-    })
+    let connection = record_retest(registry, name, &secret_key, &report)?;
+    Ok(Saved { report, connection })
 }
 
 /// Checks a new secret for a saved connection and, only when usable, stores it in place of the

@@ -141,7 +141,8 @@ impl Registry {
         Ok(updated)
     }
 
-    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched.
+    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched;
+    /// a change that changes nothing writes nothing.
     pub fn update(
         &self,
         name: &str,
@@ -154,9 +155,12 @@ impl Registry {
             .iter_mut()
             .find(|c| c.name == name)
             .ok_or_else(|| not_found(name))?;
+        let before = connection.clone();
         change(connection);
         let updated = connection.clone();
-        self.file.write(&file)?;
+        if updated != before {
+            self.file.write(&file)?;
+        }
         Ok(updated)
     }
 
