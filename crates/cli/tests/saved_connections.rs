@@ -988,3 +988,112 @@ async fn a_test_that_started_before_a_rotation_does_not_judge_the_new_secret() {
         Some(cloud::TOKEN_FULL)
     );
 }
+
+/// `git credential fill` for `https://bitbucket.org/acme/models.git` with our helper, under the
+/// policy file `policy`: what the machine's real git gets.
+fn git_credential_fill(world: &World, home: &Path, policy: &Path) -> Output {
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    world
+        .command(Path::new("git"), &[])
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("REPOCONN_POLICY_FILE", policy)
+        .args([
+            "-c",
+            "credential.helper=",
+            "-c",
+            "credential.https://bitbucket.org.helper=repoconn git-credential",
+            "credential",
+            "fill",
+        ])
+        .stdin("protocol=https\nhost=bitbucket.org\npath=acme/models.git\n\n")
+        .output()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_file_that_cannot_be_read_keeps_git_working_and_says_so() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let policy = home.path().join("policy.json");
+    let served = format!("password={}", cloud::TOKEN_FULL);
+
+    // Not JSON, or the list of allowed ways unreadable: what was saved is still served, and git
+    // shows the warning with the file and the place.
+    for (text, place) in [
+        ("{\n  \"allowed_methods\": [\"api-token\",]\n}", "line 2, column"),
+        (r#"{"allowed_methods": "api-token"}"#, "line 1, column"),
+    ] {
+        std::fs::write(&policy, text).unwrap();
+        let out = git_credential_fill(&world, home.path(), &policy);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}: {stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&served), "{text}");
+        assert!(
+            stderr.contains(&format!(
+                "{} cannot be used as written: {place}",
+                policy.display()
+            )),
+            "{text}: {stderr}"
+        );
+        assert!(!stderr.contains(cloud::TOKEN_FULL));
+    }
+
+    // A list that was read is obeyed: git gets nothing from us and says so itself.
+    std::fs::write(&policy, r#"{"allowed_methods": ["personal-token"]}"#).unwrap();
+    let out = git_credential_fill(&world, home.path(), &policy);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(cloud::TOKEN_FULL));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("cannot be used"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_token_lifetime_cap_refuses_every_save() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.json");
+    std::fs::write(&policy, "{\r\n  \"max_token_lifetime_days\": \"90\"\r\n}\r\n").unwrap();
+    let policy = policy.display().to_string();
+    let out = world
+        .run(
+            &add_cloud_args("work"),
+            cloud::TOKEN_FULL,
+            &[("REPOCONN_POLICY_FILE", policy.as_str()), NO_KEYCHAIN[0]],
+        )
+        .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("[policy_unreadable]")
+            && stderr.contains("line 2, column")
+            && stderr.contains("max_token_lifetime_days")
+            && stderr.contains("fix: "),
+        "{stderr}"
+    );
+    assert_eq!(world.metadata_text(), "", "nothing saved");
+}

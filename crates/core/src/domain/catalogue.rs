@@ -57,6 +57,7 @@ pub enum WarningCode {
     ExpiryUnknown,
     SecretCleaned,
     EmailInUsernameField,
+    PolicyUnusable,
 }
 
 /// Why saving, reading or changing stored connections failed. Unlike a check's problems these
@@ -77,6 +78,7 @@ pub enum StorageCode {
     InvalidDate,
     SecretMissing,
     ExpiryBeyondPolicy,
+    PolicyUnreadable,
 }
 
 /// `as_str()`: the code as it appears in JSON and in the CLI's `[code]` prefixes.
@@ -136,6 +138,7 @@ codes_as_str! {
         ExpiryUnknown => "expiry_unknown",
         SecretCleaned => "secret_cleaned",
         EmailInUsernameField => "email_in_username_field",
+        PolicyUnusable => "policy_unusable",
     }
     StorageCode {
         KeychainUnavailable => "keychain_unavailable",
@@ -151,6 +154,7 @@ codes_as_str! {
         InvalidDate => "invalid_date",
         SecretMissing => "secret_missing",
         ExpiryBeyondPolicy => "expiry_beyond_policy",
+        PolicyUnreadable => "policy_unreadable",
     }
 }
 
@@ -187,6 +191,49 @@ impl ProblemCode {
             self,
             Self::LoginPage | Self::UnexpectedRedirect | Self::NotBitbucket | Self::ForbiddenByPolicy
         )
+    }
+}
+
+/// A setting of the administrator's policy file, as texts about it name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySetting {
+    Templates,
+    AllowedMethods,
+    MaxTokenLifetimeDays,
+    CaFile,
+    Proxy,
+}
+
+impl PolicySetting {
+    pub const ALL: [PolicySetting; 5] = [
+        Self::Templates,
+        Self::AllowedMethods,
+        Self::MaxTokenLifetimeDays,
+        Self::CaFile,
+        Self::Proxy,
+    ];
+
+    /// The key in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Templates => "templates",
+            Self::AllowedMethods => "allowed_methods",
+            Self::MaxTokenLifetimeDays => "max_token_lifetime_days",
+            Self::CaFile => "ca_file",
+            Self::Proxy => "proxy",
+        }
+    }
+
+    /// What the setting decides, to follow "where it ...".
+    fn what(self) -> &'static str {
+        match self {
+            Self::Templates => "describes the ready-made connections",
+            Self::AllowedMethods => "lists the ways to connect that may be used",
+            Self::MaxTokenLifetimeDays => "sets the longest a token may live",
+            Self::CaFile => "names the certificate file to trust",
+            Self::Proxy => "sets the proxy every request must go through",
+        }
     }
 }
 
@@ -264,6 +311,13 @@ pub enum Fault {
         chosen: Method,
         reason: String,
     },
+    /// A restriction of the policy file cannot be read, so it applies at its strictest (code
+    /// `forbidden_by_policy`). `detail` says what is wrong and where.
+    PolicyUnreadable {
+        path: String,
+        setting: PolicySetting,
+        detail: String,
+    },
     InsecureHttp {
         url: String,
     },
@@ -325,6 +379,11 @@ pub enum Notice {
     EmailInUsernameField {
         value: String,
     },
+    /// The policy file cannot be used as written; `detail` says what is wrong and where.
+    PolicyUnusable {
+        path: String,
+        detail: String,
+    },
 }
 
 /// Why a storage operation failed, with the values its text names.
@@ -374,6 +433,12 @@ pub enum StorageFault {
         latest: String,
         value: String,
     },
+    /// A restriction that decides what may be saved cannot be read from the policy file.
+    PolicyUnreadable {
+        path: String,
+        setting: PolicySetting,
+        detail: String,
+    },
 }
 
 impl Fault {
@@ -393,7 +458,7 @@ impl Fault {
             Self::SsoOnly => C::SsoOnly,
             Self::ResourceNotFound { .. } => C::ResourceNotFound,
             Self::MissingField { .. } => C::MissingField,
-            Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
+            Self::ForbiddenByPolicy { .. } | Self::PolicyUnreadable { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
             Self::TlsUntrusted { .. } => C::TlsUntrusted,
@@ -466,6 +531,22 @@ impl Fault {
                 format!("{} may not be used here: {reason}", chosen.label()),
                 "Choose another way to connect, or ask your administrators.".into(),
             ),
+            Self::PolicyUnreadable { path, setting, detail } => {
+                let consequence = match setting {
+                    PolicySetting::AllowedMethods => "this way to connect may not be used",
+                    PolicySetting::Proxy => "nothing is sent to any server",
+                    PolicySetting::Templates => "connections to this server cannot be checked",
+                    PolicySetting::MaxTokenLifetimeDays => "nothing can be saved",
+                    PolicySetting::CaFile => "its certificate is not trusted",
+                };
+                (
+                    format!(
+                        "Your organisation's policy file {path} cannot be read where it {} ({detail}), so {consequence} until it is fixed.",
+                        setting.what()
+                    ),
+                    "Ask your administrators to fix the policy file: this message names what is wrong and where. Nothing was sent.".into(),
+                )
+            }
             Self::InsecureHttp { url } => (
                 format!("{url} uses plain http://, which would send your credential unencrypted."),
                 "Use the https:// address. If this server truly has none, allow plain http for this connection only.".into(),
@@ -571,6 +652,7 @@ impl Notice {
             Self::ExpiryUnknown => C::ExpiryUnknown,
             Self::SecretCleaned { .. } => C::SecretCleaned,
             Self::EmailInUsernameField { .. } => C::EmailInUsernameField,
+            Self::PolicyUnusable { .. } => C::PolicyUnusable,
         }
     }
 
@@ -598,6 +680,9 @@ impl Notice {
             Self::EmailInUsernameField { value } => {
                 format!("We used {value} as your Atlassian email: API tokens are checked with the email.")
             }
+            Self::PolicyUnusable { path, detail } => format!(
+                "Your organisation's policy file {path} cannot be used as written: {detail}. The settings that can be read apply; one that cannot be read and restricts something applies at its strictest, until your administrators fix the file."
+            ),
         }
     }
 }
@@ -628,6 +713,7 @@ impl StorageFault {
             Self::InvalidDate { .. } => C::InvalidDate,
             Self::SecretMissing { .. } => C::SecretMissing,
             Self::ExpiryBeyondPolicy { .. } => C::ExpiryBeyondPolicy,
+            Self::PolicyUnreadable { .. } => C::PolicyUnreadable,
         }
     }
 
@@ -687,6 +773,13 @@ impl StorageFault {
             Self::ExpiryBeyondPolicy { days, latest, value } => (
                 format!("Your organisation's policy allows tokens to live at most {days} days, so it must expire by {latest}; {value} is later."),
                 format!("Create the token with an expiry date no later than {latest}, and give that date."),
+            ),
+            Self::PolicyUnreadable { path, setting, detail } => (
+                format!(
+                    "Your organisation's policy file {path} cannot be read where it {} ({detail}), so nothing can be saved until it is fixed.",
+                    setting.what()
+                ),
+                "Ask your administrators to fix the policy file: this message names what is wrong and where. Nothing was saved.".into(),
             ),
         }
     }
@@ -803,6 +896,11 @@ mod tests {
                 detail: s("HTTP 418"),
             },
         ]);
+        faults.extend(PolicySetting::ALL.map(|setting| Fault::PolicyUnreadable {
+            path: s("/etc/repoconn/policy.json"),
+            setting,
+            detail: s("line 3, column 22: unknown variant `pasword`"),
+        }));
         faults
     }
 
@@ -829,6 +927,10 @@ mod tests {
             },
             Notice::EmailInUsernameField {
                 value: s("ada@example.com"),
+            },
+            Notice::PolicyUnusable {
+                path: s("/etc/repoconn/policy.json"),
+                detail: s("line 2, column 31: trailing comma"),
             },
         ]
     }
@@ -869,6 +971,13 @@ mod tests {
                 days: 90,
                 latest: s("2027-02-24"),
                 value: s("2027-11-26"),
+            },
+            StorageFault::PolicyUnreadable {
+                path: s("/etc/repoconn/policy.json"),
+                setting: PolicySetting::MaxTokenLifetimeDays,
+                detail: s(
+                    "line 4, column 30: max_token_lifetime_days: invalid type: string \"90\", expected u32",
+                ),
             },
         ]
     }
