@@ -459,6 +459,74 @@ async fn a_policy_from_a_windows_editor_or_with_a_slip_still_restricts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_fixes_the_way_and_profile_for_its_server() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let base = format!("{}bitbucket", server.url);
+    let policy = serde_json::json!({"templates": [{
+        "name": "Example Corp", "provider": "data-center", "base_url": base,
+        "method": "personal-token", "profile": "read-only",
+    }]})
+    .to_string();
+    let check = |method: &str, profile: &str| {
+        args(&[
+            "check",
+            "--server",
+            &base,
+            "--method",
+            method,
+            "--username",
+            datacenter::USER,
+            "--profile",
+            profile,
+            "--json",
+        ])
+    };
+    let refused = check_under_policy(
+        &policy,
+        check("basic", "read-only"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PASSWORD,
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    let report = json_of(&refused);
+    assert_eq!(report["problems"][0]["code"], "forbidden_by_policy");
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("template \"Example Corp\""),
+        "{report}"
+    );
+    let wrong_profile = check_under_policy(
+        &policy,
+        check("personal-token", "pull-requests"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(
+        json_of(&wrong_profile)["problems"][0]["code"],
+        "forbidden_by_policy"
+    );
+    assert_eq!(server.request_count(), 0, "nothing is sent for a refused check");
+
+    let fits = check_under_policy(
+        &policy,
+        check("personal-token", "read-only"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(
+        fits.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fits.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_policys_proxy_carries_every_request() {
     // The fake Data Center answers as a forward proxy would (it serves the absolute URL it gets).
     let proxy = start(FakeDataCenter::standard(), Behaviour::default(), None).await;

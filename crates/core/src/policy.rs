@@ -284,8 +284,9 @@ impl PolicyState {
     }
 
     /// Why the policy refuses a check of `server` (the normalised base URL the check would use)
-    /// made this way for this profile: a template that may be about it cannot be read.
-    pub fn template_refusal(&self, method: Method, _profile: Profile, server: &Url) -> Option<Fault> {
+    /// made this way for this profile: a template for that server fixes another way or profile,
+    /// or a template that may be about it cannot be read.
+    pub fn template_refusal(&self, method: Method, profile: Profile, server: &Url) -> Option<Fault> {
         let provider = method.provider();
         let about = |target: &Target| match target {
             Target::Cloud => provider == ProviderKind::Cloud,
@@ -298,7 +299,26 @@ impl PolicyState {
                 detail: detail.clone(),
             });
         }
-        self.damage(Setting::Templates)
+        if let Some(fault) = self.damage(Setting::Templates) {
+            return Some(fault);
+        }
+        let matching: Vec<&Template> = self
+            .policy
+            .templates
+            .iter()
+            .filter(|t| target_of(t).is_some_and(|target| about(&target)))
+            .collect();
+        let fits =
+            |t: &&Template| t.method.is_none_or(|m| m == method) && t.profile.is_none_or(|p| p == profile);
+        if matching.is_empty() || matching.iter().any(fits) {
+            return None;
+        }
+        let template = matching[0];
+        Some(Fault::TemplateMismatch {
+            template: template.name.clone(),
+            method: template.method,
+            profile: template.profile,
+        })
     }
 
     /// The longest a token may live, in days, for saves; an error when that setting cannot be
@@ -708,6 +728,14 @@ fn validate_template(template: &Template, at: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The server a readable template is about.
+fn target_of(template: &Template) -> Option<Target> {
+    match template.provider {
+        ProviderKind::Cloud => Some(Target::Cloud),
+        ProviderKind::DataCenter => server_of(template.base_url.as_deref()?),
+    }
+}
+
 /// The server a template that cannot be read is about, when its provider and address can be
 /// read.
 fn loose_target(item: &Value) -> Option<Target> {
@@ -790,6 +818,7 @@ mod tests {
         fault.map(|f| match f {
             Fault::ForbiddenByPolicy { .. } => "not allowed",
             Fault::PolicyUnreadable { setting, .. } => setting.key(),
+            Fault::TemplateMismatch { .. } => "template",
             _ => "other",
         })
     }
@@ -936,10 +965,45 @@ mod tests {
     }
 
     #[test]
-    fn a_template_that_cannot_be_read_refuses_checks_of_its_server() {
+    fn templates_fix_the_way_and_profile_for_their_server() {
+        let state = load(
+            r#"{"templates": [
+                {"name": "Corp", "provider": "data-center", "base_url": "https://git.example.com/bitbucket/",
+                 "method": "personal-token", "profile": "read-only"},
+                {"name": "Cloud", "provider": "cloud", "method": "api-token"}
+            ]}"#,
+        );
+        assert!(state.error.is_none(), "{:?}", state.error);
         let corp = Url::parse("https://git.example.com/bitbucket").unwrap();
         let other = Url::parse("https://other.example.com/").unwrap();
         let cloud = Url::parse("https://api.bitbucket.org/").unwrap();
+        assert!(
+            state
+                .template_refusal(Method::PersonalToken, Profile::ReadOnly, &corp)
+                .is_none()
+        );
+        assert_eq!(
+            state.template_refusal(Method::Basic, Profile::ReadOnly, &corp),
+            Some(Fault::TemplateMismatch {
+                template: "Corp".into(),
+                method: Some(Method::PersonalToken),
+                profile: Some(Profile::ReadOnly),
+            })
+        );
+        assert_eq!(
+            refusal_code(state.template_refusal(Method::PersonalToken, Profile::PullRequests, &corp)),
+            Some("template")
+        );
+        assert!(
+            state
+                .template_refusal(Method::Basic, Profile::PullRequests, &other)
+                .is_none()
+        );
+        assert_eq!(
+            refusal_code(state.template_refusal(Method::Oauth, Profile::PullRequests, &cloud)),
+            Some("template")
+        );
+
         // A template that cannot be read refuses checks of its server only, when it names one;
         // of every server when it does not.
         let state = load(

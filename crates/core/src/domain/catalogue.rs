@@ -13,6 +13,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::domain::method::Method;
+use crate::domain::scopes::Profile;
 use crate::domain::secret::KeychainBackend;
 
 /// Why a credential cannot be used, or why we could not find out.
@@ -318,6 +319,13 @@ pub enum Fault {
         setting: PolicySetting,
         detail: String,
     },
+    /// A template of the policy fixes the way to connect to this server and/or the profile, and
+    /// the check asked for another (code `forbidden_by_policy`). At least one is `Some`.
+    TemplateMismatch {
+        template: String,
+        method: Option<Method>,
+        profile: Option<Profile>,
+    },
     InsecureHttp {
         url: String,
     },
@@ -458,7 +466,9 @@ impl Fault {
             Self::SsoOnly => C::SsoOnly,
             Self::ResourceNotFound { .. } => C::ResourceNotFound,
             Self::MissingField { .. } => C::MissingField,
-            Self::ForbiddenByPolicy { .. } | Self::PolicyUnreadable { .. } => C::ForbiddenByPolicy,
+            Self::ForbiddenByPolicy { .. }
+            | Self::PolicyUnreadable { .. }
+            | Self::TemplateMismatch { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
             Self::TlsUntrusted { .. } => C::TlsUntrusted,
@@ -545,6 +555,27 @@ impl Fault {
                         setting.what()
                     ),
                     "Ask your administrators to fix the policy file: this message names what is wrong and where. Nothing was sent.".into(),
+                )
+            }
+            Self::TemplateMismatch { template, method, profile } => {
+                let (mut fixed, mut which) = (Vec::new(), Vec::new());
+                if let Some(method) = method {
+                    fixed.push(format!("the way to connect (\"{}\")", method.label()));
+                    which.push("way to connect");
+                }
+                if let Some(profile) = profile {
+                    fixed.push(format!("the profile (\"{}\")", profile.label()));
+                    which.push("profile");
+                }
+                (
+                    format!(
+                        "Your organisation's template \"{template}\" fixes {} for this server.",
+                        fixed.join(" and ")
+                    ),
+                    format!(
+                        "Choose the template \"{template}\" in the dialog, or check again with that {}.",
+                        which.join(" and ")
+                    ),
                 )
             }
             Self::InsecureHttp { url } => (
@@ -862,6 +893,16 @@ mod tests {
             Fault::ForbiddenByPolicy {
                 chosen: Method::Basic,
                 reason: s("passwords are not allowed."),
+            },
+            Fault::TemplateMismatch {
+                template: s("Example Corp Bitbucket"),
+                method: Some(Method::PersonalToken),
+                profile: Some(Profile::ReadOnly),
+            },
+            Fault::TemplateMismatch {
+                template: s("Example Corp Bitbucket"),
+                method: None,
+                profile: Some(Profile::PullRequests),
             },
             Fault::InsecureHttp {
                 url: s("http://git.example.com/"),
