@@ -222,13 +222,16 @@ pub async fn test_connection(state: State<'_, AppState>, name: String) -> Result
     let env = state.env()?.clone();
     let registry = state.registry()?;
     let (reader, the_name) = (registry.clone(), name.clone());
-    let request = blocking(move || Ok(flows::retest_request(&reader, &the_name)?)).await?;
-    let report = check::check(request, &env).await;
+    let tested = blocking(move || Ok(flows::retest_request(&reader, &the_name)?)).await?;
+    let report = check::check(tested.request, &env).await;
     let verdict = report.clone();
-    let updated = blocking(move || Ok(flows::record_retest(&registry, &name, &verdict)?)).await?;
+    let secret_key = tested.secret_key;
+    // `None` when the connection's secret was replaced while the check ran: nothing recorded.
+    let updated =
+        blocking(move || Ok(flows::record_retest(&registry, &name, &secret_key, &verdict)?)).await?;
     Ok(Retest {
         report,
-        connection: Some(ConnectionView::new(updated, today())),
+        connection: updated.map(|c| ConnectionView::new(c, today())),
     })
 }
 

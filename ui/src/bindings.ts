@@ -197,7 +197,7 @@ export type FormOptions = {
 	templates: Template[],
 	/**  The longest token lifetime the policy allows, in days. */
 	max_token_lifetime_days: number | null,
-	/**  Set when a policy file exists but cannot be used (the built-in defaults apply). */
+	/**  Set when a policy file exists but cannot be used as written. */
 	policy_error: PolicyError | null,
 	/**  The hint under the expiry date: when reminders come, and the policy's cap. */
 	expiry_hint: string,
@@ -413,7 +413,7 @@ export type Status = "valid" | "invalid" |
  *  Why saving, reading or changing stored connections failed. Unlike a check's problems these
  *  stop an operation.
  */
-export type StorageCode = "keychain_unavailable" | "keychain_locked" | "keychain_failure" | "data_dir_unavailable" | "metadata_unreadable" | "metadata_too_new" | "metadata_write_failed" | "name_taken" | "not_found" | "invalid_name" | "invalid_date" | "secret_missing" | "expiry_beyond_policy";
+export type StorageCode = "keychain_unavailable" | "keychain_locked" | "keychain_failure" | "data_dir_unavailable" | "metadata_unreadable" | "metadata_too_new" | "metadata_write_failed" | "name_taken" | "not_found" | "invalid_name" | "invalid_date" | "secret_missing" | "expiry_beyond_policy" | "policy_unreadable";
 
 /**  A pre-defined connection. */
 export type Template = {
@@ -459,7 +459,7 @@ export type Warning = {
 };
 
 /**  Something the user should know although the credential works. */
-export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field";
+export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -2,18 +2,21 @@
 //! limits, the administrator's policy) and a runtime to run the check on.
 
 use repoconn_core::check::CheckEnv;
+use repoconn_core::domain::catalogue::Notice;
 
 use crate::error::CliError;
 
-/// The check environment. A broken policy file is only a warning: the built-in defaults apply,
-/// as in the desktop app, so a typo by an administrator does not stop everyone's work.
+/// The check environment. A policy file that cannot be used as written is reported on standard
+/// error (its settings that can be read apply; one that cannot be read and restricts something
+/// applies at its strictest) and in every report as the `policy_unusable` warning.
 pub fn environment() -> Result<CheckEnv, CliError> {
     let env = CheckEnv::from_env()?;
     if let Some(error) = &env.policy.error {
-        eprintln!(
-            "repoconn: warning: the policy file {} cannot be used ({}); the built-in defaults apply",
-            error.path, error.message
-        );
+        let notice = Notice::PolicyUnusable {
+            path: error.path.clone(),
+            detail: error.message.clone(),
+        };
+        eprintln!("repoconn: warning: {}", notice.text());
     }
     Ok(env)
 }

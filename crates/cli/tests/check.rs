@@ -428,18 +428,153 @@ async fn the_administrators_policy_is_obeyed_and_a_broken_one_reported() {
         "nothing is sent for a forbidden way to connect"
     );
 
+    // One character too many: the file is not JSON, so no way to connect is allowed, and the
+    // report and standard error say what is wrong and where.
     let broken = check_under_policy(
-        "{\n  \"allowed_methods\": [\"basic\",]\n}",
+        "{\n  \"allowed_methods\": [\"repository-access-token\",]\n}",
         check,
         server.url.to_string(),
         cloud::TOKEN_FULL,
     )
     .await;
-    assert_eq!(broken.status.code(), Some(0), "the built-in defaults apply");
+    assert_eq!(broken.status.code(), Some(1), "a broken file lifts nothing");
+    let report = json_of(&broken);
+    assert_eq!(report["problems"][0]["code"], "forbidden_by_policy");
+    let message = report["problems"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("policy.json") && message.contains("line 2, column"),
+        "{message}"
+    );
+    assert_eq!(report["warnings"][0]["code"], "policy_unusable");
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(
-        stderr.contains("policy.json cannot be used (line 2, column"),
+        stderr.contains("policy.json cannot be used as written: line 2, column"),
         "{stderr}"
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_from_a_windows_editor_or_with_a_slip_still_restricts() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let check = args(&[
+        "check",
+        "--cloud",
+        "--method",
+        "api-token",
+        "--email",
+        cloud::EMAIL,
+        "--json",
+    ]);
+    // UTF-8 with a byte-order mark and CRLF line ends, as Notepad writes it.
+    let windows = "\u{feff}{\r\n  \"allowed_methods\": [\"repository-access-token\"]\r\n}\r\n";
+    // A misspelt key, a misspelt way to connect, a wrong type.
+    let slips = [
+        windows,
+        r#"{"allowed_method": ["api-token"]}"#,
+        r#"{"allowed_methods": ["apitoken"]}"#,
+        r#"{"allowed_methods": "api-token"}"#,
+    ];
+    for policy in slips {
+        let out = check_under_policy(policy, check.clone(), server.url.to_string(), cloud::TOKEN_FULL).await;
+        assert_eq!(out.status.code(), Some(1), "{policy}");
+        assert_eq!(
+            json_of(&out)["problems"][0]["code"],
+            "forbidden_by_policy",
+            "{policy}"
+        );
+    }
+    let windows_report =
+        json_of(&check_under_policy(windows, check.clone(), server.url.to_string(), cloud::TOKEN_FULL).await);
+    assert_eq!(
+        windows_report["warnings"],
+        serde_json::json!([]),
+        "the Windows file is read as it is"
+    );
+    assert_eq!(server.request_count(), 0);
+
+    // The ways that can be read stay allowed.
+    let out = check_under_policy(
+        r#"{"allowed_methods": ["api-token", "pasword"]}"#,
+        check,
+        server.url.to_string(),
+        cloud::TOKEN_FULL,
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(json_of(&out)["warnings"][0]["code"], "policy_unusable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_fixes_the_way_and_profile_for_its_server() {
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let base = format!("{}bitbucket", server.url);
+    let policy = serde_json::json!({"templates": [{
+        "name": "Example Corp", "provider": "data-center", "base_url": base,
+        "method": "personal-token", "profile": "read-only",
+    }]})
+    .to_string();
+    let check = |method: &str, profile: &str| {
+        args(&[
+            "check",
+            "--server",
+            &base,
+            "--method",
+            method,
+            "--username",
+            datacenter::USER,
+            "--profile",
+            profile,
+            "--json",
+        ])
+    };
+    let refused = check_under_policy(
+        &policy,
+        check("basic", "read-only"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PASSWORD,
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    let report = json_of(&refused);
+    assert_eq!(report["problems"][0]["code"], "forbidden_by_policy");
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("template \"Example Corp\""),
+        "{report}"
+    );
+    let wrong_profile = check_under_policy(
+        &policy,
+        check("personal-token", "pull-requests"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(
+        json_of(&wrong_profile)["problems"][0]["code"],
+        "forbidden_by_policy"
+    );
+    assert_eq!(server.request_count(), 0, "nothing is sent for a refused check");
+
+    let fits = check_under_policy(
+        &policy,
+        check("personal-token", "read-only"),
+        "http://127.0.0.1:9".into(),
+        datacenter::PERSONAL_TOKEN,
+    )
+    .await;
+    assert_eq!(
+        fits.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fits.stdout)
     );
 }
 

@@ -571,3 +571,538 @@ async fn git_clones_with_the_saved_connection_and_a_revoked_token_fails_cleanly(
         Some(datacenter::PERSONAL_TOKEN)
     );
 }
+
+/// No Secret Service at all: nothing may reach a keychain.
+const NO_KEYCHAIN: [(&str, &str); 1] = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+
+/// A saved Cloud connection named `name` as this version writes it, its secret under `secret_key`.
+fn connection_json(name: &str, secret_key: &str) -> Value {
+    serde_json::json!({
+        "id": "1",
+        "name": name,
+        "provider": "cloud",
+        "base_url": "https://api.bitbucket.org/",
+        "method": "api-token",
+        "email": cloud::EMAIL,
+        "git_username": cloud::USERNAME,
+        "profile": "pull-requests",
+        "created_at": "2026-11-26T10:00:00Z",
+        "status": "valid",
+        "secret_key": secret_key,
+    })
+}
+
+impl World {
+    fn write_metadata(&self, text: &str) {
+        std::fs::write(self.data.path().join("connections.json"), text).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_or_newer_connections_file_stops_every_command_and_is_left_as_it_is() {
+    let world = World::new();
+    let forms = [
+        ("[]", "metadata_unreadable"),
+        ("42", "metadata_unreadable"),
+        ("\"connections\"", "metadata_unreadable"),
+        ("null", "metadata_unreadable"),
+        ("", "metadata_unreadable"),
+        (
+            r#"{"schema_version": 1, "connections": [{"id": "1", "name": "wo"#,
+            "metadata_unreadable",
+        ),
+        (
+            r#"{"schema_version": "1", "connections": []}"#,
+            "metadata_unreadable",
+        ),
+        (
+            r#"{"schema_version": 2, "connections": [], "sync": {"every": "1h"}}"#,
+            "metadata_too_new",
+        ),
+    ];
+    let commands: [Vec<&str>; 7] = [
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["test", "work"],
+        vec!["rotate", "work"],
+        vec!["remove", "work"],
+        vec!["doctor"],
+        add_cloud_args("work"),
+    ];
+    for (text, code) in forms {
+        world.write_metadata(text);
+        for args in &commands {
+            let out = world.run(args, cloud::TOKEN_FULL, &NO_KEYCHAIN).await;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(4), "{args:?} on {text:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("[{code}]")) && stderr.contains("fix: "),
+                "{args:?} on {text:?}: {stderr}"
+            );
+        }
+        // Git's helper says nothing on standard output, so git moves on; the reason goes to
+        // standard error, which git shows.
+        let query = format!(
+            "protocol=https\nhost=bitbucket.org\nusername={}\npassword={}\n\n",
+            cloud::USERNAME,
+            cloud::TOKEN_FULL
+        );
+        for operation in ["get", "store", "erase"] {
+            let out = world
+                .run(&["git-credential", operation], &query, &NO_KEYCHAIN)
+                .await;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{operation} on {text:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{operation} on {text:?}");
+            assert!(
+                stderr.contains("connections file") && !stderr.contains("panicked"),
+                "{operation} on {text:?}: {stderr}"
+            );
+        }
+        assert_eq!(world.metadata_text(), text, "the file is never rewritten");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_newer_version_added_to_the_file_survives_test_and_rotate() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    let mut file: Value = serde_json::from_str(&world.metadata_text()).unwrap();
+    file["sync"] = serde_json::json!({"every": "1h"});
+    file["connections"][0]["colour"] = "teal".into();
+    file["connections"][0]["labels"] = serde_json::json!(["ml", "prod"]);
+    world.write_metadata(&file.to_string());
+
+    let tested = world.run(&["test", "work"], "", &[]).await;
+    assert_eq!(
+        tested.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    let rotated = world.run(&["rotate", "work"], cloud::TOKEN_FULL, &[]).await;
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+
+    let file: Value = serde_json::from_str(&world.metadata_text()).unwrap();
+    assert_eq!(file["sync"], serde_json::json!({"every": "1h"}));
+    let connection = &file["connections"][0];
+    assert_eq!(connection["colour"], "teal");
+    assert_eq!(connection["labels"], serde_json::json!(["ml", "prod"]));
+    assert_ne!(
+        connection["validated_at"],
+        Value::Null,
+        "the change itself was written"
+    );
+    assert_eq!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .as_deref(),
+        Some(cloud::TOKEN_FULL)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_without_a_keychain_keeps_the_connection_and_exits_4() {
+    let world = World::new();
+    let text = serde_json::json!({
+        "schema_version": 1,
+        "connections": [connection_json("work", "conn-1")],
+    })
+    .to_string();
+    world.write_metadata(&text);
+    let out = world.run(&["remove", "work"], "", &NO_KEYCHAIN).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("[keychain_unavailable]") && stderr.contains("fix: "),
+        "{stderr}"
+    );
+    assert_eq!(world.metadata_text(), text, "nothing changed");
+    let list = world.list().await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["connection"]["name"], "work");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_goes_ahead_when_the_secret_is_already_gone() {
+    let world = World::new();
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.write_metadata(
+        &serde_json::json!({
+            "schema_version": 1,
+            "connections": [connection_json("work", "conn-never-stored")],
+        })
+        .to_string(),
+    );
+    let out = world.run(&["remove", "work"], "", &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held no secret"));
+    assert!(world.list().await.is_empty());
+}
+
+/// Answers every request with a web page and `status`, as a captive portal or a proxy that wants
+/// a login does (a 404 page included).
+struct Portal {
+    status: u16,
+}
+
+impl fake_bitbucket::Api for Portal {
+    fn answer(&self, _call: &fake_bitbucket::Call) -> fake_bitbucket::Reply {
+        fake_bitbucket::html(
+            fake_bitbucket::StatusCode::from_u16(self.status).unwrap(),
+            "<!DOCTYPE html><html><body><h1>Welcome to Hotel Wi-Fi</h1><form action=\"/login\"></form></body></html>",
+        )
+    }
+}
+
+/// A policy file whose only setting is `proxy`, in a folder of its own in `dir`; its path.
+fn proxy_policy(dir: &Path, proxy: &str) -> String {
+    let path = tempfile::tempdir_in(dir).unwrap().keep().join("policy.json");
+    std::fs::write(&path, serde_json::json!({ "proxy": proxy }).to_string()).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_page_or_a_redirect_in_front_of_bitbucket_never_marks_a_connection_invalid() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    // Something else answers for the Cloud API: a portal's page (200), a redirect to its login
+    // on another host (302).
+    let portals = [
+        (
+            start(
+                FakeCloud::standard(),
+                Behaviour {
+                    html: true,
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "login_page",
+        ),
+        (
+            start(
+                FakeCloud::standard(),
+                Behaviour {
+                    redirect_to: Some("https://portal.example.net/login?continue=bitbucket".into()),
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "unexpected_redirect",
+        ),
+    ];
+    for (portal, code) in &portals {
+        let api = [("REPOCONN_CLOUD_API_URL", portal.url.as_str())];
+        let out = world.run(&["test", "work", "--json"], "", &api).await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer["report"]["problems"][0]["code"], *code, "{answer}");
+        assert_eq!(
+            world.list().await[0]["connection"]["status"],
+            "valid",
+            "{code} proves nothing about the token"
+        );
+    }
+
+    // Data Center behind a proxy that wants a login first: its page (200 or 404), or a redirect
+    // to its login page. The connection is checked through the policy's proxy.
+    let dc = Arc::new(FakeDataCenter::standard());
+    let real_proxy = start(dc.clone(), Behaviour::default(), None).await;
+    let policies = tempfile::tempdir().unwrap();
+    let through = |proxy: &str| proxy_policy(policies.path(), proxy);
+    let via_real = through(real_proxy.url.as_str());
+    let added = world
+        .run(
+            &[
+                "add",
+                "dc",
+                "--server",
+                "http://bitbucket.example.test/bitbucket",
+                "--method",
+                "personal-token",
+                "--username",
+                "ada",
+                "--allow-http",
+            ],
+            datacenter::PERSONAL_TOKEN,
+            &[("REPOCONN_POLICY_FILE", via_real.as_str())],
+        )
+        .await;
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stdout)
+    );
+    let proxies = [
+        (
+            start(Portal { status: 200 }, Behaviour::default(), None).await,
+            "login_page",
+        ),
+        (
+            start(Portal { status: 404 }, Behaviour::default(), None).await,
+            "not_bitbucket",
+        ),
+        (
+            start(
+                Portal { status: 200 },
+                Behaviour {
+                    redirect_to: Some("https://proxy.example.net/login".into()),
+                    ..Behaviour::default()
+                },
+                None,
+            )
+            .await,
+            "unexpected_redirect",
+        ),
+    ];
+    for (proxy, code) in &proxies {
+        let policy = through(proxy.url.as_str());
+        let out = world
+            .run(
+                &["test", "dc", "--json"],
+                "",
+                &[("REPOCONN_POLICY_FILE", policy.as_str())],
+            )
+            .await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer["report"]["problems"][0]["code"], *code, "{answer}");
+        assert!(
+            proxy.request_count() > 0,
+            "{code}: the check went through the proxy"
+        );
+        let list = world.list().await;
+        assert_eq!(list[1]["connection"]["status"], "valid", "{code}");
+    }
+
+    // Bitbucket's own refusal still marks it invalid.
+    dc.revoke(datacenter::PERSONAL_TOKEN);
+    let out = world
+        .run(
+            &["test", "dc"],
+            "",
+            &[("REPOCONN_POLICY_FILE", via_real.as_str())],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(world.list().await[1]["connection"]["status"], "invalid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_that_started_before_a_rotation_does_not_judge_the_new_secret() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_READ_ONLY, &[])
+            .await
+            .status
+            .success()
+    );
+    // A slow Bitbucket on which the old token has lost every scope: not usable.
+    let slow = start(
+        FakeCloud::standard().with_api_token_scopes(cloud::TOKEN_READ_ONLY, &[]),
+        Behaviour {
+            latency: std::time::Duration::from_millis(1500),
+            ..Behaviour::default()
+        },
+        None,
+    )
+    .await;
+    let slow_api = [("REPOCONN_CLOUD_API_URL", slow.url.as_str())];
+    let testing = world.run(&["test", "work", "--json"], "", &slow_api);
+    let rotating = async {
+        // The test has read the old secret and is waiting for its answer: rotate now.
+        while slow.request_count() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        world.run(&["rotate", "work"], cloud::TOKEN_FULL, &[]).await
+    };
+    let (tested, rotated) = tokio::join!(testing, rotating);
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stdout)
+    );
+    assert_eq!(
+        tested.status.code(),
+        Some(1),
+        "the old token was refused: {}",
+        String::from_utf8_lossy(&tested.stdout)
+    );
+    let answer: Value = serde_json::from_slice(&tested.stdout).unwrap();
+    assert_eq!(answer["connection"], Value::Null, "nothing recorded: {answer}");
+    let connection = &world.list().await[0]["connection"];
+    assert_eq!(
+        connection["status"], "valid",
+        "the new secret was not judged by the old one's test"
+    );
+    assert_eq!(
+        world
+            .keychain_item(connection["secret_key"].as_str().unwrap())
+            .as_deref(),
+        Some(cloud::TOKEN_FULL)
+    );
+}
+
+/// `git credential fill` for `https://bitbucket.org/acme/models.git` with our helper, under the
+/// policy file `policy`: what the machine's real git gets.
+fn git_credential_fill(world: &World, home: &Path, policy: &Path) -> Output {
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    world
+        .command(Path::new("git"), &[])
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("REPOCONN_POLICY_FILE", policy)
+        .args([
+            "-c",
+            "credential.helper=",
+            "-c",
+            "credential.https://bitbucket.org.helper=repoconn git-credential",
+            "credential",
+            "fill",
+        ])
+        .stdin("protocol=https\nhost=bitbucket.org\npath=acme/models.git\n\n")
+        .output()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_file_that_cannot_be_read_keeps_git_working_and_says_so() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let policy = home.path().join("policy.json");
+    let served = format!("password={}", cloud::TOKEN_FULL);
+
+    // Not JSON, or the list of allowed ways unreadable: what was saved is still served, and git
+    // shows the warning with the file and the place.
+    for (text, place) in [
+        ("{\n  \"allowed_methods\": [\"api-token\",]\n}", "line 2, column"),
+        (r#"{"allowed_methods": "api-token"}"#, "line 1, column"),
+    ] {
+        std::fs::write(&policy, text).unwrap();
+        let out = git_credential_fill(&world, home.path(), &policy);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}: {stderr}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&served), "{text}");
+        assert!(
+            stderr.contains(&format!(
+                "{} cannot be used as written: {place}",
+                policy.display()
+            )),
+            "{text}: {stderr}"
+        );
+        assert!(!stderr.contains(cloud::TOKEN_FULL));
+    }
+
+    // A list that was read is obeyed: git gets nothing from us and says so itself.
+    std::fs::write(&policy, r#"{"allowed_methods": ["personal-token"]}"#).unwrap();
+    let out = git_credential_fill(&world, home.path(), &policy);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(cloud::TOKEN_FULL));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("cannot be used"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_token_lifetime_cap_refuses_every_save() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.json");
+    std::fs::write(&policy, "{\r\n  \"max_token_lifetime_days\": \"90\"\r\n}\r\n").unwrap();
+    let policy = policy.display().to_string();
+    let out = world
+        .run(
+            &add_cloud_args("work"),
+            cloud::TOKEN_FULL,
+            &[("REPOCONN_POLICY_FILE", policy.as_str()), NO_KEYCHAIN[0]],
+        )
+        .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("[policy_unreadable]")
+            && stderr.contains("line 2, column")
+            && stderr.contains("max_token_lifetime_days")
+            && stderr.contains("fix: "),
+        "{stderr}"
+    );
+    assert_eq!(world.metadata_text(), "", "nothing saved");
+}

@@ -22,14 +22,16 @@ pub fn default_expiry(method: Method, today: Date) -> Option<Date> {
 }
 
 /// The expiry date to record: the one given, else the method's default; never later than the
-/// policy's longest token lifetime (which also becomes the default).
+/// policy's longest token lifetime (which also becomes the default). An error when the date is
+/// beyond the cap, or the cap cannot be read from the policy file.
 pub fn effective_expiry(
     method: Method,
     given: Option<Date>,
     policy: &PolicyState,
     today: Date,
 ) -> Result<Option<Date>, StorageError> {
-    let max_days = policy.policy.max_token_lifetime_days;
+    // Nothing is saved while the policy's cap cannot be read.
+    let max_days = policy.max_token_lifetime_days()?;
     let latest = max_days.map(|days| today + Duration::days(i64::from(days)));
     let chosen = given.or_else(|| default_expiry(method, today));
     match (chosen, latest, max_days) {

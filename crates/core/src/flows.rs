@@ -64,32 +64,54 @@ pub fn save_checked(
     registry.add(connection, &checked.request.secret).map(Some)
 }
 
-/// Reads what re-testing a saved connection needs: its request with the stored secret.
-pub fn retest_request(registry: &Registry, name: &str) -> Result<CheckRequest, StorageError> {
-    let connection = registry.get(name)?;
-    let secret = registry.secret(&connection)?;
-    Ok(request_for(&connection, secret))
+/// What re-testing a saved connection needs: its request with the stored secret, and the
+/// keychain item that secret was read from, so that the verdict lands on that secret only.
+#[derive(Debug, Clone)]
+pub struct RetestRequest {
+    pub request: CheckRequest,
+    pub secret_key: String,
 }
 
-/// Writes a re-test's verdict into the saved connection. A network failure or a server error
-/// never marks it invalid: only a definite answer changes its status.
+/// Reads what re-testing a saved connection needs.
+pub fn retest_request(registry: &Registry, name: &str) -> Result<RetestRequest, StorageError> {
+    let connection = registry.get(name)?;
+    let secret = registry.secret(&connection)?;
+    Ok(RetestRequest {
+        request: request_for(&connection, secret),
+        secret_key: connection.secret_key,
+    })
+}
+
+/// Writes a re-test's verdict into the saved connection, if it still uses the secret that was
+/// tested (`tested_secret_key`): a rotation or a change of credential while the check ran makes
+/// the verdict stale, and then nothing is written and `None` returned. Only a definite answer
+/// from Bitbucket itself changes the status (see [`ValidationReport::proves_unusable`]): a
+/// network failure, a server error, a proxy's or captive portal's login page or a redirect
+/// elsewhere never marks a connection invalid.
 pub fn record_retest(
     registry: &Registry,
     name: &str,
+    tested_secret_key: &str,
     report: &ValidationReport,
-) -> Result<Connection, StorageError> {
-    registry.update(name, |c| record(c, report))
+) -> Result<Option<Connection>, StorageError> {
+    let mut stale = false;
+    let connection = registry.update(name, |c| {
+        if c.secret_key == tested_secret_key {
+            record(c, report);
+        } else {
+            stale = true;
+        }
+    })?;
+    Ok((!stale).then_some(connection))
 }
 
-/// Checks a saved connection again with its stored secret.
+/// Checks a saved connection again with its stored secret. `connection` is `None` when the
+/// connection's secret was replaced while the check ran (the verdict was about the old one).
 pub async fn test(registry: &Registry, name: &str, env: &CheckEnv) -> Result<Saved, StorageError> {
-    let request = retest_request(registry, name)?;
+    let RetestRequest { request, secret_key } = retest_request(registry, name)?;
     let report = check_and_keep(request, env).await.report;
-    let updated = record_retest(registry, name, &report)?;
-    Ok(Saved {
-        report,
-        connection: Some(updated),
-    })
+    let connection = record_retest(registry, name, &secret_key, &report)?;
+    Ok(Saved { report, connection })
 }
 
 /// Checks a new secret for a saved connection and, only when usable, stores it in place of the
@@ -154,10 +176,12 @@ pub fn replace_checked(
     };
     registry
         .replace_secret(name, &checked.request.secret, |c| {
+            // Same connection, new credential: what a newer version recorded about it stays too.
             *c = Connection {
                 id: c.id.clone(),
                 created_at: c.created_at.clone(),
                 secret_key: c.secret_key.clone(),
+                extra: std::mem::take(&mut c.extra),
                 ..fresh
             };
         })
@@ -244,6 +268,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
         trusted_fingerprint: request.trust_fingerprint.clone(),
         secret_key: String::new(),
+        extra: Default::default(),
     };
     record(&mut connection, report);
     connection
@@ -267,9 +292,11 @@ fn record(connection: &mut Connection, report: &ValidationReport) {
                 connection.git_username = Some(user.clone());
             }
         }
-        Outcome::NotUsable => connection.status = Status::Invalid,
-        // Unreachable, rate limited, server error: say nothing new about the credential.
-        Outcome::Unverified => {}
+        Outcome::NotUsable if report.proves_unusable() => connection.status = Status::Invalid,
+        // Unreachable, rate limited, server error, or an answer that did not come from Bitbucket
+        // (a login page, a redirect elsewhere) or the policy's refusal: nothing new about the
+        // credential.
+        Outcome::NotUsable | Outcome::Unverified => {}
     }
     if connection.method == Method::AppPassword {
         connection.status = Status::NeedsMigration;
@@ -331,6 +358,12 @@ mod tests {
         );
         assert_eq!(registry.secret(&first).unwrap().expose(), cloud::TOKEN_FULL);
 
+        // What a newer version recorded about the connection stays through a change of credential.
+        let path = registry.file_path();
+        let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["connections"][0]["colour"] = "teal".into();
+        std::fs::write(&path, file.to_string()).unwrap();
+
         // A refused new credential changes nothing.
         let refused = request(Method::RepositoryAccessToken, "ATCTT-not-a-real-token");
         let outcome = change_credential(&registry, "work", refused, None, &env)
@@ -356,6 +389,62 @@ mod tests {
         assert_eq!(changed.expires_on, None);
         assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
         assert_eq!(store.items.lock().unwrap().len(), 1);
+        assert_eq!(changed.extra["colour"], "teal");
+    }
+
+    #[test]
+    fn only_an_answer_from_bitbucket_marks_a_connection_invalid() {
+        use crate::check::report::Findings;
+        use crate::domain::catalogue::Fault;
+        let cases = [
+            (
+                Fault::LoginPage {
+                    url: "https://api.bitbucket.org/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::UnexpectedRedirect {
+                    location: "https://portal.example.net/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::NotBitbucket {
+                    url: "https://git.example.com/".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::ForbiddenByPolicy {
+                    chosen: Method::ApiToken,
+                    reason: "not allowed.".into(),
+                },
+                Status::Valid,
+            ),
+            (
+                Fault::InvalidCredentials {
+                    method: Method::ApiToken,
+                },
+                Status::Invalid,
+            ),
+            (
+                Fault::MissingScopes {
+                    scopes: vec!["read:user:bitbucket".into()],
+                },
+                Status::Invalid,
+            ),
+        ];
+        for (fault, expected) in cases {
+            let code = fault.code();
+            let mut findings = Findings::new(Method::ApiToken);
+            findings.problem(fault);
+            let report = findings.into_report(String::new());
+            assert_eq!(report.outcome, Outcome::NotUsable, "{code}");
+            let mut connection = Connection::sample("work");
+            record(&mut connection, &report);
+            assert_eq!(connection.status, expected, "{code}");
+        }
     }
 
     #[tokio::test]
@@ -384,7 +473,7 @@ mod tests {
         );
         let again = retest_request(&registry, "dc").unwrap();
         assert_eq!(
-            again.trust_fingerprint.as_deref(),
+            again.request.trust_fingerprint.as_deref(),
             Some(cert.server_fingerprint.as_str())
         );
         let tested = test(&registry, "dc", &env).await.unwrap();

@@ -22,9 +22,10 @@ use base64::Engine;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use url::Url;
 
+pub use hyper::StatusCode;
 pub use tls::{EXPIRED_ON, ServerCert, TestCa};
 
 pub type Reply = Response<Full<Bytes>>;

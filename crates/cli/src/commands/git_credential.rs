@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use repoconn_core::Secret;
+use repoconn_core::domain::catalogue::Notice;
 use repoconn_core::git::credential::{self, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
@@ -69,5 +70,15 @@ pub fn run(operation: &str) -> CliResult {
 
 fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, HelperError> {
     let registry = Registry::open_default()?;
-    credential::handle(&registry, &PolicyState::load(), operation, query)
+    let policy = PolicyState::load();
+    // Once per run, on standard error (git shows it): what was saved keeps being served, but
+    // the administrators' file needs fixing.
+    if let Some(error) = &policy.error {
+        let notice = Notice::PolicyUnusable {
+            path: error.path.clone(),
+            detail: error.message.clone(),
+        };
+        eprintln!("repoconn: warning: {}", notice.text());
+    }
+    credential::handle(&registry, &policy, operation, query)
 }

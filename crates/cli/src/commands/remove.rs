@@ -16,13 +16,13 @@ pub struct RemoveArgs {
 }
 
 pub fn run(args: RemoveArgs) -> CliResult {
-    let (removed, secret_deleted) = Registry::open_default()?.remove(&args.name)?;
-    if secret_deleted {
+    // The core refuses (exit 4, nothing changed) when the keychain cannot delete the secret.
+    let (removed, had_secret) = Registry::open_default()?.remove(&args.name)?;
+    if had_secret {
         println!("Removed \"{}\" and its secret.", removed.name);
     } else {
-        // The connection is gone either way; the leftover secret is what doctor looks for.
         println!(
-            "Removed \"{}\"; its secret could not be deleted from the keychain: run `repoconn doctor`.",
+            "Removed \"{}\" (the keychain held no secret for it).",
             removed.name
         );
     }

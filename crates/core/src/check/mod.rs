@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use url::Url;
 
-use crate::domain::catalogue::{Fault, Problem};
+use crate::domain::catalogue::{Fault, Notice, Problem};
 use crate::domain::method::{Method, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
@@ -131,11 +131,14 @@ pub async fn check(request: CheckRequest, env: &CheckEnv) -> ValidationReport {
 /// Runs a complete check and keeps the request as it was checked, for saving.
 pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
     let mut findings = Findings::new(request.method);
-    if let Some(reason) = env.policy.forbidden_reason(request.method) {
-        findings.problem(Fault::ForbiddenByPolicy {
-            chosen: request.method,
-            reason,
+    if let Some(error) = &env.policy.error {
+        findings.warning(Notice::PolicyUnusable {
+            path: error.path.clone(),
+            detail: error.message.clone(),
         });
+    }
+    if let Some(refusal) = env.policy.refusal(request.method) {
+        findings.problem(refusal);
         return Checked {
             report: findings.into_report(String::new()),
             request,
@@ -152,6 +155,13 @@ pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
         };
     };
     let base_url = prepared.base.to_string();
+    // A template for this server fixes the way to connect and the profile.
+    if let Some(refusal) = env
+        .policy
+        .template_refusal(prepared.method, prepared.profile, &prepared.base)
+    {
+        findings.problem(refusal);
+    }
     if findings.problems.is_empty() {
         run_probes(&prepared, env, &mut findings).await;
     }
@@ -266,7 +276,15 @@ pub async fn check_server(
         ca_file,
         fingerprint: None,
     };
-    let server = match open_client(&address.base, trust, allow_http, env, &mut findings) {
+    // Nothing goes around a proxy the policy sets but that cannot be read.
+    let client = match env.policy.proxy_refusal() {
+        Some(fault) => {
+            findings.problem(fault);
+            None
+        }
+        None => open_client(&address.base, trust, allow_http, env, &mut findings),
+    };
+    let server = match client {
         Some(http) => {
             let probe = datacenter::server_properties(&http, &address.base, &mut findings);
             tokio::time::timeout(env.limits.deadline, probe)

@@ -96,6 +96,19 @@ impl ValidationReport {
         }
     }
 
+    /// Whether this report proves the credential unusable, so that a saved connection may be
+    /// marked invalid: not usable, with at least one problem that judges the credential (see
+    /// [`ProblemCode::judges_the_credential`]). A login page, a redirect elsewhere or a server
+    /// that does not answer like Bitbucket (a captive portal, a proxy asking to log in) proves
+    /// nothing about it, nor does the administrator's policy.
+    pub fn proves_unusable(&self) -> bool {
+        self.outcome == Outcome::NotUsable
+            && self
+                .problems
+                .iter()
+                .any(|p| p.code.severity() == Severity::Unusable && p.code.judges_the_credential())
+    }
+
     pub fn has_problem(&self, code: ProblemCode) -> bool {
         self.problems.iter().any(|p| p.code == code)
     }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::domain::method::Method;
+use crate::domain::scopes::Profile;
 use crate::domain::secret::KeychainBackend;
 
 /// Why a credential cannot be used, or why we could not find out.
@@ -59,6 +60,7 @@ pub enum WarningCode {
     ExpiryUnknown,
     SecretCleaned,
     EmailInUsernameField,
+    PolicyUnusable,
 }
 
 /// Why saving, reading or changing stored connections failed. Unlike a check's problems these
@@ -79,6 +81,7 @@ pub enum StorageCode {
     InvalidDate,
     SecretMissing,
     ExpiryBeyondPolicy,
+    PolicyUnreadable,
 }
 
 /// `as_str()`: the code as it appears in JSON and in the CLI's `[code]` prefixes.
@@ -140,6 +143,7 @@ codes_as_str! {
         ExpiryUnknown => "expiry_unknown",
         SecretCleaned => "secret_cleaned",
         EmailInUsernameField => "email_in_username_field",
+        PolicyUnusable => "policy_unusable",
     }
     StorageCode {
         KeychainUnavailable => "keychain_unavailable",
@@ -155,6 +159,7 @@ codes_as_str! {
         InvalidDate => "invalid_date",
         SecretMissing => "secret_missing",
         ExpiryBeyondPolicy => "expiry_beyond_policy",
+        PolicyUnreadable => "policy_unreadable",
     }
 }
 
@@ -175,6 +180,64 @@ impl ProblemCode {
             | Self::ServerError
             | Self::UnexpectedAnswer => Severity::Unverifiable,
             _ => Severity::Unusable,
+        }
+    }
+}
+
+impl ProblemCode {
+    /// Whether this problem, when it makes a check not usable, is a verdict on the credential.
+    /// False where the answer did not come from Bitbucket itself (a web page such as a captive
+    /// portal's or a proxy's login page, a redirect to another address, a server that does not
+    /// answer like Bitbucket at all) and where the administrator's policy refused the check:
+    /// these say nothing about whether the credential works, so they never mark a saved
+    /// connection invalid.
+    pub fn judges_the_credential(self) -> bool {
+        !matches!(
+            self,
+            Self::LoginPage | Self::UnexpectedRedirect | Self::NotBitbucket | Self::ForbiddenByPolicy
+        )
+    }
+}
+
+/// A setting of the administrator's policy file, as texts about it name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySetting {
+    Templates,
+    AllowedMethods,
+    MaxTokenLifetimeDays,
+    CaFile,
+    Proxy,
+}
+
+impl PolicySetting {
+    pub const ALL: [PolicySetting; 5] = [
+        Self::Templates,
+        Self::AllowedMethods,
+        Self::MaxTokenLifetimeDays,
+        Self::CaFile,
+        Self::Proxy,
+    ];
+
+    /// The key in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Templates => "templates",
+            Self::AllowedMethods => "allowed_methods",
+            Self::MaxTokenLifetimeDays => "max_token_lifetime_days",
+            Self::CaFile => "ca_file",
+            Self::Proxy => "proxy",
+        }
+    }
+
+    /// What the setting decides, to follow "where it ...".
+    fn what(self) -> &'static str {
+        match self {
+            Self::Templates => "describes the ready-made connections",
+            Self::AllowedMethods => "lists the ways to connect that may be used",
+            Self::MaxTokenLifetimeDays => "sets the longest a token may live",
+            Self::CaFile => "names the certificate file to trust",
+            Self::Proxy => "sets the proxy every request must go through",
         }
     }
 }
@@ -258,6 +321,20 @@ pub enum Fault {
     ForbiddenByPolicy {
         chosen: Method,
         reason: String,
+    },
+    /// A restriction of the policy file cannot be read, so it applies at its strictest (code
+    /// `forbidden_by_policy`). `detail` says what is wrong and where.
+    PolicyUnreadable {
+        path: String,
+        setting: PolicySetting,
+        detail: String,
+    },
+    /// A template of the policy fixes the way to connect to this server and/or the profile, and
+    /// the check asked for another (code `forbidden_by_policy`). At least one is `Some`.
+    TemplateMismatch {
+        template: String,
+        method: Option<Method>,
+        profile: Option<Profile>,
     },
     InsecureHttp {
         url: String,
@@ -359,6 +436,11 @@ pub enum Notice {
     EmailInUsernameField {
         value: String,
     },
+    /// The policy file cannot be used as written; `detail` says what is wrong and where.
+    PolicyUnusable {
+        path: String,
+        detail: String,
+    },
 }
 
 /// Why a storage operation failed, with the values its text names.
@@ -408,6 +490,12 @@ pub enum StorageFault {
         latest: String,
         value: String,
     },
+    /// A restriction that decides what may be saved cannot be read from the policy file.
+    PolicyUnreadable {
+        path: String,
+        setting: PolicySetting,
+        detail: String,
+    },
 }
 
 impl Fault {
@@ -428,7 +516,9 @@ impl Fault {
             Self::ResourceNotFound { .. } => C::ResourceNotFound,
             Self::MissingField { .. } => C::MissingField,
             Self::InvalidValue { .. } => C::InvalidValue,
-            Self::ForbiddenByPolicy { .. } => C::ForbiddenByPolicy,
+            Self::ForbiddenByPolicy { .. }
+            | Self::PolicyUnreadable { .. }
+            | Self::TemplateMismatch { .. } => C::ForbiddenByPolicy,
             Self::InsecureHttp { .. } => C::InsecureHttp,
             Self::CaFileInvalid { .. } => C::CaFileInvalid,
             Self::FingerprintInvalid { .. } => C::FingerprintInvalid,
@@ -511,6 +601,43 @@ impl Fault {
                 format!("{} may not be used here: {reason}", chosen.label()),
                 "Choose another way to connect, or ask your administrators.".into(),
             ),
+            Self::PolicyUnreadable { path, setting, detail } => {
+                let consequence = match setting {
+                    PolicySetting::AllowedMethods => "this way to connect may not be used",
+                    PolicySetting::Proxy => "nothing is sent to any server",
+                    PolicySetting::Templates => "connections to this server cannot be checked",
+                    PolicySetting::MaxTokenLifetimeDays => "nothing can be saved",
+                    PolicySetting::CaFile => "its certificate is not trusted",
+                };
+                (
+                    format!(
+                        "Your organisation's policy file {path} cannot be read where it {} ({detail}), so {consequence} until it is fixed.",
+                        setting.what()
+                    ),
+                    "Ask your administrators to fix the policy file: this message names what is wrong and where. Nothing was sent.".into(),
+                )
+            }
+            Self::TemplateMismatch { template, method, profile } => {
+                let (mut fixed, mut which) = (Vec::new(), Vec::new());
+                if let Some(method) = method {
+                    fixed.push(format!("the way to connect (\"{}\")", method.label()));
+                    which.push("way to connect");
+                }
+                if let Some(profile) = profile {
+                    fixed.push(format!("the profile (\"{}\")", profile.label()));
+                    which.push("profile");
+                }
+                (
+                    format!(
+                        "Your organisation's template \"{template}\" fixes {} for this server.",
+                        fixed.join(" and ")
+                    ),
+                    format!(
+                        "Choose the template \"{template}\" in the dialog, or check again with that {}.",
+                        which.join(" and ")
+                    ),
+                )
+            }
             Self::InsecureHttp { url } => (
                 format!("{url} uses plain http://, which would send your credential unencrypted."),
                 "Use the https:// address. If this server truly has none, allow plain http for this connection only.".into(),
@@ -692,6 +819,7 @@ impl Notice {
             Self::ExpiryUnknown => C::ExpiryUnknown,
             Self::SecretCleaned { .. } => C::SecretCleaned,
             Self::EmailInUsernameField { .. } => C::EmailInUsernameField,
+            Self::PolicyUnusable { .. } => C::PolicyUnusable,
         }
     }
 
@@ -719,6 +847,9 @@ impl Notice {
             Self::EmailInUsernameField { value } => {
                 format!("We used {value} as your Atlassian email: API tokens are checked with the email.")
             }
+            Self::PolicyUnusable { path, detail } => format!(
+                "Your organisation's policy file {path} cannot be used as written: {detail}. The settings that can be read apply; one that cannot be read and restricts something applies at its strictest, until your administrators fix the file."
+            ),
         }
     }
 }
@@ -749,6 +880,7 @@ impl StorageFault {
             Self::InvalidDate { .. } => C::InvalidDate,
             Self::SecretMissing { .. } => C::SecretMissing,
             Self::ExpiryBeyondPolicy { .. } => C::ExpiryBeyondPolicy,
+            Self::PolicyUnreadable { .. } => C::PolicyUnreadable,
         }
     }
 
@@ -808,6 +940,13 @@ impl StorageFault {
             Self::ExpiryBeyondPolicy { days, latest, value } => (
                 format!("Your organisation's policy allows tokens to live at most {days} days, so it must expire by {latest}; {value} is later."),
                 format!("Create the token with an expiry date no later than {latest}, and give that date."),
+            ),
+            Self::PolicyUnreadable { path, setting, detail } => (
+                format!(
+                    "Your organisation's policy file {path} cannot be read where it {} ({detail}), so nothing can be saved until it is fixed.",
+                    setting.what()
+                ),
+                "Ask your administrators to fix the policy file: this message names what is wrong and where. Nothing was saved.".into(),
             ),
         }
     }
@@ -895,6 +1034,16 @@ mod tests {
                 chosen: Method::Basic,
                 reason: s("passwords are not allowed."),
             },
+            Fault::TemplateMismatch {
+                template: s("Example Corp Bitbucket"),
+                method: Some(Method::PersonalToken),
+                profile: Some(Profile::ReadOnly),
+            },
+            Fault::TemplateMismatch {
+                template: s("Example Corp Bitbucket"),
+                method: None,
+                profile: Some(Profile::PullRequests),
+            },
             Fault::InsecureHttp {
                 url: s("http://git.example.com/"),
             },
@@ -965,6 +1114,11 @@ mod tests {
                 detail: s("HTTP 418"),
             },
         ]);
+        faults.extend(PolicySetting::ALL.map(|setting| Fault::PolicyUnreadable {
+            path: s("/etc/repoconn/policy.json"),
+            setting,
+            detail: s("line 3, column 22: unknown variant `pasword`"),
+        }));
         faults
     }
 
@@ -991,6 +1145,10 @@ mod tests {
             },
             Notice::EmailInUsernameField {
                 value: s("ada@example.com"),
+            },
+            Notice::PolicyUnusable {
+                path: s("/etc/repoconn/policy.json"),
+                detail: s("line 2, column 31: trailing comma"),
             },
         ]
     }
@@ -1031,6 +1189,13 @@ mod tests {
                 days: 90,
                 latest: s("2027-02-24"),
                 value: s("2027-11-26"),
+            },
+            StorageFault::PolicyUnreadable {
+                path: s("/etc/repoconn/policy.json"),
+                setting: PolicySetting::MaxTokenLifetimeDays,
+                detail: s(
+                    "line 4, column 30: max_token_lifetime_days: invalid type: string \"90\", expected u32",
+                ),
             },
         ]
     }

@@ -31,6 +31,14 @@ impl Profile {
         }
     }
 
+    /// The name people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PullRequests => "Pull requests",
+            Self::ReadOnly => "Read only",
+        }
+    }
+
     /// The API-token scopes this profile needs on Cloud, each with why (shown beside the checklist).
     pub fn cloud_scopes(self) -> &'static [(&'static str, &'static str)] {
         const PULL_REQUESTS: &[(&str, &str)] = &[

@@ -79,11 +79,12 @@ pub fn handle(
     operation: Operation,
     query: &Query,
 ) -> Result<Option<Secret>, HelperError> {
-    // A way to connect the administrator's policy forbids is never handed to git.
+    // A way to connect the administrator's policy forbids is never handed to git; while the
+    // list of allowed ways cannot be read, what was saved before keeps working.
     let connections: Vec<Connection> = registry
         .list()?
         .into_iter()
-        .filter(|c| policy.allows(c.method))
+        .filter(|c| policy.git_allows(c.method))
         .collect();
     let Some(connection) = find(&connections, query) else {
         return Ok(None);

@@ -22,7 +22,7 @@ pub struct FormOptions {
     pub templates: Vec<Template>,
     /// The longest token lifetime the policy allows, in days.
     pub max_token_lifetime_days: Option<u32>,
-    /// Set when a policy file exists but cannot be used (the built-in defaults apply).
+    /// Set when a policy file exists but cannot be used as written.
     pub policy_error: Option<PolicyError>,
     /// The hint under the expiry date: when reminders come, and the policy's cap.
     pub expiry_hint: String,

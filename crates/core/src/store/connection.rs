@@ -2,6 +2,7 @@
 //! under the item named by `secret_key`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use specta::Type;
 
 use crate::domain::method::{Method, ProviderKind};
@@ -68,6 +69,11 @@ pub struct Connection {
     pub trusted_fingerprint: Option<String>,
     /// The keychain account holding the secret.
     pub secret_key: String,
+    /// Fields this version does not know (written by a newer one): kept through every change so
+    /// that reading and saving with this version never drops them. Not part of the app's types.
+    #[serde(flatten)]
+    #[specta(skip)]
+    pub extra: Map<String, Value>,
 }
 
 impl Connection {
@@ -114,6 +120,7 @@ impl Connection {
             ca_file: None,
             trusted_fingerprint: None,
             secret_key: "conn-1".into(),
+            extra: Map::new(),
         }
     }
 }

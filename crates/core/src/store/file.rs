@@ -2,13 +2,17 @@
 //! git's helper. Every change runs under an exclusive lock on `connections.lock` and replaces the
 //! file atomically (temporary file, fsync, rename), so concurrent processes never see half a
 //! file. Older formats are migrated when read; a newer one is left untouched.
+//!
+//! A file this version cannot read (not an object, a `schema_version` that is not a format
+//! number, cut short) is reported and never rewritten. What a newer version added (fields of the
+//! file or of a connection this version does not know) is kept through every change.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::connection::Connection;
 use crate::domain::catalogue::{StorageError, StorageFault};
@@ -23,6 +27,9 @@ pub const SCHEMA_VERSION: u64 = 1;
 pub struct Contents {
     pub schema_version: u64,
     pub connections: Vec<Connection>,
+    /// Fields this version does not know (written by a newer one): kept as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// The connections file of one data folder.
@@ -65,13 +72,28 @@ impl MetadataFile {
                 return Ok(Contents {
                     schema_version: SCHEMA_VERSION,
                     connections: Vec::new(),
+                    extra: Map::new(),
                 });
             }
             Err(err) => return Err(self.read_error(err.to_string())),
         };
-        let mut value: Value =
-            serde_json::from_slice(&bytes).map_err(|err| self.read_error(err.to_string()))?;
-        let version = value.get("schema_version").and_then(Value::as_u64).unwrap_or(0);
+        let value: Value = serde_json::from_slice(&bytes).map_err(|err| self.read_error(syntax(&err)))?;
+        let Value::Object(mut object) = value else {
+            return Err(self.read_error(format!(
+                "it holds {} where an object with \"schema_version\" and \"connections\" belongs",
+                kind(&value)
+            )));
+        };
+        // No version at all is format 0 (development builds); anything else must be a format number.
+        let version = match object.get("schema_version") {
+            None => 0,
+            Some(found) => found.as_u64().ok_or_else(|| {
+                self.read_error(format!(
+                    "its schema_version is {}, not a format number",
+                    kind(found)
+                ))
+            })?,
+        };
         if version > SCHEMA_VERSION {
             return Err(StorageFault::MetadataTooNew {
                 path: path.display().to_string(),
@@ -79,8 +101,28 @@ impl MetadataFile {
             }
             .into());
         }
-        migrate(&mut value, version);
-        serde_json::from_value(value).map_err(|err| self.read_error(err.to_string()))
+        migrate(&mut object, version);
+        let connections = match object.remove("connections") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    serde_json::from_value::<Connection>(item).map_err(|err| {
+                        self.read_error(format!("its connection number {} is damaged: {err}", index + 1))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(other) => {
+                return Err(self.read_error(format!("its \"connections\" is {}, not a list", kind(&other))));
+            }
+            None => return Err(self.read_error("it has no \"connections\" list".to_owned())),
+        };
+        object.remove("schema_version");
+        Ok(Contents {
+            schema_version: SCHEMA_VERSION,
+            connections,
+            extra: object,
+        })
     }
 
     /// Replaces the file atomically (call with the lock held).
@@ -107,21 +149,54 @@ impl MetadataFile {
     }
 }
 
+/// What a JSON syntax error means for the file, with where it is.
+fn syntax(err: &serde_json::Error) -> String {
+    let (line, column) = (err.line(), err.column());
+    if err.classify() == serde_json::error::Category::Eof {
+        if line == 1 && column == 0 {
+            return "it is empty".to_owned();
+        }
+        return format!("it ends too early, at line {line}, column {column} (the file was cut short)");
+    }
+    err.to_string()
+}
+
+/// A JSON value described by its kind, with the value itself when it is short.
+fn kind(value: &Value) -> String {
+    let text = value.to_string();
+    let shown = if text.chars().count() <= 20 {
+        format!(" ({text})")
+    } else {
+        String::new()
+    };
+    let kind = match value {
+        Value::Null => return "null".to_owned(),
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
+    format!("{kind}{shown}")
+}
+
 /// Brings an older file up to `SCHEMA_VERSION`, one step at a time.
-fn migrate(value: &mut Value, from: u64) {
+fn migrate(value: &mut Map<String, Value>, from: u64) {
     if from < 1 {
         // Format 0 (development builds) had no version and no per-connection status.
         if let Some(connections) = value.get_mut("connections").and_then(Value::as_array_mut) {
-            for connection in connections {
+            for connection in connections.iter_mut().filter_map(Value::as_object_mut) {
                 if connection.get("status").is_none() {
                     let retired = connection.get("method").and_then(Value::as_str) == Some("app-password");
-                    connection["status"] =
-                        Value::from(if retired { "needs_migration" } else { "unverified" });
+                    connection.insert(
+                        "status".to_owned(),
+                        Value::from(if retired { "needs_migration" } else { "unverified" }),
+                    );
                 }
             }
         }
     }
-    value["schema_version"] = Value::from(SCHEMA_VERSION);
+    value.insert("schema_version".to_owned(), Value::from(SCHEMA_VERSION));
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -123,6 +123,13 @@ impl Keychain {
         Ok(Some(Secret::new(joined)))
     }
 
+    /// Whether an item is stored under `account`. Asks the keychain for it, so it fails as a
+    /// deletion would where the keychain is missing or locked; a damaged split secret still
+    /// counts as there.
+    pub fn holds(&self, account: &str) -> Result<bool, StorageError> {
+        Ok(self.store.get(account)?.is_some())
+    }
+
     /// Deletes the secret and its parts; true when there was one.
     pub fn remove(&self, account: &str) -> Result<bool, StorageError> {
         for index in 0..self.part_count(account)? {
@@ -264,16 +271,28 @@ pub(crate) mod memory {
         pub items: Arc<Mutex<BTreeMap<String, String>>>,
         /// The next `set` fails.
         pub fail_next_set: Arc<Mutex<bool>>,
+        /// Every call fails, as a locked keychain refuses access.
+        pub locked: Arc<Mutex<bool>>,
+        /// Every `delete` fails (reading still works).
+        pub refuse_delete: Arc<Mutex<bool>>,
     }
 
-    impl SecretStore for MemoryStore {
-        fn set(&self, account: &str, value: &Secret) -> Result<(), StorageError> {
-            if std::mem::take(&mut *self.fail_next_set.lock().unwrap()) {
+    impl MemoryStore {
+        fn refuse(&self, also: &Mutex<bool>) -> Result<(), StorageError> {
+            if *self.locked.lock().unwrap() || *also.lock().unwrap() {
                 return Err(StorageFault::KeychainLocked {
                     reason: "locked".into(),
                 }
                 .into());
             }
+            Ok(())
+        }
+    }
+
+    impl SecretStore for MemoryStore {
+        fn set(&self, account: &str, value: &Secret) -> Result<(), StorageError> {
+            let once = Mutex::new(std::mem::take(&mut *self.fail_next_set.lock().unwrap()));
+            self.refuse(&once)?;
             self.items
                 .lock()
                 .unwrap()
@@ -281,6 +300,7 @@ pub(crate) mod memory {
             Ok(())
         }
         fn get(&self, account: &str) -> Result<Option<Secret>, StorageError> {
+            self.refuse(&Mutex::new(false))?;
             Ok(self
                 .items
                 .lock()
@@ -289,9 +309,11 @@ pub(crate) mod memory {
                 .map(|v| Secret::new(v.as_str())))
         }
         fn delete(&self, account: &str) -> Result<bool, StorageError> {
+            self.refuse(&self.refuse_delete)?;
             Ok(self.items.lock().unwrap().remove(account).is_some())
         }
         fn accounts(&self) -> Result<Option<Vec<String>>, StorageError> {
+            self.refuse(&Mutex::new(false))?;
             Ok(Some(self.items.lock().unwrap().keys().cloned().collect()))
         }
     }

@@ -141,7 +141,8 @@ impl Registry {
         Ok(updated)
     }
 
-    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched.
+    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched;
+    /// a change that changes nothing writes nothing.
     pub fn update(
         &self,
         name: &str,
@@ -154,14 +155,23 @@ impl Registry {
             .iter_mut()
             .find(|c| c.name == name)
             .ok_or_else(|| not_found(name))?;
+        let before = connection.clone();
         change(connection);
         let updated = connection.clone();
-        self.file.write(&file)?;
+        if updated != before {
+            self.file.write(&file)?;
+        }
         Ok(updated)
     }
 
-    /// Removes the metadata, then the secret. Returns the connection and whether the secret went
-    /// too (if not, doctor will find it).
+    /// Removes a connection: the metadata, then the secret. Returns the connection and whether
+    /// the keychain held a secret for it (none at all is fine: there is nothing left to delete).
+    ///
+    /// The keychain is asked first whether it can be reached and opened (reading the item
+    /// needs the same access as deleting it): if not, nothing changes and the error says why.
+    /// Only then does the metadata go, and the secret after it, so a crash in between leaves at
+    /// worst an orphan secret. Should the keychain still refuse the deletion, the connection is
+    /// put back and the error returned: a connection is never dropped while its secret stays.
     pub fn remove(&self, name: &str) -> Result<(Connection, bool), StorageError> {
         let _lock = self.file.lock()?;
         let mut file = self.file.read()?;
@@ -170,11 +180,17 @@ impl Registry {
             .iter()
             .position(|c| c.name == name)
             .ok_or_else(|| not_found(name))?;
+        let had_secret = self.keychain.holds(&file.connections[index].secret_key)?;
         let removed = file.connections.remove(index);
         self.file.write(&file)?;
         failpoint("remove:metadata-written");
-        let secret_removed = self.keychain.remove(&removed.secret_key).is_ok();
-        Ok((removed, secret_removed))
+        if let Err(err) = self.keychain.remove(&removed.secret_key) {
+            file.connections.insert(index, removed);
+            // If even this fails, the secret is an orphan that doctor finds.
+            let _ = self.file.write(&file);
+            return Err(err);
+        }
+        Ok((removed, had_secret))
     }
 
     /// Compares the metadata with the keychain. Changes nothing.
@@ -408,6 +424,117 @@ mod tests {
         assert!(secret_removed);
         assert!(store.items.lock().unwrap().is_empty());
         assert_eq!(registry.remove("work").unwrap_err().code, StorageCode::NotFound);
+    }
+
+    #[test]
+    fn remove_changes_nothing_while_the_keychain_refuses() {
+        let (_dir, store, registry) = registry();
+        let saved = registry.add(sample("work"), &Secret::new("a")).unwrap();
+        let before = std::fs::read(registry.file_path()).unwrap();
+
+        *store.locked.lock().unwrap() = true;
+        let err = registry.remove("work").unwrap_err();
+        assert_eq!(err.code, StorageCode::KeychainLocked);
+        assert_eq!(std::fs::read(registry.file_path()).unwrap(), before);
+        *store.locked.lock().unwrap() = false;
+
+        // The keychain opens but refuses the deletion itself: the connection is put back.
+        *store.refuse_delete.lock().unwrap() = true;
+        assert_eq!(
+            registry.remove("work").unwrap_err().code,
+            StorageCode::KeychainLocked
+        );
+        assert_eq!(registry.list().unwrap(), std::slice::from_ref(&saved));
+        assert!(store.items.lock().unwrap().contains_key(&saved.secret_key));
+        *store.refuse_delete.lock().unwrap() = false;
+
+        // A secret that is already gone does not stop the removal.
+        store.items.lock().unwrap().clear();
+        let (removed, had_secret) = registry.remove("work").unwrap();
+        assert_eq!(removed.name, "work");
+        assert!(!had_secret);
+        assert!(registry.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_file_of_any_shape_is_reported_and_left_as_it_is() {
+        let (_dir, _store, registry) = registry();
+        std::fs::create_dir_all(registry.file_path().parent().unwrap()).unwrap();
+        let damaged = [
+            ("[]", "a list"),
+            ("42", "a number"),
+            ("\"connections\"", "a string"),
+            ("null", "null"),
+            ("", "it is empty"),
+            (
+                r#"{"schema_version": 1, "connections": [{"id": "1", "na"#,
+                "cut short",
+            ),
+            (
+                r#"{"schema_version": "1", "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": -1, "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": 1.5, "connections": []}"#,
+                "not a format number",
+            ),
+            (
+                r#"{"schema_version": null, "connections": []}"#,
+                "not a format number",
+            ),
+            (r#"{"schema_version": 1, "connections": {}}"#, "not a list"),
+            (r#"{"schema_version": 1}"#, "no \"connections\""),
+            (
+                r#"{"schema_version": 1, "connections": [7]}"#,
+                "connection number 1",
+            ),
+        ];
+        for (text, reason) in damaged {
+            std::fs::write(registry.file_path(), text).unwrap();
+            let err = registry.list().unwrap_err();
+            assert_eq!(err.code, StorageCode::MetadataUnreadable, "{text}");
+            assert!(err.message.contains(reason), "{text}: {}", err.message);
+            assert_eq!(
+                registry.add(sample("x"), &Secret::new("a")).unwrap_err().code,
+                StorageCode::MetadataUnreadable
+            );
+            assert!(registry.remove("x").is_err());
+            assert!(registry.update("x", |_| {}).is_err());
+            assert_eq!(std::fs::read_to_string(registry.file_path()).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn fields_of_a_newer_version_survive_every_change() {
+        let (_dir, _store, registry) = registry();
+        registry.add(sample("work"), &Secret::new("a")).unwrap();
+        let mut file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(registry.file_path()).unwrap()).unwrap();
+        file["sync"] = serde_json::json!({"enabled": true});
+        file["connections"][0]["colour"] = "teal".into();
+        file["connections"][0]["labels"] = serde_json::json!(["ml", "prod"]);
+        std::fs::write(registry.file_path(), file.to_string()).unwrap();
+
+        registry.update("work", |c| c.status = Status::Invalid).unwrap();
+        registry
+            .replace_secret("work", &Secret::new("b"), |c| c.status = Status::Valid)
+            .unwrap();
+        registry.add(sample("home"), &Secret::new("c")).unwrap();
+
+        let after: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(registry.file_path()).unwrap()).unwrap();
+        assert_eq!(after["sync"], serde_json::json!({"enabled": true}));
+        assert_eq!(after["connections"][0]["colour"], "teal");
+        assert_eq!(
+            after["connections"][0]["labels"],
+            serde_json::json!(["ml", "prod"])
+        );
+        assert_eq!(after["connections"][0]["status"], "valid");
+        assert!(after["connections"][1].get("colour").is_none());
     }
 
     #[test]
