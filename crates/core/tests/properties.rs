@@ -20,13 +20,18 @@ use repoconn_core::store::keychain::Keychain;
 use repoconn_core::store::registry::Registry;
 use url::Url;
 
+/// A fixed number of cases from a fixed seed: every run (and CI) tries the same inputs, so a
+/// failure is reproducible; change `SEED` locally to explore further.
 fn cases(n: u32) -> ProptestConfig {
     ProptestConfig {
         cases: n,
         failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(SEED),
         ..ProptestConfig::default()
     }
 }
+
+const SEED: u64 = 0x7265_706f_636f_6e6e;
 
 /// Any text, with a bias towards what breaks parsers: multi-byte letters, control characters,
 /// separators, prefixes that mean something to us.
@@ -66,9 +71,11 @@ proptest! {
         if let Some(user) = &pasted.pair_user {
             prop_assert!(raw.contains(user.as_str()));
         }
-        // Printing what was pasted never shows the secret (long enough not to occur by chance).
+        // Printing what was pasted never shows the secret (long enough not to occur by chance,
+        // and not also pasted as the user part, which is no secret).
         let shown = format!("{pasted:?}");
-        prop_assert!(secret.chars().count() < 8 || !shown.contains(secret));
+        let also_the_user = pasted.pair_user.as_deref().is_some_and(|u| u.contains(secret));
+        prop_assert!(secret.chars().count() < 8 || also_the_user || !shown.contains(secret));
     }
 
     #[test]
