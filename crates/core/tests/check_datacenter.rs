@@ -2,8 +2,10 @@
 
 mod support;
 
+use std::time::Duration;
+
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
-use fake_bitbucket::{Behaviour, start};
+use fake_bitbucket::{Behaviour, Logged, start};
 use repoconn_core::Method as K;
 use repoconn_core::check::report::IdentityKind;
 use repoconn_core::domain::catalogue::WarningCode;
@@ -307,4 +309,80 @@ async fn a_typed_address_is_normalised_and_its_version_read_without_credentials(
         serde_json::to_value(wrong.problems[0].code).unwrap(),
         "not_bitbucket"
     );
+}
+
+/// Long enough that the requests of one round arrive well before any of them is answered.
+const ROUND_TRIP: Duration = Duration::from_millis(200);
+
+fn slow() -> Behaviour {
+    Behaviour {
+        latency: ROUND_TRIP,
+        ..Default::default()
+    }
+}
+
+fn the<'a>(log: &'a [Logged], what: &str, pick: impl Fn(&Logged) -> bool) -> &'a Logged {
+    let mut found = log.iter().filter(|r| pick(r));
+    let first = found.next().unwrap_or_else(|| panic!("no {what} in {log:?}"));
+    assert!(found.next().is_none(), "more than one {what} in {log:?}");
+    first
+}
+
+fn properties(log: &[Logged]) -> &Logged {
+    the(log, "application-properties", |r| {
+        r.path.ends_with("/application-properties")
+    })
+}
+
+/// The first authenticated probe, `repos?limit=1`.
+fn probe(log: &[Logged]) -> &Logged {
+    the(log, "authenticated repos?limit=1", |r| {
+        r.authorization.is_some() && r.path.ends_with("/rest/api/1.0/repos") && r.query == "limit=1"
+    })
+}
+
+#[tokio::test]
+async fn a_basic_login_waits_for_the_servers_answers_and_goes_alone() {
+    for (method, secret) in [
+        (K::Basic, datacenter::PASSWORD),
+        // A personal token with a username goes as Basic: the same rule.
+        (K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    ] {
+        let server = start(FakeDataCenter::standard(), slow(), None).await;
+        let mut r = request(method, secret);
+        r.username = Some(datacenter::USER.into());
+        let report = run_dc(&server, "/bitbucket", r).await;
+        assert!(report.ok, "{method:?}: {:?}", report.problems);
+        let log = server.requests();
+        let anonymous: Vec<&Logged> = log.iter().filter(|r| r.authorization.is_none()).collect();
+        let asked: Vec<&str> = anonymous.iter().map(|r| r.path.as_str()).collect();
+        if method == K::Basic {
+            assert!(asked.iter().any(|p| p.ends_with("/login-options")), "{asked:?}");
+        }
+        let login = probe(&log);
+        assert!(login.authorization.as_deref().unwrap().starts_with("Basic "));
+        for question in &anonymous {
+            assert!(
+                question.answered.unwrap() <= login.received,
+                "{method:?}: the login went before {} was answered: {log:?}",
+                question.path
+            );
+        }
+        let alongside = log
+            .iter()
+            .filter(|r| r.authorization.is_some() && r.received < login.answered.unwrap())
+            .count();
+        assert_eq!(alongside, 1, "{method:?}: the login did not go alone: {log:?}");
+        assert_eq!(server.rounds(), 3, "{method:?}: {log:?}");
+    }
+    // A refused login: that one request, nothing after it.
+    let server = start(FakeDataCenter::standard(), slow(), None).await;
+    let mut r = request(K::Basic, "wrong password");
+    r.username = Some(datacenter::USER.into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    let log = server.requests();
+    let login = probe(&log);
+    assert!(properties(&log).answered.unwrap() <= login.received);
+    assert_eq!(authenticated(&server), 1, "{log:?}");
 }
