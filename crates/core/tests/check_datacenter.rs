@@ -2,8 +2,10 @@
 
 mod support;
 
+use std::time::Duration;
+
 use fake_bitbucket::datacenter::{self, FakeDataCenter};
-use fake_bitbucket::{Behaviour, start};
+use fake_bitbucket::{Api, Behaviour, Call, Credentials, Logged, Reply, Server, start};
 use repoconn_core::Method as K;
 use repoconn_core::check::report::IdentityKind;
 use repoconn_core::domain::catalogue::WarningCode;
@@ -162,7 +164,7 @@ async fn an_old_server_cannot_take_tokens() {
     .await;
     assert_eq!(codes(&report), ["server_too_old"]);
     assert!(report.problems[0].message.contains("5.4.2"));
-    assert_eq!(authenticated(&server), 0);
+    only_the_probe_carried_the_token(&server);
 }
 
 #[tokio::test]
@@ -175,7 +177,7 @@ async fn a_wrong_context_path_is_not_bitbucket() {
     )
     .await;
     assert_eq!(codes(&report), ["not_bitbucket"]);
-    assert_eq!(authenticated(&server), 0);
+    only_the_probe_carried_the_token(&server);
 }
 
 #[tokio::test]
@@ -307,4 +309,298 @@ async fn a_typed_address_is_normalised_and_its_version_read_without_credentials(
         serde_json::to_value(wrong.problems[0].code).unwrap(),
         "not_bitbucket"
     );
+}
+
+/// Long enough that the requests of one round arrive well before any of them is answered.
+const ROUND_TRIP: Duration = Duration::from_millis(200);
+
+fn slow() -> Behaviour {
+    Behaviour {
+        latency: ROUND_TRIP,
+        ..Default::default()
+    }
+}
+
+fn the<'a>(log: &'a [Logged], what: &str, pick: impl Fn(&Logged) -> bool) -> &'a Logged {
+    let mut found = log.iter().filter(|r| pick(r));
+    let first = found.next().unwrap_or_else(|| panic!("no {what} in {log:?}"));
+    assert!(found.next().is_none(), "more than one {what} in {log:?}");
+    first
+}
+
+fn properties(log: &[Logged]) -> &Logged {
+    the(log, "application-properties", |r| {
+        r.path.ends_with("/application-properties")
+    })
+}
+
+/// The first authenticated probe, `repos?limit=1`.
+fn probe(log: &[Logged]) -> &Logged {
+    the(log, "authenticated repos?limit=1", |r| {
+        r.authorization.is_some() && r.path.ends_with("/rest/api/1.0/repos") && r.query == "limit=1"
+    })
+}
+
+#[tokio::test]
+async fn a_token_check_takes_two_rounds_its_first_probe_beside_the_server_question() {
+    for (method, secret, project) in [
+        (K::PersonalToken, datacenter::PERSONAL_TOKEN, None),
+        (K::ProjectToken, datacenter::PROJECT_TOKEN, Some("DATA")),
+    ] {
+        let server = start(FakeDataCenter::standard(), slow(), None).await;
+        let mut r = request(method, secret);
+        r.project = project.map(str::to_owned);
+        let report = run_dc(&server, "/bitbucket", r).await;
+        assert!(report.ok, "{method:?}: {:?}", report.problems);
+        let log = server.requests();
+        let properties = properties(&log);
+        let probe = probe(&log);
+        assert!(properties.authorization.is_none());
+        assert!(
+            probe.received < properties.answered.unwrap(),
+            "{method:?}: the token's probe waited for the server's answer: {log:?}"
+        );
+        // Then one more round: the user, the token's expiry, the levels, the project.
+        assert_eq!(server.rounds(), 2, "{method:?}: {log:?}");
+        assert!(log.iter().filter(|r| r.authorization.is_some()).count() > 1);
+    }
+    // The expiry lookup is part of the second round, not a third.
+    let server = start(FakeDataCenter::standard(), slow(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(report.expires_at.as_deref(), Some("2027-05-26"));
+    let log = server.requests();
+    let tokens = the(&log, "access-tokens", |r| r.path.contains("/rest/access-tokens/"));
+    assert!(tokens.received >= probe(&log).answered.unwrap());
+    assert_eq!(server.rounds(), 2, "{log:?}");
+}
+
+#[tokio::test]
+async fn a_basic_login_waits_for_the_servers_answers_and_goes_alone() {
+    for (method, secret) in [
+        (K::Basic, datacenter::PASSWORD),
+        // A personal token with a username goes as Basic: the same rule.
+        (K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    ] {
+        let server = start(FakeDataCenter::standard(), slow(), None).await;
+        let mut r = request(method, secret);
+        r.username = Some(datacenter::USER.into());
+        let report = run_dc(&server, "/bitbucket", r).await;
+        assert!(report.ok, "{method:?}: {:?}", report.problems);
+        let log = server.requests();
+        let anonymous: Vec<&Logged> = log.iter().filter(|r| r.authorization.is_none()).collect();
+        let asked: Vec<&str> = anonymous.iter().map(|r| r.path.as_str()).collect();
+        if method == K::Basic {
+            assert!(asked.iter().any(|p| p.ends_with("/login-options")), "{asked:?}");
+        }
+        let login = probe(&log);
+        assert!(login.authorization.as_deref().unwrap().starts_with("Basic "));
+        for question in &anonymous {
+            assert!(
+                question.answered.unwrap() <= login.received,
+                "{method:?}: the login went before {} was answered: {log:?}",
+                question.path
+            );
+        }
+        let alongside = log
+            .iter()
+            .filter(|r| r.authorization.is_some() && r.received < login.answered.unwrap())
+            .count();
+        assert_eq!(alongside, 1, "{method:?}: the login did not go alone: {log:?}");
+        assert_eq!(server.rounds(), 3, "{method:?}: {log:?}");
+    }
+    // A refused login: that one request, nothing after it.
+    let server = start(FakeDataCenter::standard(), slow(), None).await;
+    let mut r = request(K::Basic, "wrong password");
+    r.username = Some(datacenter::USER.into());
+    let report = run_dc(&server, "/bitbucket", r).await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    let log = server.requests();
+    let login = probe(&log);
+    assert!(properties(&log).answered.unwrap() <= login.received);
+    assert_eq!(authenticated(&server), 1, "{log:?}");
+}
+
+/// The standard fake Data Center with two twists: `application-properties` can answer as a server
+/// that is not Bitbucket (404), and the first probe can be answered as to an anonymous visitor.
+struct Twisted {
+    dc: FakeDataCenter,
+    not_bitbucket: bool,
+    ignores_credentials: bool,
+}
+
+impl Twisted {
+    fn new(dc: FakeDataCenter) -> Self {
+        Self {
+            dc,
+            not_bitbucket: false,
+            ignores_credentials: false,
+        }
+    }
+}
+
+impl Api for Twisted {
+    fn answer(&self, call: &Call) -> Reply {
+        if self.not_bitbucket && call.path.ends_with("/application-properties") {
+            let elsewhere = Call {
+                path: "/not-here".into(),
+                ..call.clone()
+            };
+            return self.dc.answer(&elsewhere);
+        }
+        if self.ignores_credentials && call.path.ends_with("/rest/api/1.0/repos") {
+            let anonymous = Call {
+                credentials: Credentials::None,
+                ..call.clone()
+            };
+            let mut reply = self.dc.answer(&anonymous);
+            reply
+                .headers_mut()
+                .insert("x-ausername", "anonymous".parse().unwrap());
+            return reply;
+        }
+        self.dc.answer(call)
+    }
+}
+
+/// The server question answers 300 ms after the token's probe: the probe is back first.
+async fn probe_answers_first(api: impl Api) -> Server {
+    start(
+        api,
+        Behaviour {
+            anonymous_latency: Duration::from_millis(300),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+}
+
+/// The probe was sent and answered before the server question was; nothing else was sent.
+fn only_the_probe_went_and_came_back_first(server: &Server) {
+    let log = server.requests();
+    let probe = probe(&log);
+    assert!(
+        probe.answered.unwrap() < properties(&log).answered.unwrap(),
+        "{log:?}"
+    );
+    assert_eq!(authenticated(server), 1, "{log:?}");
+}
+
+#[tokio::test]
+async fn an_old_server_decides_even_when_the_token_probe_answers_first() {
+    let fake = FakeDataCenter {
+        version: "5.4.2".into(),
+        // A probe's answer read by mistake would show as a base-URL warning.
+        link_host: Some("localhost:7990".into()),
+        ..FakeDataCenter::standard()
+    };
+    let server = probe_answers_first(fake).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["server_too_old"]);
+    assert_eq!(report.server.as_ref().unwrap().version, "5.4.2");
+    assert!(report.identity.is_none(), "{:?}", report.identity);
+    assert!(report.git_username.is_none());
+    assert!(report.permission.is_none());
+    assert!(warning_codes(&report).is_empty(), "{:?}", report.warnings);
+    only_the_probe_went_and_came_back_first(&server);
+}
+
+#[tokio::test]
+async fn nothing_of_the_token_probe_is_used_when_the_server_is_not_bitbucket() {
+    let mut twisted = Twisted::new(FakeDataCenter {
+        link_host: Some("localhost:7990".into()),
+        ..FakeDataCenter::standard()
+    });
+    twisted.not_bitbucket = true;
+    let server = probe_answers_first(twisted).await;
+    for method in [K::PersonalToken, K::ProjectToken] {
+        let before = server.request_count();
+        let secret = match method {
+            K::PersonalToken => datacenter::PERSONAL_TOKEN,
+            _ => datacenter::PROJECT_TOKEN,
+        };
+        let mut r = request(method, secret);
+        if method == K::ProjectToken {
+            r.project = Some("DATA".into());
+        }
+        let report = run_dc(&server, "/bitbucket", r).await;
+        assert_eq!(codes(&report), ["not_bitbucket"], "{method:?}");
+        assert!(report.server.is_none());
+        assert!(report.identity.is_none(), "{:?}", report.identity);
+        assert!(report.git_username.is_none());
+        assert!(report.permission.is_none());
+        assert!(report.expires_at.is_none());
+        assert!(warning_codes(&report).is_empty(), "{:?}", report.warnings);
+        assert_no_secret(&report, secret);
+        let log = server.requests().split_off(before);
+        assert!(
+            probe(&log).answered.unwrap() < properties(&log).answered.unwrap(),
+            "{log:?}"
+        );
+        let sent = log.iter().filter(|r| r.authorization.is_some()).count();
+        assert_eq!(sent, 1, "{method:?}: {log:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_or_ignored_token_is_reported_with_the_servers_version() {
+    let server = start(FakeDataCenter::standard(), slow(), None).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, "NjQ5MjcxNTM0OTk2OnNotATokenOfThisServer00"),
+    )
+    .await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    assert_eq!(report.server.as_ref().unwrap().version, "9.2.1");
+    assert_eq!(authenticated(&server), 1);
+    assert_eq!(server.rounds(), 1, "{:?}", server.requests());
+
+    // Answered as to an anonymous visitor (`X-AUSERNAME: anonymous`): the token was ignored.
+    let mut twisted = Twisted::new(FakeDataCenter::standard());
+    twisted.ignores_credentials = true;
+    let server = probe_answers_first(twisted).await;
+    let report = run_dc(
+        &server,
+        "/bitbucket",
+        request(K::PersonalToken, datacenter::PERSONAL_TOKEN),
+    )
+    .await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    assert!(report.identity.is_none());
+    only_the_probe_went_and_came_back_first(&server);
+}
+
+#[tokio::test]
+async fn a_password_goes_only_to_a_server_that_said_it_is_bitbucket() {
+    let html = Behaviour {
+        html: true,
+        ..Default::default()
+    };
+    for (behaviour, path, expected) in [
+        (Behaviour::default(), "/jira", "not_bitbucket"),
+        (html, "/bitbucket", "login_page"),
+    ] {
+        let server = start(FakeDataCenter::standard(), behaviour, None).await;
+        for (method, secret) in [
+            (K::Basic, datacenter::PASSWORD),
+            (K::PersonalToken, datacenter::PERSONAL_TOKEN),
+        ] {
+            let mut r = request(method, secret);
+            r.username = Some(datacenter::USER.into());
+            let report = run_dc(&server, path, r).await;
+            assert_eq!(codes(&report), [expected], "{method:?} at {path}");
+        }
+        assert_eq!(authenticated(&server), 0, "{:?}", server.requests());
+    }
 }

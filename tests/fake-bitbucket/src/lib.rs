@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use bytes::Bytes;
@@ -36,6 +36,10 @@ pub struct Logged {
     pub path: String,
     pub query: String,
     pub authorization: Option<String>,
+    /// When the request arrived.
+    pub received: Instant,
+    /// When its answer was handed to the connection; `None` while it is still being worked on.
+    pub answered: Option<Instant>,
 }
 
 /// How the server misbehaves, applied to every request before the fake API answers.
@@ -43,6 +47,9 @@ pub struct Logged {
 pub struct Behaviour {
     /// Added before every answer.
     pub latency: Duration,
+    /// Added, on top of `latency`, before every answer to a request without credentials, so
+    /// that an authenticated request sent at the same time is answered first.
+    pub anonymous_latency: Duration,
     /// The first N requests answer 429 with `retry_after` (if any) as `Retry-After`.
     pub rate_limited: u32,
     pub retry_after: Option<String>,
@@ -136,6 +143,30 @@ impl Server {
     pub fn request_count(&self) -> usize {
         self.log.lock().unwrap().len()
     }
+
+    /// How many rounds the client needed, one after the other: the longest chain of requests in
+    /// which each arrived only after the one before it had been answered. Requests sent at the
+    /// same time share a round. Meaningful when `Behaviour::latency` is well above the time a
+    /// client takes to send the requests of one round.
+    pub fn rounds(&self) -> usize {
+        rounds_of(&self.requests())
+    }
+}
+
+/// The longest chain of `log` in which each request arrived after the previous was answered.
+pub fn rounds_of(log: &[Logged]) -> usize {
+    let mut sorted: Vec<&Logged> = log.iter().collect();
+    sorted.sort_by_key(|r| r.received);
+    let mut depth: Vec<usize> = Vec::with_capacity(sorted.len());
+    for (i, request) in sorted.iter().enumerate() {
+        let before = (0..i)
+            .filter(|&j| sorted[j].answered.is_some_and(|a| a <= request.received))
+            .map(|j| depth[j])
+            .max()
+            .unwrap_or(0);
+        depth.push(before + 1);
+    }
+    depth.into_iter().max().unwrap_or(0)
 }
 
 impl Drop for Server {
@@ -224,6 +255,28 @@ fn serve(
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let index = {
+        let mut log = shared.log.lock().unwrap();
+        log.push(Logged {
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().unwrap_or("").to_owned(),
+            authorization: request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            received: Instant::now(),
+            answered: None,
+        });
+        log.len() - 1
+    };
+    let reply = respond(&shared, request).await;
+    shared.log.lock().unwrap()[index].answered = Some(Instant::now());
+    Ok(reply)
+}
+
+/// The answer to one request: the misbehaviour asked for, else the fake API's.
+async fn respond(shared: &Shared, request: Request<Incoming>) -> Reply {
     let authorization = request
         .headers()
         .get("authorization")
@@ -243,24 +296,22 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
         .unwrap_or("")
         .to_owned();
     let query_text = request.uri().query().unwrap_or("").to_owned();
-    shared.log.lock().unwrap().push(Logged {
-        path: path.clone(),
-        query: query_text.clone(),
-        authorization: authorization.clone(),
-    });
     let b = &shared.behaviour;
     if !b.latency.is_zero() {
         tokio::time::sleep(b.latency).await;
+    }
+    if authorization.is_none() && !b.anonymous_latency.is_zero() {
+        tokio::time::sleep(b.anonymous_latency).await;
     }
     if b.hang {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
     if let Some(target) = &b.redirect_to {
-        return Ok(Response::builder()
+        return Response::builder()
             .status(302)
             .header("location", target)
             .body(Full::default())
-            .unwrap());
+            .unwrap();
     }
     if take_one(&shared.rate_limited) {
         let mut reply = json(
@@ -270,29 +321,25 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
         if let Some(after) = &b.retry_after {
             reply.headers_mut().insert("retry-after", after.parse().unwrap());
         }
-        return Ok(reply);
+        return reply;
     }
     if take_one(&shared.server_errors)
         || (authorization.is_some() && take_one(&shared.authenticated_server_errors))
     {
-        return Ok(json(
+        return json(
             StatusCode::INTERNAL_SERVER_ERROR,
             serde_json::json!({"type": "error", "error": {"message": "Something went wrong"}}),
-        ));
+        );
     }
     if b.html {
-        return Ok(html(StatusCode::OK, LOGIN_PAGE));
+        return html(StatusCode::OK, LOGIN_PAGE);
     }
     if b.huge {
         let body = format!("{{\"values\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
-        return Ok(raw(StatusCode::OK, "application/json", body));
+        return raw(StatusCode::OK, "application/json", body);
     }
     if b.malformed {
-        return Ok(raw(
-            StatusCode::OK,
-            "application/json",
-            "{\"values\": [oops".into(),
-        ));
+        return raw(StatusCode::OK, "application/json", "{\"values\": [oops".into());
     }
     use http_body_util::BodyExt;
     let body = request
@@ -312,7 +359,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply
             .collect(),
         credentials: credentials(authorization.as_deref()),
     };
-    Ok(shared.api.answer(&call))
+    shared.api.answer(&call)
 }
 
 fn take_one(counter: &AtomicU32) -> bool {

@@ -2,9 +2,15 @@
 //! permission level it holds.
 //!
 //! A failed Basic login counts toward the server's CAPTCHA lockout, so exactly one authenticated
-//! request goes first and nothing more is sent (or retried) unless it succeeded.
+//! request goes first and nothing more is sent (or retried) unless it succeeded; and a password
+//! goes only to a server that said it is Bitbucket. A token check takes two rounds: its first
+//! authenticated probe goes out beside the anonymous server question, whose answer still decides
+//! first (the probe's answer is dropped unread when the server is not Bitbucket or too old); then
+//! everything else at once.
 
-use futures_util::future::join_all;
+use std::pin::pin;
+
+use futures_util::future::{Either, join_all, select};
 use url::Url;
 
 use super::http::{Answer, Auth, Body, Http, NetFailure};
@@ -43,9 +49,6 @@ fn endpoint(base: &Url, path: &str, extra: &[&str], query: &[(&str, &str)]) -> U
 }
 
 pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
-    if !server_is_usable(http, p, f).await {
-        return;
-    }
     let auth = match (p.method, p.username.as_deref()) {
         (Method::Basic, Some(user)) | (Method::PersonalToken, Some(user)) => Auth::Basic {
             user,
@@ -56,7 +59,21 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
 
     // The one authenticated request that must succeed before any other is sent.
     let first_url = endpoint(&p.base, REPOS, &[], &[("limit", "1")]);
-    let first = match http.get(first_url.clone(), auth).await {
+    let first = if matches!(auth, Auth::Basic { .. }) {
+        // A login only once the server said it is Bitbucket and takes passwords.
+        if !server_is_usable(http, p, f).await {
+            return;
+        }
+        http.get(first_url.clone(), auth).await
+    } else {
+        // A token costs nothing when refused: its probe goes beside the server question.
+        let Some(first) = beside_the_server_question(http, p, f, http.get(first_url.clone(), auth)).await
+        else {
+            return;
+        };
+        first
+    };
+    let first = match first {
         Ok(answer) => answer,
         Err(failure) => return net_problem(f, &failure, &p.base),
     };
@@ -210,6 +227,29 @@ async fn server_is_usable(http: &Http, p: &Prepared, f: &mut Findings) -> bool {
         return false;
     }
     true
+}
+
+/// Runs `probe` at the same time as the server question and returns its answer, or `None` when the
+/// server is not usable: then the question's answer alone decides, and the probe's is dropped
+/// unread (cancelled if still on its way), whichever came back first.
+async fn beside_the_server_question<T>(
+    http: &Http,
+    p: &Prepared,
+    f: &mut Findings,
+    probe: impl Future<Output = T>,
+) -> Option<T> {
+    let question = pin!(server_is_usable(http, p, f));
+    let probe = pin!(probe);
+    match select(question, probe).await {
+        Either::Left((usable, probe)) => {
+            if usable {
+                Some(probe.await)
+            } else {
+                None
+            }
+        }
+        Either::Right((answer, question)) => question.await.then_some(answer),
+    }
 }
 
 /// Reads `application-properties`: is it Bitbucket, and which version. Records the problem if not.

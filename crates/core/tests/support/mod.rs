@@ -87,3 +87,19 @@ pub fn authenticated(server: &Server) -> usize {
         .filter(|r| r.authorization.is_some())
         .count()
 }
+
+/// A token check that stopped at the server question (not Bitbucket, too old, a login page): the
+/// token went at most once, in the first probe (`repos?limit=1`) sent beside that question, and
+/// nothing followed it. A password is never sent there at all (see the Basic tests).
+pub fn only_the_probe_carried_the_token(server: &Server) {
+    let log = server.requests();
+    let sent: Vec<_> = log.iter().filter(|r| r.authorization.is_some()).collect();
+    assert!(sent.len() <= 1, "{log:?}");
+    for r in sent {
+        assert!(
+            r.path.ends_with("/rest/api/1.0/repos") && r.query == "limit=1",
+            "{log:?}"
+        );
+        assert!(r.authorization.as_deref().unwrap().starts_with("Bearer "));
+    }
+}
