@@ -138,6 +138,18 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
     settle(required, granted, f);
 }
 
+/// How a Data Center credential authenticates: Basic with a username (passwords, and personal
+/// tokens when one was typed), Bearer otherwise.
+pub(crate) fn auth_of(p: &Prepared) -> Auth<'_> {
+    match (p.method, p.username.as_deref()) {
+        (Method::Basic, Some(user)) | (Method::PersonalToken, Some(user)) => Auth::Basic {
+            user,
+            secret: &p.secret,
+        },
+        _ => Auth::Bearer(&p.secret),
+    }
+}
+
 /// A named project or repository that is not there: one more round (sent only after the
 /// credential proved itself) names the closest projects, or repositories of the project, that the
 /// credential does reach.
