@@ -51,26 +51,39 @@ pub(super) async fn list(http: &Http, p: &Prepared, options: &ReachOptions, f: &
     };
     let urls: Vec<Url> = LEVELS.iter().map(|(level, _)| page_url(*level, 0)).collect();
 
-    // Read first: alone when it carries a Basic login (a failed one counts toward a CAPTCHA).
-    let firsts: Vec<Result<Answer, NetFailure>> = if matches!(auth, Auth::Basic { .. }) {
+    // Read first: alone when it carries a Basic login (a failed one counts toward a CAPTCHA), and
+    // then the other levels while the read listing goes on; otherwise all three at once.
+    let firsts: Vec<Option<Result<Answer, NetFailure>>> = if matches!(auth, Auth::Basic { .. }) {
         let read = http.get(urls[0].clone(), auth).await;
         if !read.as_ref().is_ok_and(|a| a.status == 200) {
             read_first(&read, &urls[0], p, f);
             return Listing::default();
         }
-        let rest = join_all(urls[1..].iter().map(|url| http.get(url.clone(), auth))).await;
-        std::iter::once(read).chain(rest).collect()
+        vec![Some(read), None, None]
     } else {
-        join_all(urls.iter().map(|url| http.get(url.clone(), auth))).await
+        join_all(urls.iter().map(|url| http.get(url.clone(), auth)))
+            .await
+            .into_iter()
+            .map(Some)
+            .collect()
     };
-    let Some(read) = read_first(&firsts[0], &urls[0], p, f) else {
+    let Some(read) = firsts[0]
+        .as_ref()
+        .and_then(|read| read_first(read, &urls[0], p, f))
+    else {
         return Listing::default();
     };
     check_links(read, p, f);
 
     // Every level's further pages, the levels side by side.
-    let pages = join_all(LEVELS.iter().zip(&firsts).map(|((level, _), first)| {
-        follow(http, auth, |start| page_url(*level, start), first, options.limit)
+    let pages = join_all(LEVELS.iter().zip(firsts).map(|((level, _), first)| {
+        follow(
+            http,
+            auth,
+            move |start| page_url(*level, start),
+            first,
+            options.limit,
+        )
     }))
     .await;
     let mut best: HashMap<(String, String), (RepoPermission, Value)> = HashMap::new();
@@ -148,24 +161,29 @@ fn read_first<'a>(
     Some(answer)
 }
 
-/// The values of one level's listing from its first page on, at most `limit`; whether there were
-/// more; and the answer (or failure) that stopped it early, with its URL.
+/// The values of one level's listing from its first page on (`first`, or fetched here), at most
+/// `limit`; whether there were more; and the answer (or failure) that stopped it early, with its
+/// URL.
 #[allow(clippy::type_complexity)]
 async fn follow(
     http: &Http,
     auth: Auth<'_>,
     page_url: impl Fn(usize) -> Url,
-    first: &Result<Answer, NetFailure>,
+    first: Option<Result<Answer, NetFailure>>,
     limit: usize,
 ) -> (Vec<Value>, bool, Option<(Result<Answer, NetFailure>, Url)>) {
     let mut values = Vec::new();
-    let mut answer = match first {
-        Ok(answer) if answer.status == 200 && answer.json().is_some() => answer.clone(),
-        other => return (values, false, Some((other.clone(), page_url(0)))),
-    };
     let mut start = 0;
+    let mut answer = match first {
+        Some(first) => first,
+        None => http.get(page_url(start), auth).await,
+    };
     loop {
-        let json = answer.json().expect("checked above");
+        let page = match answer {
+            Ok(page) if page.status == 200 && page.json().is_some() => page,
+            other => return (values, false, Some((other, page_url(start)))),
+        };
+        let json = page.json().expect("checked above");
         values.extend(json["values"].as_array().into_iter().flatten().cloned());
         let last = json["isLastPage"].as_bool().unwrap_or(true);
         let next = json["nextPageStart"].as_u64().map(|n| n as usize);
@@ -179,11 +197,7 @@ async fn follow(
             Some(next) if !last && next > start => start = next,
             _ => return (values, false, None),
         }
-        let url = page_url(start);
-        answer = match http.get(url.clone(), auth).await {
-            Ok(page) if page.status == 200 && page.json().is_some() => page,
-            other => return (values, false, Some((other, url))),
-        };
+        answer = http.get(page_url(start), auth).await;
     }
 }
 
