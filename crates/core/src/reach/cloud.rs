@@ -12,8 +12,9 @@
 use serde_json::Value;
 use url::Url;
 
-use super::without_userinfo;
-use super::{Listing, ReachOptions, ReachableRepository, RepoPermission, Reviewer, get_all};
+use super::{
+    Listing, ReachOptions, ReachableRepository, RepoPermission, Reviewer, get_all, without_userinfo,
+};
 use crate::check::cloud::{
     Probe, announce_credential_type, auth_of, credential_refused, quoted, repository_names, values,
     workspace_names,
@@ -164,8 +165,8 @@ async fn person_listing(http: &Http, p: &Prepared, options: &ReachOptions, f: &m
         .collect();
     let firsts = get_all(http, urls.clone(), auth).await;
 
-    // A refusal of the credential itself ends the listing; a missing workspace is named when it
-    // was the one given, and otherwise holds nothing for this person.
+    // A refused credential is recorded once and lists nothing; a missing workspace is named when
+    // it was the one given, and otherwise holds nothing for this person.
     let mut listed = Vec::new();
     for ((ws, url), result) in workspaces.iter().zip(&urls).zip(&firsts) {
         match first(result, url, Probe::RepositoryPermissions, p, f) {
