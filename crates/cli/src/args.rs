@@ -73,6 +73,93 @@ pub struct CheckOptions {
     pub json: bool,
 }
 
+/// The credential flags of `check`, none of them required by clap: for a command that takes a
+/// saved connection's name or a credential (`repos`). Once the command knows a credential was
+/// given, [`Credential::into_target`] makes them the [`Target`] and [`CheckOptions`] of `check`,
+/// with the same validation.
+#[derive(Args)]
+pub struct Credential {
+    /// Bitbucket Cloud (bitbucket.org).
+    #[arg(long)]
+    pub cloud: bool,
+    /// A Bitbucket Data Center server: its base URL, or any page or clone URL of it.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// How to connect (as for `check`); needed with --cloud or --server.
+    #[arg(long, value_name = "KIND")]
+    pub method: Option<Method>,
+    /// Your Atlassian account email (API tokens).
+    #[arg(long, value_name = "E")]
+    pub email: Option<String>,
+    /// Your username (Data Center).
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// The repository a repository access token (Cloud) or repository token (Data Center) is for.
+    #[arg(long = "repo", value_name = "SLUG")]
+    pub repository: Option<String>,
+    /// Trust the certificate authority in this PEM file for this server.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint, and no other.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Option<String>,
+    /// Allow plain http:// for this server.
+    #[arg(long)]
+    pub allow_http: bool,
+}
+
+/// The ids of [`Credential`]'s flags that only make sense with --cloud or --server.
+pub const CREDENTIAL_ONLY: [&str; 7] = [
+    "method",
+    "email",
+    "username",
+    "repository",
+    "ca_file",
+    "trust_fingerprint",
+    "allow_http",
+];
+
+impl Credential {
+    /// `check`'s flags, with the workspace and project given beside these: a usage error when
+    /// --cloud or --server or --method is missing, or anything `check` would refuse.
+    pub fn into_target(
+        self,
+        workspace: Option<String>,
+        project: Option<String>,
+        json: bool,
+    ) -> Result<(Target, CheckOptions), CliError> {
+        if !self.cloud && self.server.is_none() {
+            return Err(CliError::usage(
+                "give --cloud or --server URL with the credential flags",
+            ));
+        }
+        let Some(method) = self.method else {
+            return Err(CliError::usage(
+                "--method KIND is needed with --cloud or --server (e.g. --method api-token)",
+            ));
+        };
+        let target = Target {
+            cloud: self.cloud,
+            server: self.server,
+            method,
+            email: self.email,
+            username: self.username,
+            workspace,
+            project,
+            repository: self.repository,
+            profile: Profile::ReadOnly,
+        };
+        let options = CheckOptions {
+            require: Vec::new(),
+            ca_file: self.ca_file,
+            trust_fingerprint: self.trust_fingerprint,
+            allow_http: self.allow_http,
+            json,
+        };
+        Ok((target, options))
+    }
+}
+
 impl Target {
     /// `--method` must be one of the chosen provider's ways to connect.
     pub fn check_provider(&self) -> Result<(), CliError> {

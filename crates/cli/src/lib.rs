@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{add, check, doctor, git_credential, info, link, list, remove, rotate, test};
+use commands::{add, check, doctor, git_credential, info, link, list, remove, repos, rotate, test};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,12 @@ enum Command {
     Rotate(rotate::RotateArgs),
     /// Delete a saved connection and its secret.
     Remove(remove::RemoveArgs),
+    /// Every repository a credential can reach, with your own permission on each.
+    ///
+    /// The credential is a saved connection (NAME, its secret from the keychain) or given as for
+    /// `check` (the secret on standard input). Exit status: 0 listed (also when empty), 1 the
+    /// credential does not work (problems listed), 2 usage error, 3 could not verify.
+    Repos(repos::ReposArgs),
     /// Show the page where a credential is created and the scopes or permission to choose.
     Link(link::LinkArgs),
     /// Compare the connections file with the keychain and report anything out of step.
@@ -99,6 +105,7 @@ fn dispatch(command: Command) -> error::CliResult {
         Command::Test(args) => test::run(args),
         Command::Rotate(args) => rotate::run(args),
         Command::Remove(args) => remove::run(args),
+        Command::Repos(args) => repos::run(args),
         Command::Link(args) => link::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::GitCredential(args) => git_credential::run(&args.operation),

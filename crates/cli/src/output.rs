@@ -1,8 +1,9 @@
-//! What commands print on standard output: JSON for scripts, and the check report as text for a
-//! person at a terminal.
+//! What commands print on standard output: JSON for scripts, and the check report (and its
+//! problems, which `repos` prints too) as text for a person at a terminal.
 
 use repoconn_core::ValidationReport;
 use repoconn_core::check::report::Outcome;
+use repoconn_core::domain::catalogue::{Problem, Warning};
 use repoconn_core::domain::dates::today;
 use repoconn_core::expiry::Expiry;
 use repoconn_core::flows::Saved;
@@ -64,7 +65,14 @@ pub fn render(report: &ValidationReport) -> String {
             out.push_str(&format!("  {mark:<10}    {item}\n"));
         }
     }
-    for problem in &report.problems {
+    out.push_str(&render_problems(&report.problems, &report.warnings));
+    out
+}
+
+/// Problems with their fixes, then warnings, one `[code]` each: as `check` prints them.
+pub fn render_problems(problems: &[Problem], warnings: &[Warning]) -> String {
+    let mut out = String::new();
+    for problem in problems {
         out.push_str(&format!(
             "problem [{}]: {}\n  fix: {}\n",
             problem.code.as_str(),
@@ -72,7 +80,7 @@ pub fn render(report: &ValidationReport) -> String {
             problem.fix
         ));
     }
-    for warning in &report.warnings {
+    for warning in warnings {
         out.push_str(&format!(
             "warning [{}]: {}\n",
             warning.code.as_str(),

@@ -6,6 +6,7 @@
 //! - [`domain`]: the vocabulary (methods, secrets, scopes, what was pasted, dates, the catalogue);
 //! - [`policy`]: the administrator's policy file;
 //! - [`check`]: one check against Bitbucket's REST API, from the prepared request to the report;
+//! - [`reach`]: what a credential reaches: every repository with its permission, default reviewers;
 //! - [`store`]: saved connections (the metadata file and the keychain, kept consistent);
 //! - [`expiry`]: how close a connection is to its expiry date, and which date to record;
 //! - [`git`]: git's credential-helper protocol over the saved connections;
@@ -21,6 +22,7 @@ pub mod flows;
 pub mod git;
 pub mod guide;
 pub mod policy;
+pub mod reach;
 pub mod store;
 
 pub use about::AppInfo;

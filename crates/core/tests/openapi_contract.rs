@@ -138,6 +138,7 @@ fn every_data_center_endpoint_exists_with_get() {
         datacenter::PROJECTS,
         "rest/api/1.0/projects/{projectKey}",
         "rest/api/1.0/projects/{projectKey}/repos/{repositorySlug}",
+        "rest/api/1.0/projects/{projectKey}/repos",
         "rest/api/1.0/users/{userSlug}",
     ];
     for path in ours {
@@ -160,7 +161,20 @@ fn every_data_center_endpoint_exists_with_get() {
         .iter()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    for name in ["permission", "projectkey", "limit"] {
+    for name in ["permission", "projectkey", "name", "limit", "start"] {
         assert!(names.contains(&name), "/repos has no {name} parameter: {names:?}");
     }
+    // Where `reach` reads a repository's default reviewers (1.0 and latest are the same API).
+    let conditions = format!(
+        "{}/{{projectKey}}/repos/{{repositorySlug}}/conditions",
+        repoconn_core::reach::DEFAULT_REVIEWERS.replacen(
+            "rest/default-reviewers/1.0",
+            "/default-reviewers/latest",
+            1
+        )
+    );
+    assert!(
+        spec["paths"][&conditions]["get"].is_object(),
+        "GET {conditions} is not in the Data Center API"
+    );
 }

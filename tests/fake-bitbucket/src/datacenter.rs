@@ -44,6 +44,19 @@ pub struct User {
     pub tokens: Vec<(String, Level)>,
 }
 
+/// What a person may do in a project (or one repository of it) instead of their usual level:
+/// `None` hides it from them.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub project: String,
+    pub repo: Option<String>,
+    pub level: Option<Level>,
+}
+
+/// A repository (project key, slug) and the users (name, display name) its default-reviewer
+/// conditions add.
+pub type DefaultReviewers = (String, String, Vec<(String, String)>);
+
 #[derive(Debug, Clone)]
 pub struct SystemToken {
     pub token: String,
@@ -78,6 +91,13 @@ pub struct FakeDataCenter {
     /// Exact request paths (context path included) answered with a 301 to the given location, as
     /// a proxy that adds or strips a trailing slash would. Credentials are not looked at.
     pub redirects: Vec<(String, String)>,
+    /// People's permissions that differ from their usual level, by project or repository.
+    pub grants: Vec<Grant>,
+    /// The largest page the server gives (`page.max.repositories`, `page.max.projects`), whatever
+    /// `limit` asks for.
+    pub page_max: usize,
+    /// The users its default-reviewer conditions add, per repository.
+    pub default_reviewers: Vec<DefaultReviewers>,
 }
 
 pub const USER: &str = "ada";
@@ -90,6 +110,21 @@ pub const PERSONAL_TOKEN_EXPIRY_MS: i64 = 1_811_332_800_000;
 pub const READ_TOKEN: &str = "MTIzNDU2Nzg5MDEyOnReadTokenForAdaXYZ01234";
 /// A project token for DATA with REPO_WRITE.
 pub const PROJECT_TOKEN: &str = "ODc2NTQzMjEwOTg3OnProjectTokenDATA000000";
+/// A personal token with REPO_ADMIN (in [`FakeDataCenter::large`]): it shows ada's own levels.
+pub const ADMIN_TOKEN: &str = "OTg3NjU0MzIxMDk4OnAdminTokenForAdaXYZ0123";
+
+/// The projects of [`FakeDataCenter::large`] and how many repositories each has. Ada administers
+/// ML, only reads SEC (but writes to `sec-000`), and cannot see OPS at all.
+pub const LARGE_PROJECTS: [(&str, usize); 6] = [
+    ("DATA", 230),
+    ("WEB", 60),
+    ("ML", 40),
+    ("SEC", 25),
+    ("OPS", 15),
+    ("EMPTY", 0),
+];
+/// The project of [`FakeDataCenter::large`] that ada cannot see.
+pub const HIDDEN_PROJECT: &str = "OPS";
 
 impl FakeDataCenter {
     /// Bitbucket 9.2 at /bitbucket with one user, two projects and a token of every sort.
@@ -126,7 +161,50 @@ impl FakeDataCenter {
             revoked: Mutex::new(Vec::new()),
             token_expiry_ms: HashMap::from([(PERSONAL_TOKEN.to_owned(), PERSONAL_TOKEN_EXPIRY_MS)]),
             redirects: Vec::new(),
+            grants: Vec::new(),
+            page_max: 1000,
+            default_reviewers: vec![(
+                "DATA".into(),
+                "models".into(),
+                vec![
+                    ("grace".into(), "Grace Hopper".into()),
+                    ("alan".into(), "Alan Turing".into()),
+                ],
+            )],
         }
+    }
+
+    /// [`standard`](Self::standard) with hundreds of repositories in several projects
+    /// ([`LARGE_PROJECTS`]), mixed permissions, a hidden project, pages of at most 100, and
+    /// [`ADMIN_TOKEN`].
+    pub fn large() -> Self {
+        let mut fake = Self::standard();
+        fake.page_max = 100;
+        for (key, count) in LARGE_PROJECTS {
+            let existing = fake.projects.iter().position(|(k, _)| k == key);
+            let index = existing.unwrap_or_else(|| {
+                fake.projects.push((key.to_owned(), Vec::new()));
+                fake.projects.len() - 1
+            });
+            let have = fake.projects[index].1.len();
+            let prefix = key.to_lowercase();
+            fake.projects[index]
+                .1
+                .extend((have..count).map(|i| format!("{prefix}-{i:03}")));
+        }
+        let grant = |project: &str, repo: Option<&str>, level: Option<Level>| Grant {
+            project: project.into(),
+            repo: repo.map(str::to_owned),
+            level,
+        };
+        fake.grants = vec![
+            grant("ML", None, Some(Level::Admin)),
+            grant("SEC", None, Some(Level::Read)),
+            grant("SEC", Some("sec-000"), Some(Level::Write)),
+            grant(HIDDEN_PROJECT, None, None),
+        ];
+        fake.users[0].tokens.push((ADMIN_TOKEN.into(), Level::Admin));
+        fake
     }
 
     /// Refuses `secret` from now on, as when a token is revoked.
@@ -144,7 +222,10 @@ impl FakeDataCenter {
 struct Principal {
     name: String,
     id: u32,
+    /// What the credential may do where no grant says otherwise.
     level: Level,
+    /// The most a personal token (or password) may do, whatever the person may.
+    cap: Level,
     /// Project (and repository) a project/repository token is bound to.
     bound: Option<(String, Option<String>)>,
     system: bool,
@@ -195,16 +276,18 @@ impl Api for FakeDataCenter {
                     .and_then(Level::parse)
                     .map(|(l, _)| l)
                     .unwrap_or(Level::Read);
+                let name = call.param("name").map(|n| n.trim().to_lowercase());
                 let values: Vec<Value> = self
                     .repos()
                     .filter(|(key, _)| {
                         call.param("projectkey")
                             .is_none_or(|k| k.eq_ignore_ascii_case(key))
                     })
-                    .filter(|(key, slug)| principal.as_ref().is_some_and(|p| p.can(key, slug, wanted)))
+                    .filter(|(_, slug)| name.as_deref().is_none_or(|n| slug.to_lowercase().contains(n)))
+                    .filter(|(key, slug)| principal.as_ref().is_some_and(|p| self.can(p, key, slug, wanted)))
                     .map(|(key, slug)| self.repo_json(call, key, slug))
                     .collect();
-                page(values)
+                self.paged(call, values)
             }
             (_, ["rest", "api", "1.0", "projects"]) => {
                 let wanted = call.param("permission").map(|p| Level::parse(p).map(|(l, _)| l));
@@ -222,16 +305,16 @@ impl Api for FakeDataCenter {
                     .filter(|(key, repos)| {
                         principal
                             .as_ref()
-                            .is_some_and(|p| repos.iter().any(|slug| p.can(key, slug, wanted)))
+                            .is_some_and(|p| repos.iter().any(|slug| self.can(p, key, slug, wanted)))
                     })
                     .map(|(key, _)| json!({"key": key, "name": key, "type": "NORMAL"}))
                     .collect();
-                page(values)
+                self.paged(call, values)
             }
             (None, _) => unauthenticated(),
             (Some(p), ["rest", "api", "1.0", "projects", key]) => {
                 match self.projects.iter().find(|(k, _)| k == key) {
-                    Some((key, repos)) if repos.iter().any(|slug| p.can(key, slug, Level::Read)) => {
+                    Some((key, repos)) if repos.iter().any(|slug| self.can(p, key, slug, Level::Read)) => {
                         crate::json(
                             StatusCode::OK,
                             json!({"key": key, "name": key, "links": {"self": [{"href": self.link(call, &format!("/projects/{key}"))}]}}),
@@ -241,11 +324,61 @@ impl Api for FakeDataCenter {
                 }
             }
             (Some(p), ["rest", "api", "1.0", "projects", key, "repos", slug]) => {
-                if self.repos().any(|(k, s)| k == *key && s == *slug) && p.can(key, slug, Level::Read) {
+                if self.repos().any(|(k, s)| k == *key && s == *slug) && self.can(p, key, slug, Level::Read) {
                     crate::json(StatusCode::OK, self.repo_json(call, key, slug))
                 } else {
                     no_such("Repository")
                 }
+            }
+            (Some(p), ["rest", "api", "1.0", "projects", key, "repos"]) => {
+                match self.projects.iter().find(|(k, _)| k == key) {
+                    Some((key, repos)) if repos.iter().any(|slug| self.can(p, key, slug, Level::Read)) => {
+                        let values: Vec<Value> = repos
+                            .iter()
+                            .filter(|slug| self.can(p, key, slug, Level::Read))
+                            .map(|slug| self.repo_json(call, key, slug))
+                            .collect();
+                        self.paged(call, values)
+                    }
+                    _ => no_such("Project"),
+                }
+            }
+            (
+                Some(p),
+                [
+                    "rest",
+                    "default-reviewers",
+                    "1.0" | "latest",
+                    "projects",
+                    key,
+                    "repos",
+                    slug,
+                    "conditions",
+                ],
+            ) => {
+                if !(self.repos().any(|(k, s)| k == *key && s == *slug)
+                    && self.can(p, key, slug, Level::Read))
+                {
+                    return with_user(no_such("Repository"), p);
+                }
+                let reviewers: Vec<Value> = self
+                    .default_reviewers
+                    .iter()
+                    .filter(|(k, s, _)| k == key && s == slug)
+                    .flat_map(|(_, _, users)| users)
+                    .map(|(name, display)| json!({"name": name, "slug": name, "displayName": display, "active": true, "type": "NORMAL"}))
+                    .collect();
+                let conditions = if reviewers.is_empty() {
+                    json!([])
+                } else {
+                    json!([{
+                        "id": 1, "requiredApprovals": 1, "reviewers": reviewers,
+                        "scope": {"type": "REPOSITORY", "resourceId": 7},
+                        "sourceRefMatcher": {"id": "ANY_REF_MATCHER_ID", "displayId": "ANY_REF_MATCHER_ID", "type": {"id": "ANY_REF", "name": "Any branch"}},
+                        "targetRefMatcher": {"id": "ANY_REF_MATCHER_ID", "displayId": "ANY_REF_MATCHER_ID", "type": {"id": "ANY_REF", "name": "Any branch"}}
+                    }])
+                };
+                crate::json(StatusCode::OK, conditions)
             }
             (Some(p), ["rest", "access-tokens", "latest", "users", slug]) => self.tokens_of(p, slug, call),
             (Some(p), ["rest", "api", "1.0", "users", slug]) => {
@@ -266,17 +399,56 @@ impl Api for FakeDataCenter {
     }
 }
 
-impl Principal {
-    fn can(&self, key: &str, slug: &str, wanted: Level) -> bool {
-        let in_scope = match &self.bound {
-            None => true,
-            Some((project, repo)) => project == key && repo.as_deref().is_none_or(|r| r == slug),
-        };
-        in_scope && self.level >= wanted
-    }
-}
-
 impl FakeDataCenter {
+    /// Whether `p` holds `wanted` on `key/slug`: a token bound to a project or repository only
+    /// there; a person by the most specific grant, else their usual level, capped by their token.
+    fn can(&self, p: &Principal, key: &str, slug: &str, wanted: Level) -> bool {
+        if let Some((project, repo)) = &p.bound {
+            return project == key && repo.as_deref().is_none_or(|r| r == slug) && p.level >= wanted;
+        }
+        let grant = |repo: Option<&str>| {
+            self.grants
+                .iter()
+                .find(|g| g.project == key && g.repo.as_deref() == repo)
+                .map(|g| g.level)
+        };
+        let level = grant(Some(slug))
+            .or_else(|| grant(None))
+            .unwrap_or(Some(self.person_level(&p.name)));
+        level.is_some_and(|l| l.min(p.cap) >= wanted)
+    }
+
+    fn person_level(&self, name: &str) -> Level {
+        self.users
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.level)
+            .unwrap_or(Level::Read)
+    }
+
+    /// A page of `values` as Data Center pages: `start` and `limit` (25 unless asked, at most
+    /// [`page_max`](Self::page_max)), `isLastPage` and `nextPageStart`; never the total.
+    fn paged(&self, call: &Call, values: Vec<Value>) -> Reply {
+        let limit = call
+            .param("limit")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(25)
+            .clamp(1, self.page_max);
+        let start = call
+            .param("start")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        let total = values.len();
+        let items: Vec<Value> = values.into_iter().skip(start).take(limit).collect();
+        let last = start + items.len() >= total;
+        let mut body =
+            json!({"size": items.len(), "limit": limit, "start": start, "isLastPage": last, "values": items});
+        if !last {
+            body["nextPageStart"] = json!(start + limit);
+        }
+        crate::json(StatusCode::OK, body)
+    }
+
     /// `GET /rest/access-tokens/latest/users/{slug}`: a user's own tokens, with their expiry and
     /// when each last authenticated (the one this request used: now).
     fn tokens_of(&self, p: &Principal, slug: &str, call: &Call) -> Reply {
@@ -368,11 +540,19 @@ impl FakeDataCenter {
                             .map(|(_, level)| (*level).min(u.level))
                     }
                 });
+                let cap = self
+                    .users
+                    .iter()
+                    .find(|u| &u.name == user)
+                    .and_then(|u| u.tokens.iter().find(|(t, _)| t == secret))
+                    .map(|(_, level)| *level)
+                    .unwrap_or(Level::Admin);
                 match found {
                     Some(level) => Ok(Some(Principal {
                         name: user.clone(),
                         id: 101,
                         level,
+                        cap,
                         bound: None,
                         system: false,
                     })),
@@ -384,12 +564,13 @@ impl FakeDataCenter {
             }
             Credentials::Bearer(secret) => {
                 for u in &self.users {
-                    if let Some((_, level)) = u.tokens.iter().find(|(t, _)| t == secret) {
-                        let level = (*level).min(u.level);
+                    if let Some((_, cap)) = u.tokens.iter().find(|(t, _)| t == secret) {
+                        let level = (*cap).min(u.level);
                         return Ok(Some(Principal {
                             name: u.name.clone(),
                             id: 101,
                             level,
+                            cap: *cap,
                             bound: None,
                             system: false,
                         }));
@@ -400,6 +581,7 @@ impl FakeDataCenter {
                         name: t.user_name.clone(),
                         id: 901,
                         level: t.level,
+                        cap: t.level,
                         bound: Some((t.project.clone(), t.repo.clone())),
                         system: true,
                     })),

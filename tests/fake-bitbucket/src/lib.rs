@@ -82,6 +82,8 @@ pub enum Credentials {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub method: String,
+    /// "http" or "https": how the request came, as links in answers are built from it.
+    pub scheme: &'static str,
     /// The Host header, as links in answers are built from it.
     pub host: String,
     pub content_type: Option<String>,
@@ -177,6 +179,7 @@ impl Drop for Server {
 
 struct Shared {
     api: Box<dyn Api>,
+    scheme: &'static str,
     behaviour: Behaviour,
     log: Arc<Mutex<Vec<Logged>>>,
     rate_limited: AtomicU32,
@@ -212,8 +215,10 @@ fn serve(
 ) -> Server {
     let addr: SocketAddr = listener.local_addr().unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let shared = Arc::new(Shared {
         api: Box::new(api),
+        scheme,
         rate_limited: AtomicU32::new(behaviour.rate_limited),
         server_errors: AtomicU32::new(behaviour.server_errors),
         authenticated_server_errors: AtomicU32::new(behaviour.authenticated_server_errors),
@@ -221,7 +226,6 @@ fn serve(
         log: log.clone(),
     });
     let acceptor = tls.map(TestCa::acceptor);
-    let scheme = if tls.is_some() { "https" } else { "http" };
     // An IPv6 address displays in brackets, as a URL wants it: https://[::1]:port.
     let url = Url::parse(&format!("{scheme}://{addr}")).unwrap();
     let task = tokio::spawn(async move {
@@ -350,6 +354,7 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> Reply {
         .unwrap_or_default();
     let call = Call {
         method,
+        scheme: shared.scheme,
         host,
         content_type,
         body,

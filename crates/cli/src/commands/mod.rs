@@ -9,5 +9,6 @@ pub mod info;
 pub mod link;
 pub mod list;
 pub mod remove;
+pub mod repos;
 pub mod rotate;
 pub mod test;

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::http::{Answer, Auth, Body, Http, NetFailure};
 use super::prepare::Prepared;
-use super::probe::{net_problem, unexpected};
+use super::probe::{net_problem, not_found_with_suggestions, unexpected};
 use super::report::{Findings, Identity, IdentityKind};
 use crate::domain::catalogue::{Fault, Notice, Severity};
 use crate::domain::method::{API_TOKEN_GIT_USER, Method, TOKEN_GIT_USER};
@@ -27,10 +27,14 @@ pub enum Probe {
     Repository,
     PullRequests,
     UserPullRequests,
+    /// Every repository of a workspace the caller has a permission on, with that permission.
+    RepositoryPermissions,
+    /// The users added as reviewers to every new pull request of a repository.
+    EffectiveDefaultReviewers,
 }
 
 impl Probe {
-    pub const ALL: [Probe; 9] = [
+    pub const ALL: [Probe; 11] = [
         Self::User,
         Self::UserWorkspaces,
         Self::WorkspacePermission,
@@ -40,6 +44,8 @@ impl Probe {
         Self::Repository,
         Self::PullRequests,
         Self::UserPullRequests,
+        Self::RepositoryPermissions,
+        Self::EffectiveDefaultReviewers,
     ];
 
     /// Path under `/2.0`, as written in the spec.
@@ -54,6 +60,10 @@ impl Probe {
             Self::Repository => "/repositories/{workspace}/{repo_slug}",
             Self::PullRequests => "/repositories/{workspace}/{repo_slug}/pullrequests",
             Self::UserPullRequests => "/workspaces/{workspace}/pullrequests/{selected_user}",
+            Self::RepositoryPermissions => "/user/workspaces/{workspace}/permissions/repositories",
+            Self::EffectiveDefaultReviewers => {
+                "/repositories/{workspace}/{repo_slug}/effective-default-reviewers"
+            }
         }
     }
 
@@ -65,8 +75,12 @@ impl Probe {
                 &["read:workspace:bitbucket"]
             }
             Self::Project => &["read:project:bitbucket"],
-            Self::Repositories | Self::Repository => &["read:repository:bitbucket"],
-            Self::PullRequests | Self::UserPullRequests => &["read:pullrequest:bitbucket"],
+            Self::Repositories | Self::Repository | Self::RepositoryPermissions => {
+                &["read:repository:bitbucket"]
+            }
+            Self::PullRequests | Self::UserPullRequests | Self::EffectiveDefaultReviewers => {
+                &["read:pullrequest:bitbucket"]
+            }
         }
     }
 
@@ -77,7 +91,8 @@ impl Probe {
             Self::Workspace => &[],
             Self::Project => &["project"],
             Self::Repositories | Self::Repository => &["repository"],
-            Self::PullRequests | Self::UserPullRequests => &["pullrequest"],
+            Self::RepositoryPermissions => &["account", "repository"],
+            Self::PullRequests | Self::UserPullRequests | Self::EffectiveDefaultReviewers => &["pullrequest"],
         }
     }
 
@@ -101,7 +116,8 @@ impl Probe {
         url
     }
 
-    fn needs(self, naming: ScopeNaming) -> &'static [&'static str] {
+    /// The scopes the request needs in the vocabulary of `naming`.
+    pub fn needs(self, naming: ScopeNaming) -> &'static [&'static str] {
         match naming {
             ScopeNaming::ApiToken => self.scopes(),
             ScopeNaming::Legacy => self.legacy(),
@@ -132,13 +148,7 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
             required.push(extra.clone());
         }
     }
-    let auth = match p.method {
-        Method::ApiToken => Auth::Basic {
-            user: p.email.as_deref().unwrap_or_default(),
-            secret: &p.secret,
-        },
-        _ => Auth::Bearer(&p.secret),
-    };
+    let auth = auth_of(p);
     let mut ledger = Ledger::default();
     let refused = if p.method.is_cloud_access_token() {
         access_token_rounds(http, p, auth, naming, &mut ledger, f).await
@@ -160,6 +170,17 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
     settle_scopes(required, naming, ledger, f);
     if matches!(p.method, Method::ApiToken) || p.method.is_cloud_access_token() {
         f.warning(Notice::ExpiryUnknown);
+    }
+}
+
+/// How a Cloud credential authenticates: API tokens with Basic `email:token`, the others Bearer.
+pub(crate) fn auth_of(p: &Prepared) -> Auth<'_> {
+    match p.method {
+        Method::ApiToken => Auth::Basic {
+            user: p.email.as_deref().unwrap_or_default(),
+            secret: &p.secret,
+        },
+        _ => Auth::Bearer(&p.secret),
     }
 }
 
@@ -248,6 +269,28 @@ async fn user_rounds(
                     .and_then(|v| v["values"][0]["workspace"]["slug"].as_str())
                     .map(str::to_owned);
             }
+        }
+    }
+    // A workspace or repository that is not there: name the ones the credential does reach, in
+    // the next round (instead of looking into a workspace that does not exist).
+    let not_found = |probe: Probe| {
+        round
+            .iter()
+            .zip(&answers)
+            .any(|(r, a)| r.probe == probe && matches!(a, Ok(a) if a.status == 404))
+    };
+    if let Some(ws) = p.workspace.as_deref() {
+        if not_found(Probe::WorkspacePermission) {
+            let names = workspace_names(http, api, auth).await;
+            not_found_with_suggestions(f, format!("The workspace {ws}"), ws, &names);
+            return false;
+        }
+        if let Some(repo) = p.repository.as_deref()
+            && not_found(Probe::Repository)
+        {
+            let names = repository_names(http, api, auth, ws, None, repo).await;
+            not_found_with_suggestions(f, format!("The repository {ws}/{repo}"), repo, &names);
+            return false;
         }
     }
     if p.repository.is_some() || f.identity.is_none() {
@@ -363,6 +406,20 @@ async fn access_token_rounds(
                 .map(str::to_owned);
         }
     }
+    if let Some(repo) = p.repository.as_deref()
+        && round
+            .iter()
+            .zip(&answers)
+            .any(|(r, a)| r.probe == Probe::Repository && matches!(a, Ok(a) if a.status == 404))
+    {
+        // The token sees only its own repositories: name the closest of them.
+        let project = (p.method == Method::ProjectAccessToken)
+            .then_some(p.project.as_deref())
+            .flatten();
+        let names = repository_names(http, api, auth, ws, project, repo).await;
+        not_found_with_suggestions(f, format!("The repository {ws}/{repo}"), repo, &names);
+        return false;
+    }
     if p.repository.is_none()
         && let Some(repo) = found_repo
     {
@@ -379,6 +436,75 @@ async fn access_token_rounds(
         read_answer(&request, &answer, naming, ledger, f, p);
     }
     false
+}
+
+/// The workspaces the credential belongs to (the first 100), for a "did you mean". Empty when they
+/// cannot be read: a suggestion is never worth a problem of its own.
+pub(crate) async fn workspace_names(http: &Http, api: &Url, auth: Auth<'_>) -> Vec<String> {
+    let url = Probe::UserWorkspaces.url(api, &[], &[("pagelen", "100")]);
+    match http.get(url, auth).await {
+        Ok(answer) if answer.status == 200 => values(&answer)
+            .filter_map(|v| v["workspace"]["slug"].as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Repository slugs of a workspace (of one project, for a project access token), for a "did you
+/// mean" about `wanted`: the first 100, and at once the first 100 whose names contain its first two
+/// letters, so a large workspace still yields the likely ones. Empty when they cannot be read.
+pub(crate) async fn repository_names(
+    http: &Http,
+    api: &Url,
+    auth: Auth<'_>,
+    ws: &str,
+    project: Option<&str>,
+    wanted: &str,
+) -> Vec<String> {
+    let in_project = project.map(|key| format!("project.key={}", quoted(key)));
+    let start: String = wanted.chars().take(2).collect();
+    let mut filters = vec![in_project.clone()];
+    if start.chars().count() == 2 {
+        let by_name = format!("name~{}", quoted(&start));
+        filters.push(Some(match &in_project {
+            Some(project) => format!("{project} AND {by_name}"),
+            None => by_name,
+        }));
+    }
+    let urls: Vec<Url> = filters
+        .iter()
+        .map(|q| {
+            let mut query = vec![("pagelen", "100")];
+            if let Some(q) = q {
+                query.push(("q", q));
+            }
+            Probe::Repositories.url(api, &[("workspace", ws)], &query)
+        })
+        .collect();
+    let answers = join_all(urls.into_iter().map(|url| http.get(url, auth))).await;
+    let mut names: Vec<String> = Vec::new();
+    for answer in answers.iter().flatten().filter(|a| a.status == 200) {
+        for slug in values(answer).filter_map(|v| v["slug"].as_str()) {
+            if !names.iter().any(|n| n == slug) {
+                names.push(slug.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// The `values` of a paged answer.
+pub(crate) fn values(answer: &Answer) -> impl Iterator<Item = &serde_json::Value> {
+    answer
+        .json()
+        .and_then(|v| v["values"].as_array())
+        .into_iter()
+        .flatten()
+}
+
+/// A string in Bitbucket's query language: in double quotes, with `\` and `"` escaped.
+pub(crate) fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn repository_requests(api: &Url, ws: &str, repo: &str) -> [Request; 2] {
@@ -445,6 +571,7 @@ fn read_answer(
         }
         404 => f.problem(Fault::ResourceNotFound {
             resource: request.resource.clone(),
+            suggestions: Vec::new(),
         }),
         401 => credential_refused(p, answer, f),
         _ => unexpected(answer, &request.url, f),
@@ -452,7 +579,7 @@ fn read_answer(
 }
 
 /// A 401: say why in the most specific words the evidence allows.
-fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
+pub(crate) fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
     if let Some(suggested) = p.shape.contradicts(p.method) {
         return f.problem(Fault::TokenKindMismatch {
             detected: p.shape.label().to_owned(),
@@ -480,7 +607,7 @@ fn harvest_headers(answer: &Answer, ledger: &mut Ledger) {
 }
 
 /// Access tokens announce their own type: a mismatch means the wrong kind was chosen.
-fn announce_credential_type(answer: &Answer, p: &Prepared, f: &mut Findings) {
+pub(crate) fn announce_credential_type(answer: &Answer, p: &Prepared, f: &mut Findings) {
     let announced = match answer.header("x-credential-type") {
         Some("repo_access_token") => Method::RepositoryAccessToken,
         Some("project_access_token") => Method::ProjectAccessToken,
@@ -571,6 +698,15 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/mirror/2.0/repositories/team%20a/x%2Fy?pagelen=1"
+        );
+        let url = Probe::RepositoryPermissions.url(
+            &api,
+            &[("workspace", "acme")],
+            &[("q", &format!("repository.name~{}", quoted("a \"b\"")))],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/mirror/2.0/user/workspaces/acme/permissions/repositories?q=repository.name%7E%22a+%5C%22b%5C%22%22"
         );
         let url = Probe::User.url(&Url::parse("https://api.bitbucket.org").unwrap(), &[], &[]);
         assert_eq!(url.as_str(), "https://api.bitbucket.org/2.0/user");

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::http::{Answer, Auth, Body, Http, NetFailure};
 use super::prepare::Prepared;
-use super::probe::{host_of, net_problem, unexpected};
+use super::probe::{host_of, net_problem, not_found_with_suggestions, unexpected};
 use super::report::{Findings, Identity, IdentityKind, ServerInfo};
 use crate::domain::catalogue::{Fault, Notice, ProblemCode, WarningCode};
 use crate::domain::dates;
@@ -34,7 +34,8 @@ pub const ACCESS_TOKENS: &str = "rest/access-tokens/latest/users";
 /// Personal HTTP access tokens arrived in Bitbucket Server 5.5.
 const TOKENS_SINCE: (u64, u64) = (5, 5);
 
-fn endpoint(base: &Url, path: &str, extra: &[&str], query: &[(&str, &str)]) -> Url {
+/// `base` + `path` + `extra` (each one encoded segment), with `query`.
+pub(crate) fn endpoint(base: &Url, path: &str, extra: &[&str], query: &[(&str, &str)]) -> Url {
     let mut url = base.clone();
     {
         let mut segments = url.path_segments_mut().expect("the base is an http(s) URL");
@@ -139,6 +140,7 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
             (Second::Resource, Ok(answer)) => match answer.status {
                 404 => f.problem(Fault::ResourceNotFound {
                     resource: resource_name(p),
+                    suggestions: Vec::new(),
                 }),
                 200 => check_links(&answer, p, f),
                 401 | 403 => {}
@@ -147,7 +149,71 @@ pub(crate) async fn check(http: &Http, p: &Prepared, f: &mut Findings) {
             (Second::Resource, Err(failure)) => net_problem(f, &failure, &p.base),
         }
     }
+    if f.has(ProblemCode::ResourceNotFound) {
+        suggest_resources(http, p, auth, f).await;
+    }
     settle(required, granted, f);
+}
+
+/// How a Data Center credential authenticates: Basic with a username (passwords, and personal
+/// tokens when one was typed), Bearer otherwise.
+pub(crate) fn auth_of(p: &Prepared) -> Auth<'_> {
+    match (p.method, p.username.as_deref()) {
+        (Method::Basic, Some(user)) | (Method::PersonalToken, Some(user)) => Auth::Basic {
+            user,
+            secret: &p.secret,
+        },
+        _ => Auth::Bearer(&p.secret),
+    }
+}
+
+/// A named project or repository that is not there: one more round (sent only after the
+/// credential proved itself) names the closest projects, or repositories of the project, that the
+/// credential does reach.
+async fn suggest_resources(http: &Http, p: &Prepared, auth: Auth<'_>, f: &mut Findings) {
+    let Some(key) = p.project.as_deref() else {
+        return;
+    };
+    let Some(slug) = p.repository.as_deref() else {
+        let names = project_keys(http, &p.base, auth).await;
+        return not_found_with_suggestions(f, resource_name(p), key, &names);
+    };
+    let repos_url = endpoint(&p.base, PROJECTS, &[key, "repos"], &[("limit", "1000")]);
+    let (repos, keys) = tokio::join!(http.get(repos_url, auth), project_keys(http, &p.base, auth));
+    match repos {
+        Ok(answer) if answer.status == 200 => {
+            let slugs = listed(&answer, "slug");
+            not_found_with_suggestions(f, resource_name(p), slug, &slugs);
+        }
+        // The project itself is not there (or not visible): say so, with the likely ones.
+        Ok(answer) if answer.status == 404 => {
+            not_found_with_suggestions(f, format!("The project {key}"), key, &keys)
+        }
+        _ => {}
+    }
+}
+
+/// The keys of the projects the credential sees (the first 1000), for a "did you mean". Empty
+/// when they cannot be read.
+pub(crate) async fn project_keys(http: &Http, base: &Url, auth: Auth<'_>) -> Vec<String> {
+    match http
+        .get(endpoint(base, PROJECTS, &[], &[("limit", "1000")]), auth)
+        .await
+    {
+        Ok(answer) if answer.status == 200 => listed(&answer, "key"),
+        _ => Vec::new(),
+    }
+}
+
+/// One text field of every value of a paged answer.
+fn listed(answer: &Answer, field: &str) -> Vec<String> {
+    answer
+        .json()
+        .and_then(|v| v["values"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v[field].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The requests of the second round, sent together once the credential proved itself.
@@ -301,7 +367,7 @@ fn version_at_least(version: &str, (major, minor): (u64, u64)) -> bool {
 }
 
 /// A refused first request: CAPTCHA, a username that is an email, or simply wrong.
-fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
+pub(crate) fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
     let exception = answer
         .json()
         .and_then(|v| v["errors"][0]["exceptionName"].as_str())
@@ -422,7 +488,7 @@ fn resource_name(p: &Prepared) -> String {
 
 /// Links in answers are built from the server's configured base URL: another host there means
 /// that setting is wrong (often the install default, localhost).
-fn check_links(answer: &Answer, p: &Prepared, f: &mut Findings) {
+pub(crate) fn check_links(answer: &Answer, p: &Prepared, f: &mut Findings) {
     let Some(json) = answer.json() else { return };
     let link = json["links"]["self"][0]["href"]
         .as_str()

@@ -131,37 +131,13 @@ pub async fn check(request: CheckRequest, env: &CheckEnv) -> ValidationReport {
 /// Runs a complete check and keeps the request as it was checked, for saving.
 pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
     let mut findings = Findings::new(request.method);
-    if let Some(error) = &env.policy.error {
-        findings.warning(Notice::PolicyUnusable {
-            path: error.path.clone(),
-            detail: error.message.clone(),
-        });
-    }
-    if let Some(refusal) = env.policy.refusal(request.method) {
-        findings.problem(refusal);
-        return Checked {
-            report: findings.into_report(String::new()),
-            request,
-        };
-    }
-    let cloud_base = match request.method.provider() {
-        ProviderKind::Cloud => Some(env.cloud_api.clone()),
-        ProviderKind::DataCenter => None,
-    };
-    let Some(prepared) = prepare(&request, cloud_base, &mut findings) else {
+    let Some(prepared) = begin(&request, env, &mut findings) else {
         return Checked {
             report: findings.into_report(String::new()),
             request,
         };
     };
     let base_url = prepared.base.to_string();
-    // A template for this server fixes the way to connect and the profile.
-    if let Some(refusal) = env
-        .policy
-        .template_refusal(prepared.method, prepared.profile, &prepared.base)
-    {
-        findings.problem(refusal);
-    }
     if findings.problems.is_empty() {
         run_probes(&prepared, env, &mut findings).await;
     }
@@ -171,28 +147,46 @@ pub async fn check_and_keep(request: CheckRequest, env: &CheckEnv) -> Checked {
     }
 }
 
+/// What every use of a credential does first, before any request: the administrator's policy,
+/// then [`prepare`]. `None` when there is nothing to go on (a forbidden way to connect, or no
+/// address); otherwise the prepared request, with any problem found recorded in `findings`.
+pub(crate) fn begin(request: &CheckRequest, env: &CheckEnv, findings: &mut Findings) -> Option<Prepared> {
+    if let Some(error) = &env.policy.error {
+        findings.warning(Notice::PolicyUnusable {
+            path: error.path.clone(),
+            detail: error.message.clone(),
+        });
+    }
+    if let Some(refusal) = env.policy.refusal(request.method) {
+        findings.problem(refusal);
+        return None;
+    }
+    let cloud_base = match request.method.provider() {
+        ProviderKind::Cloud => Some(env.cloud_api.clone()),
+        ProviderKind::DataCenter => None,
+    };
+    let prepared = prepare(request, cloud_base, findings)?;
+    // A template for this server fixes the way to connect and the profile.
+    if let Some(refusal) = env
+        .policy
+        .template_refusal(prepared.method, prepared.profile, &prepared.base)
+    {
+        findings.problem(refusal);
+    }
+    Some(prepared)
+}
+
 /// Opens the client (the connection's CA file, else the policy's; its pinned certificate if any)
 /// and runs the provider's probes within the check's deadline.
 async fn run_probes(p: &Prepared, env: &CheckEnv, findings: &mut Findings) {
-    let ca_file = p
-        .ca_file
-        .clone()
-        .or_else(|| env.policy.policy.ca_file.as_ref().map(PathBuf::from));
-    let trust = Trust {
-        ca_file: ca_file.as_deref(),
-        fingerprint: p.trust_fingerprint.as_deref(),
-    };
-    let Some(http) = open_client(&p.base, trust, p.allow_http, env, findings) else {
+    let Some(http) = connect(p, env, findings) else {
         return;
     };
     let deadline = env.limits.deadline;
     let probes = async {
         match p.method.provider() {
             ProviderKind::Cloud => cloud::check(&http, p, findings).await,
-            ProviderKind::DataCenter => {
-                // Failed Basic logins count toward the server's CAPTCHA lockout: never repeat one.
-                datacenter::check(&http.without_basic_retries(), p, findings).await
-            }
+            ProviderKind::DataCenter => datacenter::check(&http, p, findings).await,
         }
     };
     if tokio::time::timeout(deadline, probes).await.is_err() {
@@ -201,6 +195,26 @@ async fn run_probes(p: &Prepared, env: &CheckEnv, findings: &mut Findings) {
             seconds: deadline.as_secs(),
         });
     }
+}
+
+/// The client every request for a prepared credential goes through: its CA file (else the
+/// policy's), its pinned certificate if any, the network rules; on Data Center a Basic login is
+/// never repeated (failed ones count toward the server's CAPTCHA lockout). `None` when there is
+/// none, with the problem recorded.
+pub(crate) fn connect(p: &Prepared, env: &CheckEnv, findings: &mut Findings) -> Option<Http> {
+    let ca_file = p
+        .ca_file
+        .clone()
+        .or_else(|| env.policy.policy.ca_file.as_ref().map(PathBuf::from));
+    let trust = Trust {
+        ca_file: ca_file.as_deref(),
+        fingerprint: p.trust_fingerprint.as_deref(),
+    };
+    let http = open_client(&p.base, trust, p.allow_http, env, findings)?;
+    Some(match p.method.provider() {
+        ProviderKind::Cloud => http,
+        ProviderKind::DataCenter => http.without_basic_retries(),
+    })
 }
 
 /// A client for `base`, or the problem that prevents one.

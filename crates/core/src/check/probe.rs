@@ -1,11 +1,13 @@
 //! The probe kit both providers use: turning an answer that is neither success nor a known
-//! refusal, or a network failure, into the matching problem.
+//! refusal, or a network failure, into the matching problem, and naming what a credential does
+//! reach when what was asked for is not there.
 
 use url::Url;
 
 use super::http::{Answer, Body, NetFailure};
 use super::report::Findings;
 use crate::domain::catalogue::Fault;
+use crate::domain::similar::{MAX_SUGGESTIONS, closest};
 
 /// The host named in messages.
 pub fn host_of(url: &Url) -> &str {
@@ -61,4 +63,14 @@ pub fn unexpected(answer: &Answer, url: &Url, findings: &mut Findings) {
             detail: format!("HTTP {}", answer.status),
         },
     })
+}
+
+/// States that `resource` was not found, naming the closest of `names` (what the credential does
+/// reach) to `wanted`. Replaces the bare statement a probe recorded first.
+pub fn not_found_with_suggestions(findings: &mut Findings, resource: String, wanted: &str, names: &[String]) {
+    let suggestions = closest(wanted, names.iter().map(String::as_str), MAX_SUGGESTIONS);
+    findings.restate(Fault::ResourceNotFound {
+        resource,
+        suggestions,
+    });
 }

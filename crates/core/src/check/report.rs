@@ -197,6 +197,16 @@ impl Findings {
         }
     }
 
+    /// Replaces the problem of the same code with this fuller statement of it (a "did you mean"
+    /// learnt later), or adds it.
+    pub fn restate(&mut self, fault: Fault) {
+        let problem = Problem::from(fault);
+        match self.problems.iter_mut().find(|p| p.code == problem.code) {
+            Some(existing) => *existing = problem,
+            None => self.problems.push(problem),
+        }
+    }
+
     /// Adds a warning from the catalogue, once per code.
     pub fn warning(&mut self, notice: Notice) {
         if !self.warnings.iter().any(|w| w.code == notice.code()) {

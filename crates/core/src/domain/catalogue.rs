@@ -303,9 +303,11 @@ pub enum Fault {
     },
     CaptchaRequired,
     SsoOnly,
-    /// `resource` starts a sentence: "The repository acme/models".
+    /// `resource` starts a sentence: "The repository acme/models". `suggestions`: the names the
+    /// credential does reach that are closest to the one given, closest first (may be empty).
     ResourceNotFound {
         resource: String,
+        suggestions: Vec<String>,
     },
     /// `field` starts a sentence: "The workspace".
     MissingField {
@@ -582,8 +584,14 @@ impl Fault {
                 "This server only lets people log in through single sign-on, so a username and password cannot be used.".into(),
                 "Create a personal HTTP access token instead (your avatar, Manage account, HTTP access tokens) and connect with it.".into(),
             ),
-            Self::ResourceNotFound { resource } => (
-                format!("{resource} was not found, or this credential may not see it."),
+            Self::ResourceNotFound { resource, suggestions } => (
+                match suggestions.as_slice() {
+                    [] => format!("{resource} was not found, or this credential may not see it."),
+                    names => format!(
+                        "{resource} was not found, or this credential may not see it. Did you mean {}?",
+                        names.join(", ")
+                    ),
+                },
                 "Check the spelling (it is the name in the browser's address bar) and that the credential was created for it.".into(),
             ),
             Self::MissingField { field, chosen } => (
@@ -1021,6 +1029,11 @@ mod tests {
             Fault::SsoOnly,
             Fault::ResourceNotFound {
                 resource: s("The repository acme/models"),
+                suggestions: vec![],
+            },
+            Fault::ResourceNotFound {
+                resource: s("The workspace acm"),
+                suggestions: vec![s("acme"), s("acme-data")],
             },
             Fault::MissingField {
                 field: s("The workspace"),
@@ -1261,6 +1274,19 @@ mod tests {
         assert_eq!(
             p.message,
             "The credential works but lacks these scopes: write:pullrequest:bitbucket."
+        );
+    }
+
+    #[test]
+    fn a_resource_not_found_names_the_closest_ones_the_credential_reaches() {
+        let p = Problem::from(Fault::ResourceNotFound {
+            resource: "The workspace acm".into(),
+            suggestions: vec!["acme".into(), "acme-data".into()],
+        });
+        assert_eq!(p.code, ProblemCode::ResourceNotFound);
+        assert_eq!(
+            p.message,
+            "The workspace acm was not found, or this credential may not see it. Did you mean acme, acme-data?"
         );
     }
 
