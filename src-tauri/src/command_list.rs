@@ -12,6 +12,8 @@ pub const COMMANDS: &[&str] = &[
     "inspect_server",
     "check_credential",
     "cancel_check",
+    "reach_repositories",
+    "repository_reviewers",
     "save_connection",
     "list_connections",
     "test_connection",

@@ -19,6 +19,7 @@ use repoconn_core::flows;
 use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
+use repoconn_core::reach::{self, Reach, ReachOptions, Reviewer};
 use repoconn_core::store::registry::Registry;
 use serde::Serialize;
 use specta::Type;
@@ -46,6 +47,18 @@ impl AppState {
 
     fn registry(&self) -> Result<Arc<Registry>, AppError> {
         self.registry.clone()
+    }
+
+    /// The request of the latest working check, which must be `check_id`.
+    fn checked_request(&self, check_id: u32) -> Result<CheckRequest, AppError> {
+        match &*self.checks.usable.lock().unwrap() {
+            Some((id, checked)) if *id == check_id => Ok(checked.request.clone()),
+            _ => Err(AppError::new(
+                ShellCode::NotChecked,
+                "This needs a credential that passed a check, and this one has not.",
+            )
+            .with_fix("Press Test, and try again once the check says it works.")),
+        }
     }
 
     fn env(&self) -> Result<&CheckEnv, AppError> {
@@ -145,6 +158,50 @@ pub async fn check_credential(
     // Only the latest check is kept, and only when it works: earlier secrets do not linger.
     *checks.usable.lock().unwrap() = checked.report.ok.then_some((check_id, checked));
     Ok(view)
+}
+
+/// Every repository the latest working check's credential reaches (across every workspace or
+/// project unless the credential is tied to one), for the dialog's picker. The secret stays here.
+#[tauri::command]
+#[specta::specta]
+pub async fn reach_repositories(
+    state: State<'_, AppState>,
+    check_id: u32,
+    filter: Option<String>,
+) -> Result<Reach, AppError> {
+    let env = state.env()?.clone();
+    let request = state.checked_request(check_id)?;
+    let options = ReachOptions {
+        filter,
+        ..ReachOptions::default()
+    };
+    Ok(reach::reach(reach::narrowed(request, None, None), &options, &env).await)
+}
+
+/// The effective default reviewers of one repository, with the latest working check's credential.
+#[tauri::command]
+#[specta::specta]
+pub async fn repository_reviewers(
+    state: State<'_, AppState>,
+    check_id: u32,
+    owner: String,
+    repository: String,
+) -> Result<Vec<Reviewer>, AppError> {
+    let env = state.env()?.clone();
+    let request = state.checked_request(check_id)?;
+    reach::default_reviewers(request, &owner, &repository, &env)
+        .await
+        .map_err(|problems| {
+            let first = problems.into_iter().next();
+            AppError::new(
+                ShellCode::ReviewersUnavailable,
+                first
+                    .as_ref()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_else(|| "The default reviewers could not be read.".to_owned()),
+            )
+            .with_fix(first.map(|p| p.fix).unwrap_or_default())
+        })
 }
 
 /// Stops a running check.

@@ -19,6 +19,8 @@ pub enum ShellCode {
     LinkNotOpened,
     PreferencesUnreadable,
     PreferencesNotSaved,
+    /// A repository's default reviewers could not be read (the message says why).
+    ReviewersUnavailable,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

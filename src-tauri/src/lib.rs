@@ -37,6 +37,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::inspect_server,
             dialog::check_credential,
             dialog::cancel_check,
+            dialog::reach_repositories,
+            dialog::repository_reviewers,
             dialog::save_connection,
             dialog::list_connections,
             dialog::test_connection,

@@ -121,3 +121,25 @@ fn a_command_outside_our_list_is_not_served() {
     let err = invoke(&window, "delete_everything", json!({})).unwrap_err();
     assert!(err.to_string().contains("not found"), "{err}");
 }
+
+#[test]
+fn the_repository_picker_needs_a_credential_that_passed_a_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_preferences_at(dir.path().join("preferences.json"));
+    // No check has passed in this window: nothing is listed and the page is told why.
+    let err = invoke(
+        &window,
+        "reach_repositories",
+        json!({"checkId": 7, "filter": null}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "not_checked", "{err}");
+    assert!(err["fix"].as_str().unwrap_or_default().contains("Test"), "{err}");
+    let err = invoke(
+        &window,
+        "repository_reviewers",
+        json!({"checkId": 7, "owner": "acme", "repository": "models"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "not_checked", "{err}");
+}

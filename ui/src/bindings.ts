@@ -33,6 +33,13 @@ export const commands = {
 	/**  Stops a running check. */
 	cancelCheck: (checkId: number) => __TAURI_INVOKE<void>("cancel_check", { checkId }),
 	/**
+	 *  Every repository the latest working check's credential reaches (across every workspace or
+	 *  project unless the credential is tied to one), for the dialog's picker. The secret stays here.
+	 */
+	reachRepositories: (checkId: number, filter: string | null) => typedError<Reach, AppError>(__TAURI_INVOKE("reach_repositories", { checkId, filter })),
+	/**  The effective default reviewers of one repository, with the latest working check's credential. */
+	repositoryReviewers: (checkId: number, owner: string, repository: string) => typedError<Reviewer[], AppError>(__TAURI_INVOKE("repository_reviewers", { checkId, owner, repository })),
+	/**
 	 *  Saves the credential of a usable check: as a new connection named `name`, or, with
 	 *  `replacing`, in place of that connection's credential (rotation or a change of method).
 	 */
@@ -343,10 +350,47 @@ export type ProviderOption = {
 	methods: MethodOption[],
 };
 
+/**
+ *  Every repository a credential reaches, sorted by workspace (Cloud) or project (Data Center),
+ *  then name. Its JSON form is `repoconn repos --json`.
+ */
+export type Reach = {
+	repositories: ReachableRepository[],
+	/**  More repositories were reachable than the limit: the list holds the first ones only. */
+	truncated: boolean,
+	problems: Problem[],
+	warnings: Warning[],
+};
+
+/**  One repository a credential reaches. */
+export type ReachableRepository = {
+	/**  Cloud: the workspace's slug. `None` on Data Center. */
+	workspace: string | null,
+	/**  The project's key, where the listing tells it (always on Data Center). */
+	project: string | null,
+	slug: string,
+	name: string,
+	permission: RepoPermission,
+	/**  The https clone address, without any user name in it (git's credential helper gives that). */
+	clone_url: string,
+	/**  The repository's page in the browser. */
+	web_url: string,
+};
+
+/**  The caller's own permission on a repository, lowest first. */
+export type RepoPermission = "read" | "write" | "admin";
+
 /**  A check's result after a re-test of a saved connection. */
 export type Retest = {
 	report: ValidationReport,
 	connection: ConnectionView | null,
+};
+
+/**  A user added as a reviewer to every new pull request of a repository. */
+export type Reviewer = {
+	display_name: string,
+	/**  Data Center: the user name. Cloud: the nickname (Cloud no longer shows usernames of others). */
+	username: string | null,
 };
 
 /**  Needed scopes (Cloud) or permission levels (Data Center) against what was found. */
@@ -397,6 +441,8 @@ export type ShellCode =
 "configuration" | "cancelled" | 
 /**  Save was pressed without a working check to save. */
 "not_checked" | "no_link" | "link_not_opened" | "preferences_unreadable" | "preferences_not_saved" | 
+/**  A repository's default reviewers could not be read (the message says why). */
+"reviewers_unavailable" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 
