@@ -1,7 +1,8 @@
 // Browser end-to-end test: the built dialog in Debian's headless Chromium, driven by
 // playwright-core, with the IPC answered by the mock backend (a build made with --mode e2e-mock).
-// It adds a connection of every kind, checks keyboard-only use, 200% zoom, both themes, and runs
-// axe-core: no serious or critical accessibility violation is allowed.
+// It adds a connection of every kind, checks keyboard-only use (the repository picker's listbox
+// too), 200% zoom, both themes, and runs axe-core: no serious or critical accessibility violation
+// is allowed.
 //
 //   node tests/browser/e2e.mjs <url of the e2e-mock build> <screenshot folder>
 import { mkdirSync, readFileSync } from "node:fs";
@@ -19,6 +20,7 @@ const fixtures = JSON.parse(
 );
 const axeSource = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const GOOD = "ATATT3xFfGF0-good-token"; // the mock backend's working secret (ui/src/mock/backend.ts)
+const MANY = "ATATT3xFfGF0-many-repos"; // works, and reaches more repositories than the core lists
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -160,6 +162,138 @@ await check("the whole flow works with the keyboard alone", async (page) => {
   if (outline === "none") throw new Error("the focused button shows no outline");
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "keyboard", exact: true }).waitFor();
+});
+
+/** Presses Tab until `predicate` holds in the page. */
+async function tabTo(page, predicate, what) {
+  for (let i = 0; i < 80; i += 1) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(predicate)) return;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+/** The text of the listbox's active option (aria-activedescendant), in single spaces. */
+function activeOption(page) {
+  return page.evaluate(() => {
+    const id = document.querySelector("[role=listbox]")?.getAttribute("aria-activedescendant");
+    return (id && document.getElementById(id)?.textContent?.replace(/\s+/g, " ").trim()) || "";
+  });
+}
+
+const optionCount = (page) => page.locator("[role=option]").count();
+
+await check("the repository picker works with the keyboard alone and passes axe", async (page) => {
+  await tabTo(page, () => document.activeElement?.textContent === "Add connection", "Add connection");
+  await page.keyboard.press("Enter");
+  await tabTo(page, () => document.activeElement?.id === "field-email", "the email field");
+  await page.keyboard.type("ada@example.com");
+  await tabTo(page, () => document.activeElement?.id === "secret", "the token field");
+  await page.keyboard.type(GOOD);
+  await tabTo(page, () => document.activeElement?.textContent === "Test", "Test");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await page.getByText("380 repositories in 2 workspaces.").waitFor();
+  await axe(page, "form with the picker");
+  await tabTo(page, () => document.activeElement?.getAttribute("role") === "listbox", "the listbox");
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  if (outline === "none") throw new Error("the focused listbox shows no outline");
+  if (!(await activeOption(page)).startsWith("acme/")) throw new Error("no option is active on focus");
+  // Type-ahead, then arrows, then Enter picks.
+  await page.keyboard.type("mod");
+  if (!(await activeOption(page)).startsWith("acme/models")) {
+    throw new Error(`type-ahead "mod" reached ${await activeOption(page)}`);
+  }
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Enter");
+  await page.getByText("Default reviewers of acme/models: Ada Lovelace, Grace Hopper").waitFor();
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  const picked = await page.evaluate(() => ({
+    workspace: document.getElementById("field-workspace").value,
+    repository: document.getElementById("field-repository").value,
+    focus: document.activeElement?.getAttribute("role"),
+    selected: document.querySelector("[role=option][aria-selected=true]")?.textContent,
+    status: document.querySelector("[role=status]")?.textContent,
+  }));
+  if (picked.workspace !== "acme" || picked.repository !== "models") {
+    throw new Error(`the pick filled ${picked.workspace}/${picked.repository}`);
+  }
+  if (picked.focus !== "listbox") throw new Error(`focus left the listbox for ${picked.focus}`);
+  if (!picked.selected?.includes("acme/models")) throw new Error(`selected: ${picked.selected}`);
+  if (picked.status !== "Check finished: it works.") throw new Error(`status: ${picked.status}`);
+  await page.screenshot({ path: path.join(shots, "picker-light.png"), fullPage: true });
+  await axe(page, "picker with a pick, light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: path.join(shots, "picker-dark.png"), fullPage: true });
+  await axe(page, "picker with a pick, dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await tabTo(page, () => document.activeElement?.id === "name", "the name field");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.type("picked");
+  await tabTo(page, () => document.activeElement?.textContent === "Save", "Save");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "picked", exact: true }).waitFor();
+  // The connection keeps the repository: editing it shows the fields as picked.
+  await tabTo(page, () => /^Edit\s*picked$/.test(document.activeElement?.textContent ?? ""), "Edit picked");
+  await page.keyboard.press("Enter");
+  await page.getByRole("form", { name: "Edit picked" }).waitFor();
+  const saved = await page.evaluate(
+    () =>
+      `${document.getElementById("field-workspace").value}/${document.getElementById("field-repository").value}`,
+  );
+  if (saved !== "acme/models") throw new Error(`the saved connection holds ${saved}`);
+});
+
+await check("5,000 repositories: search, keys and scrolling keep under 300 options", async (page) => {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByLabel("Atlassian account email").fill("ada@example.com");
+  await page.getByLabel("API token", { exact: true }).fill(MANY);
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByText("5,000 repositories in 2 workspaces, and more that are not listed.").waitFor();
+  const listbox = page.getByRole("listbox", { name: "This credential can reach" });
+  if ((await optionCount(page)) > 100) throw new Error(`${await optionCount(page)} options at first`);
+  await listbox.focus();
+  const started = Date.now();
+  await page.keyboard.press("End");
+  await page.waitForFunction(() =>
+    document.querySelector("[role=listbox]")?.getAttribute("aria-activedescendant")?.endsWith("-4999"),
+  );
+  const endMs = Date.now() - started;
+  const seen = await page.evaluate(() => {
+    const box = document.querySelector("[role=listbox]").getBoundingClientRect();
+    const last = document.getElementById("reach-option-4999").getBoundingClientRect();
+    return last.bottom <= box.bottom + 1 && last.top >= box.top - 1;
+  });
+  if (!seen) throw new Error("End did not scroll the last option into view");
+  if ((await optionCount(page)) > 300) throw new Error(`${await optionCount(page)} options after End`);
+  // Scrolling with the wheel renders further options, never more than 300 at once.
+  await page.keyboard.press("Home");
+  const box = await listbox.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 40; i += 1) {
+    await page.mouse.wheel(0, 1200);
+    await page.waitForTimeout(30);
+  }
+  const rendered = await page.evaluate(() =>
+    [...document.querySelectorAll("[role=option]")].map((o) => Number(o.dataset.index)),
+  );
+  if (rendered.length > 300) throw new Error(`${rendered.length} options after scrolling`);
+  if (Math.max(...rendered) < 400) throw new Error(`scrolling rendered only up to ${Math.max(...rendered)}`);
+  // The search finds what the cut-short list does not hold; Enter goes to the list, Enter picks.
+  await page.getByLabel("Find a repository").focus();
+  await page.keyboard.type("zulu");
+  await page.getByText("1 repository matches “zulu”.").waitFor();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  const picked = await page.evaluate(
+    () =>
+      `${document.getElementById("field-workspace").value}/${document.getElementById("field-repository").value}`,
+  );
+  if (picked !== "zeta-corp/zulu-telemetry") throw new Error(`picked ${picked}`);
+  await axe(page, "picker with 5,000 repositories");
+  console.log(`       (End across 5,000 repositories: ${endMs} ms)`);
 });
 
 await check("text fits at 200% zoom (no sideways scrolling)", async (page) => {

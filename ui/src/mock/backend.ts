@@ -13,6 +13,10 @@ import type {
   Method,
   Preferences,
   Profile,
+  Reach,
+  ReachableRepository,
+  RepoPermission,
+  Reviewer,
   SecretHints,
   ServerCheck,
   ValidationReport,
@@ -44,6 +48,8 @@ export const SECRETS = {
   offline: "offline-secret",
   slow: "slow-secret",
   accessToken: "ATCTT3xFfGN0-access-token",
+  /** Works, and reaches more repositories than the core lists (5,000): the list is truncated. */
+  many: "ATATT3xFfGF0-many-repos",
 } as const;
 
 export interface MockState {
@@ -213,6 +219,160 @@ export function view(connection: ConnectionView["connection"]): ConnectionView {
   };
 }
 
+// What a credential reaches (reach_repositories) and default reviewers (repository_reviewers).
+
+/** The most repositories the core lists (`MAX_REPOSITORIES`); `truncated` says when there were more. */
+export const REACH_LIMIT = 5_000;
+
+const AREAS = [
+  "api",
+  "auth",
+  "billing",
+  "catalog",
+  "checkout",
+  "data",
+  "design",
+  "docs",
+  "gateway",
+  "identity",
+  "infra",
+  "inventory",
+  "logging",
+  "metrics",
+  "mobile",
+  "notifications",
+  "orders",
+  "payments",
+  "pricing",
+  "reports",
+  "search",
+  "shipping",
+  "storage",
+  "support",
+  "telemetry",
+  "users",
+  "web",
+];
+const PARTS = ["service", "client", "worker", "ui", "sdk", "tools", "config", "tests", "docs"];
+const title = (words: string[]) => words.map((w) => w[0].toUpperCase() + w.slice(1)).join(" ");
+/** Mixed permissions, most repositories writable. */
+const permissionAt = (i: number): RepoPermission => (i % 11 === 0 ? "admin" : i % 4 === 0 ? "read" : "write");
+
+interface Listed {
+  owner: string;
+  /** The project's key (Cloud repositories belong to a project of their workspace too). */
+  project: string;
+  slug: string;
+  name: string;
+  permission: RepoPermission;
+}
+
+/** `count` repositories of `owner`, from the `offset`th combination of an area and a part. */
+function generated(
+  owner: string,
+  project: string,
+  count: number,
+  offset: number,
+  numbered = false,
+): Listed[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = offset + i;
+    const words = [AREAS[n % AREAS.length], PARTS[Math.floor(n / AREAS.length) % PARTS.length]];
+    if (numbered) words.push(String(n + 1));
+    return { owner, project, slug: words.join("-"), name: title(words), permission: permissionAt(n) };
+  });
+}
+
+/** What a working credential reaches: the usual two workspaces (projects), or very many. */
+function reachable(many: boolean, cloud: boolean): Listed[] {
+  const [first, second] = cloud ? ["acme", "lovelace-labs"] : ["PLAT", "DATA"];
+  const [firstProject, secondProject] = cloud ? ["CORE", "LAB"] : [first, second];
+  const special: Listed[] = [
+    { owner: first, project: firstProject, slug: "models", name: "models", permission: "write" },
+    { owner: first, project: firstProject, slug: "archive", name: "Archive", permission: "admin" },
+  ];
+  if (!many) {
+    return [
+      ...special,
+      ...generated(first, firstProject, 228, 0),
+      ...generated(second, secondProject, 150, 40),
+    ];
+  }
+  const third = cloud ? "zeta-corp" : "ZETA";
+  return [
+    ...special,
+    ...generated(first, firstProject, 3_998, 0, true),
+    ...generated(third, third, 2_499, 7, true),
+    { owner: third, project: third, slug: "zulu-telemetry", name: "Zulu Telemetry", permission: "read" },
+  ];
+}
+
+/** The answer to reach_repositories: sorted and filtered as the core does (by name), at most 5,000. */
+export function reachOf(input: CheckRequest, filter: string | null): Reach {
+  const cloud = reportFor(input).provider === "cloud";
+  const server = (input.server ?? "").replace(/\/$/, "");
+  const toRepository = (r: Listed): ReachableRepository => ({
+    workspace: cloud ? r.owner : null,
+    project: r.project,
+    slug: r.slug,
+    name: r.name,
+    permission: r.permission,
+    clone_url: cloud
+      ? `https://bitbucket.org/${r.owner}/${r.slug}.git`
+      : `${server}/scm/${r.owner.toLowerCase()}/${r.slug}.git`,
+    web_url: cloud
+      ? `https://bitbucket.org/${r.owner}/${r.slug}`
+      : `${server}/projects/${r.owner}/repos/${r.slug}/browse`,
+  });
+  // A repository token reaches its own repository only.
+  if (["repository-access-token", "repository-token"].includes(input.method) && input.repository) {
+    const owner = (cloud ? input.workspace : input.project) ?? "";
+    const only = { owner, project: input.project ?? owner, slug: input.repository, name: input.repository };
+    return {
+      repositories: [toRepository({ ...only, permission: "write" })],
+      truncated: false,
+      problems: [],
+      warnings: [],
+    };
+  }
+  const wanted = filter?.trim().toLowerCase() || null;
+  const listed = reachable(input.secret.trim() === SECRETS.many, cloud)
+    .filter((r) => !wanted || r.name.toLowerCase().includes(wanted))
+    .sort(
+      (a, b) =>
+        a.owner.toLowerCase().localeCompare(b.owner.toLowerCase()) ||
+        a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
+    );
+  return {
+    repositories: listed.slice(0, REACH_LIMIT).map(toRepository),
+    truncated: listed.length > REACH_LIMIT,
+    problems: [],
+    warnings: [],
+  };
+}
+
+/** The answer to repository_reviewers: two for every "models", none elsewhere, an error for "archive". */
+export function reviewersOf(owner: string, repository: string): Reviewer[] {
+  if (repository === "archive") {
+    throw {
+      code: "reviewers_unavailable",
+      message: `Bitbucket refused to show the default reviewers of ${owner}/${repository} (403 Forbidden).`,
+      fix: "Ask an administrator of the repository, or pick another one.",
+    };
+  }
+  if (repository !== "models") return [];
+  return [
+    { display_name: "Ada Lovelace", username: "ada" },
+    { display_name: "Grace Hopper", username: "grace" },
+  ];
+}
+
+const NOT_CHECKED = {
+  code: "not_checked",
+  message: "This needs a credential that passed a check, and this one has not.",
+  fix: "Press Test, and try again once the check says it works.",
+};
+
 /** Installs the mock and returns its state, for assertions. */
 export function installMockBackend(initial: Partial<MockState> = {}): MockState {
   const state: MockState = { calls: [], connections: [], opened: [], theme: "system", ...initial };
@@ -285,6 +445,15 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         const report = reportFor(request);
         if (report.ok) checked.set(id, request);
         return checkViewOf(report);
+      }
+      case "reach_repositories": {
+        const input = checked.get(args.checkId as number);
+        if (!input) throw NOT_CHECKED;
+        return reachOf(input, (args.filter as string | null) ?? null);
+      }
+      case "repository_reviewers": {
+        if (!checked.has(args.checkId as number)) throw NOT_CHECKED;
+        return reviewersOf(String(args.owner), String(args.repository));
       }
       case "cancel_check":
         pending.get(args.checkId as number)?.(undefined);

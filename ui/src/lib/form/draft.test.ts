@@ -122,4 +122,111 @@ describe("answers that arrive late", () => {
     expect(screen.getByRole("status").textContent).toBe("Check finished: 1 problem.");
     expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
   });
+
+  it("repositories: the list for an earlier check never shows, whichever answer comes first", async () => {
+    installMockBackend();
+    const reaches = holdAnswers("reach_repositories");
+    openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.many);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(reaches).toHaveLength(1));
+    expect(screen.getByText("Looking up repositories…")).toBeTruthy();
+    // Another credential, checked before the first list arrives.
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(reaches).toHaveLength(2));
+    await reaches[1].release();
+    await screen.findByRole("listbox");
+    expect(document.getElementById("reach-count")!.textContent!.trim()).toBe(
+      "380 repositories in 2 workspaces.",
+    );
+    await reaches[0].release();
+    await settle();
+    expect(document.getElementById("reach-count")!.textContent!.trim()).toBe(
+      "380 repositories in 2 workspaces.",
+    );
+    expect(within(screen.getByRole("listbox")).getAllByRole("option")[0].getAttribute("aria-setsize")).toBe(
+      "380",
+    );
+  });
+
+  it("repositories: a list that arrives after the credential changed is not shown for the new one", async () => {
+    const state = installMockBackend();
+    const reaches = holdAnswers("reach_repositories");
+    openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.many);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(reaches).toHaveLength(1));
+    await type("API token", SECRETS.good);
+    await reaches[0].release();
+    await settle();
+    expect(screen.queryByRole("listbox")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(reaches).toHaveLength(2));
+    expect(screen.getByText("Looking up repositories…")).toBeTruthy();
+    expect(screen.queryByRole("listbox")).toBeNull();
+    await reaches[1].release();
+    await screen.findByRole("listbox");
+    expect(document.getElementById("reach-count")!.textContent!.trim()).toBe(
+      "380 repositories in 2 workspaces.",
+    );
+    expect(state.calls.filter((c) => c.cmd === "reach_repositories").map((c) => c.args.checkId)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it("repository search: the server's answer to an earlier search does not replace the newer one", async () => {
+    installMockBackend();
+    const reaches = holdAnswers("reach_repositories");
+    openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.many);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await waitFor(() => expect(reaches).toHaveLength(1));
+    await reaches[0].release();
+    await screen.findByRole("listbox");
+    await type("Find a repository", "zulu");
+    await waitFor(() => expect(reaches).toHaveLength(2));
+    await type("Find a repository", "zeta-corp/api-client-10");
+    await waitFor(() => expect(reaches).toHaveLength(3));
+    expect(reaches.map((r) => r.args.filter)).toEqual([null, "zulu", "zeta-corp/api-client-10"]);
+    await reaches[2].release();
+    await waitFor(() => expect(screen.queryByText(/Searching every repository/)).toBeNull());
+    const shown = () =>
+      within(screen.getByRole("listbox"))
+        .getAllByRole("option")
+        .map((o) => o.textContent!.trim().split(",")[0]);
+    expect(shown().every((path) => path.startsWith("zeta-corp/api-client-10"))).toBe(true);
+    await reaches[1].release();
+    await settle();
+    expect(shown().every((path) => path.startsWith("zeta-corp/api-client-10"))).toBe(true);
+    expect(screen.queryByText(/zulu-telemetry/)).toBeNull();
+  });
+
+  it("default reviewers: those of a repository picked earlier do not replace the current one's", async () => {
+    installMockBackend();
+    const reviewers = holdAnswers("repository_reviewers");
+    openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("listbox");
+    const pick = async (path: string) => {
+      await type("Find a repository", path);
+      await fireEvent.click(within(screen.getByRole("listbox")).getAllByRole("option")[0]);
+      await screen.findByRole("heading", { name: "It works" });
+    };
+    await pick("acme/models");
+    await waitFor(() => expect(reviewers).toHaveLength(1));
+    await pick("acme/api-service");
+    await waitFor(() => expect(reviewers).toHaveLength(2));
+    await reviewers[1].release();
+    expect(await screen.findByText("No default reviewers for acme/api-service.")).toBeTruthy();
+    await reviewers[0].release();
+    await settle();
+    expect(screen.getByText("No default reviewers for acme/api-service.")).toBeTruthy();
+    expect(screen.queryByText(/Ada Lovelace, Grace Hopper/)).toBeNull();
+  });
 });
