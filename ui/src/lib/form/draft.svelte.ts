@@ -1,8 +1,8 @@
 // The connection form's state: what the user chose and typed, what the core answered about it (the
-// server check, the secret hints, the Generate link, the check report, what the checked credential
-// reaches and a repository's default reviewers), and the actions the parts of the form call. The
-// components in this folder only show this draft and forward events to it; every call to the core
-// is made here.
+// server check, the secret hints, the Generate link, the check report), and the actions the parts
+// of the form call. What the checked credential reaches (the repository picker) is the draft's
+// picker, in picker.svelte.ts. The components in this folder only show this draft and forward
+// events to it; every call to the core is made here or in the picker.
 //
 // The core's answers may arrive out of order (a slow server, a debounced hint). Every call goes
 // through a LatestOnly (see latest.ts): an answer is applied only if no newer request of the same
@@ -19,7 +19,6 @@ import {
   type Method,
   type Profile,
   type ProviderKind,
-  type Reach,
   type ReachableRepository,
   type SecretHints,
   type ServerCheck,
@@ -28,33 +27,13 @@ import {
 } from "../../bindings";
 import { dateInDays, describeError } from "../ipc";
 import { LatestOnly, STALE } from "./latest";
-import { keyOf, ownerOf, pathOf } from "./reach";
+import { credentialKey, RepositoryPicker } from "./picker.svelte";
+import { pathOf } from "./reach";
 
 /** How long typing must pause before the server address is looked at. */
 const SERVER_PAUSE_MS = 400;
 /** How long typing must pause before the secret is looked at. */
 const SECRET_PAUSE_MS = 120;
-/** How long typing must pause before a search in a cut-short list of repositories asks the server. */
-const SEARCH_PAUSE_MS = 300;
-/** Credentials tied to one workspace, project or repository: what they reach follows those fields. */
-const TIED: Method[] = [
-  "repository-access-token",
-  "project-access-token",
-  "workspace-access-token",
-  "project-token",
-  "repository-token",
-];
-
-/** A repository's default reviewers, as the picker shows them. */
-export interface ReviewersView {
-  /** "acme/models". */
-  path: string;
-  loading: boolean;
-  names: string[];
-  /** Why they could not be read (message and fix). */
-  problem: string | null;
-}
-
 export class ConnectionDraft {
   /** The connection being edited, as it was when the form opened; null when adding one. */
   readonly existing: Connection | null;
@@ -88,26 +67,8 @@ export class ConnectionDraft {
   link = $state<CredentialLink | null>(null);
   report = $state<ValidationReport | null>(null);
 
-  // What the credential of the latest passed check reaches (the repository picker). The lists are
-  // replaced whole, never edited: raw state, so thousands of repositories are not made deeply reactive.
-  /** Whether the picker is shown: after a passed check, and while a repository picked in it is checked. */
-  reachShown = $state(false);
-  reach = $state.raw<Reach | null>(null);
-  reachLoading = $state(false);
-  /** Why the list could not be had (message and fix). */
-  reachProblem = $state<string | null>(null);
-  /** The search typed in the picker. */
-  reachQuery = $state("");
-  /** What the server found for a search, when the list was cut short; null while none or typing. */
-  reachFound = $state.raw<{
-    filter: string;
-    repositories: ReachableRepository[];
-    problem: string | null;
-  } | null>(null);
-  reachSearching = $state(false);
-  /** The repository last picked, for a way to connect without a repository field. */
-  picked = $state.raw<ReachableRepository | null>(null);
-  reviewers = $state<ReviewersView | null>(null);
+  /** What the credential of the latest passed check reaches: the repository picker. */
+  readonly picker: RepositoryPicker = new RepositoryPicker(this);
 
   // Progress and messages.
   checking = $state(false);
@@ -128,25 +89,6 @@ export class ConnectionDraft {
   locked = $derived(this.template !== null);
   /** Whether the chosen way to connect keeps a repository (it is then the connection's default one). */
   keepsRepository = $derived(this.methodOption.fields.some((f) => f.field === "repository"));
-  /**
-   * The connection's repository: the workspace (Cloud) or project (Data Center) and repository
-   * fields, or the one picked when the way to connect has no repository field. Null when none.
-   */
-  selectedRepository = $derived.by((): { owner: string; slug: string; key: string } | null => {
-    if (!this.keepsRepository) {
-      return this.picked
-        ? {
-            owner: ownerOf(this.picked),
-            slug: this.picked.slug,
-            key: keyOf(ownerOf(this.picked), this.picked.slug),
-          }
-        : null;
-    }
-    const slug = this.values.repository.trim();
-    const owner = (this.provider === "cloud" ? this.values.workspace : this.values.project).trim();
-    return slug && owner ? { owner, slug, key: keyOf(owner, slug) } : null;
-  });
-
   // One LatestOnly per sort of request.
   #links = new LatestOnly();
   #opens = new LatestOnly();
@@ -154,20 +96,12 @@ export class ConnectionDraft {
   #serverRequests = new LatestOnly();
   #checks = new LatestOnly();
   #saves = new LatestOnly();
-  #reaches = new LatestOnly();
-  #searches = new LatestOnly();
-  #reviewerRequests = new LatestOnly();
   /** The id of the last check sent: what Cancel stops and Save saves. */
   #checkId = 0;
-  /** The id of the last check that passed: the core lists repositories with its credential. */
-  #passedCheckId = 0;
-  /** Which credential the list of repositories belongs to (see #credentialKey); null when none. */
-  #reachKey: string | null = null;
-  /** Counts the edits of the secret, so that the list's key need not hold the secret itself. */
+  /** Counts the edits of the secret: the picker's list follows the credential (see credentialKey). */
   #secretEdits = 0;
   #secretTimer: ReturnType<typeof setTimeout> | undefined;
   #serverTimer: ReturnType<typeof setTimeout> | undefined;
-  #searchTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Create it while a component initialises (it keeps the Generate link up to date with an
@@ -204,19 +138,10 @@ export class ConnectionDraft {
   dispose() {
     clearTimeout(this.#secretTimer);
     clearTimeout(this.#serverTimer);
-    clearTimeout(this.#searchTimer);
     // Not #saves: a save that reached the core has happened, and the list must hear of it.
-    const dropped = [
-      this.#links,
-      this.#opens,
-      this.#hintRequests,
-      this.#serverRequests,
-      this.#checks,
-      this.#reaches,
-      this.#searches,
-      this.#reviewerRequests,
-    ];
+    const dropped = [this.#links, this.#opens, this.#hintRequests, this.#serverRequests, this.#checks];
     for (const requests of dropped) requests.invalidate();
+    this.picker.dispose();
   }
 
   /** Fills in and locks what the administrator's template fixes; null for "Another server". */
@@ -253,11 +178,7 @@ export class ConnectionDraft {
    */
   inputsChanged() {
     this.report = null;
-    // The picker shows what a passed check reaches; it comes back with the next one (the list is
-    // kept when the credential is the same).
-    this.reachShown = false;
-    this.#reviewerRequests.invalidate();
-    this.reviewers = null;
+    this.picker.hide();
     if (!this.checking) return;
     this.#checks.invalidate();
     this.checking = false;
@@ -349,12 +270,10 @@ export class ConnectionDraft {
     this.problem = null;
     this.report = null;
     this.checking = true;
-    this.#reviewerRequests.invalidate();
-    this.reviewers = null;
-    if (!picked) this.reachShown = false;
+    this.picker.hide(picked);
     this.status = picked ? `Checking ${pathOf(picked)}…` : "Checking with Bitbucket…";
     const request = this.#checkRequest();
-    const key = this.#credentialKey();
+    const key = credentialKey(this.provider, request, this.#secretEdits);
     const answer = await this.#checks.send((id) => {
       this.#checkId = id;
       return commands.checkCredential(id, request);
@@ -366,126 +285,11 @@ export class ConnectionDraft {
       this.report = answer.data.report;
       this.status = answer.data.verdict;
       if (!this.name) this.name = answer.data.suggested_name;
-      if (answer.data.report.ok) this.#passed(key, picked);
+      if (answer.data.report.ok) this.picker.passed(this.#checkId, key, picked);
     } else {
       this.status = answer.error.code === "cancelled" ? "Check cancelled." : "";
       if (answer.error.code !== "cancelled") this.problem = describeError(answer.error);
     }
-  }
-
-  /** After a passed check: the picker, its list (loaded once per credential) and the reviewers. */
-  #passed(key: string, picked: ReachableRepository | null) {
-    this.#passedCheckId = this.#checkId;
-    this.reachShown = true;
-    // A repository picked from the list is reached by the credential the list belongs to, even
-    // where the list follows the fields (a token tied to a workspace or project).
-    if (picked) this.#reachKey = key;
-    if (key !== this.#reachKey || (!this.reach && !this.reachLoading)) void this.#loadReach(key);
-    if (this.profile === "pull-requests") void this.#loadReviewers();
-  }
-
-  /** Which credential a check is made with: what the list of repositories it reaches depends on. */
-  #credentialKey(): string {
-    const r = this.#checkRequest();
-    const tied = TIED.includes(r.method);
-    const scope = tied ? [r.workspace, r.project, r.repository] : [];
-    return JSON.stringify([
-      this.provider,
-      r.method,
-      r.server,
-      r.email,
-      r.username,
-      this.#secretEdits,
-      ...scope,
-    ]);
-  }
-
-  async #loadReach(key: string) {
-    this.#reachKey = key;
-    this.reach = null;
-    this.reachProblem = null;
-    this.reachLoading = true;
-    this.reachQuery = "";
-    this.reachFound = null;
-    this.picked = null;
-    clearTimeout(this.#searchTimer);
-    this.#searches.invalidate();
-    this.reachSearching = false;
-    const checkId = this.#passedCheckId;
-    const answer = await this.#reaches.send(() => commands.reachRepositories(checkId, null));
-    if (answer === STALE || key !== this.#reachKey) return;
-    this.reachLoading = false;
-    if (answer.status === "ok") this.reach = answer.data;
-    else this.reachProblem = describeError(answer.error);
-  }
-
-  /**
-   * Call after each edit of the picker's search. The loaded list is filtered on the page at once;
-   * when it was cut short, the server is asked too, once typing pauses.
-   */
-  reachQueryChanged() {
-    clearTimeout(this.#searchTimer);
-    this.#searches.invalidate();
-    this.reachSearching = false;
-    this.reachFound = null;
-    const filter = this.reachQuery.trim();
-    if (!this.reach?.truncated || !filter) return;
-    this.reachSearching = true;
-    this.#searchTimer = setTimeout(() => void this.#searchServer(filter), SEARCH_PAUSE_MS);
-  }
-
-  async #searchServer(filter: string) {
-    const key = this.#reachKey;
-    const checkId = this.#passedCheckId;
-    const answer = await this.#searches.send(() => commands.reachRepositories(checkId, filter));
-    if (answer === STALE || key !== this.#reachKey || filter !== this.reachQuery.trim()) return;
-    this.reachSearching = false;
-    this.reachFound =
-      answer.status === "ok"
-        ? { filter, repositories: answer.data.repositories, problem: null }
-        : { filter, repositories: [], problem: describeError(answer.error) };
-  }
-
-  /**
-   * Picks a repository from the picker: fills the workspace (Cloud) or project (Data Center) and
-   * the repository, which the connection keeps as its default repository, and checks again, now
-   * against exactly that repository. A way to connect without a repository field only shows it.
-   */
-  pickRepository(repo: ReachableRepository) {
-    const has = (field: Field) => this.methodOption.fields.some((f) => f.field === field);
-    this.picked = repo;
-    if (this.provider === "cloud" && has("workspace") && repo.workspace)
-      this.values.workspace = repo.workspace;
-    if (has("project") && repo.project) this.values.project = repo.project;
-    if (!has("repository")) {
-      this.status = `Picked ${pathOf(repo)}.`;
-      if (this.profile === "pull-requests") void this.#loadReviewers();
-      return;
-    }
-    this.values.repository = repo.slug;
-    void this.test(repo);
-  }
-
-  /** The default reviewers of the connection's repository, with the passed check's credential. */
-  async #loadReviewers() {
-    const target = this.selectedRepository;
-    if (!target) return;
-    const path = `${target.owner}/${target.slug}`;
-    this.reviewers = { path, loading: true, names: [], problem: null };
-    const checkId = this.#passedCheckId;
-    const answer = await this.#reviewerRequests.send(() =>
-      commands.repositoryReviewers(checkId, target.owner, target.slug),
-    );
-    if (answer === STALE) return;
-    this.reviewers =
-      answer.status === "ok"
-        ? {
-            path,
-            loading: false,
-            names: answer.data.map((r) => r.display_name || r.username || "?"),
-            problem: null,
-          }
-        : { path, loading: false, names: [], problem: describeError(answer.error) };
   }
 
   /** Stops the running check (its answer then says it was cancelled). */

@@ -63,6 +63,13 @@ export function groupsOf(matches: ReachableRepository[], start: number, end: num
   return groups;
 }
 
+/** How many of the matches each workspace or project holds (the counts in the group labels). */
+export function countsByOwner(matches: ReachableRepository[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const repo of matches) counts.set(ownerOf(repo), (counts.get(ownerOf(repo)) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * Type-ahead: the index of the first repository from `from` on (wrapping round) whose name or slug
  * starts with `typed`, or -1. Typing one letter again and again cycles through those starting
