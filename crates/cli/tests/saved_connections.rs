@@ -1106,3 +1106,115 @@ async fn an_unreadable_token_lifetime_cap_refuses_every_save() {
     );
     assert_eq!(world.metadata_text(), "", "nothing saved");
 }
+
+/// The set-up the README gives, with real git and a global `store` helper that still holds a
+/// retired app password: git asks only our helper for bitbucket.org, and after git confirms the
+/// token it is not copied into `~/.git-credentials`; other hosts keep their helper.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_git_set_up_lets_only_the_saved_connection_answer() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let stored = home.path().join(".git-credentials");
+    let stale =
+        "https://ada_lovelace:ATBBstaleAppPassword1234@bitbucket.org\nhttps://ada:dc-token@git.example.com\n";
+    std::fs::write(&stored, stale).unwrap();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let git = |args: &[&str], stdin: &str| {
+        world
+            .command(Path::new("git"), args)
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .stdin(stdin)
+            .output()
+    };
+    // The user's existing set-up, then exactly the README's lines.
+    for args in [
+        &["config", "--global", "credential.helper", "store"][..],
+        &[
+            "config",
+            "--global",
+            "--add",
+            "credential.https://bitbucket.org.helper",
+            "",
+        ],
+        &[
+            "config",
+            "--global",
+            "--add",
+            "credential.https://bitbucket.org.helper",
+            "repoconn git-credential",
+        ],
+        &[
+            "config",
+            "--global",
+            "credential.https://bitbucket.org.useHttpPath",
+            "true",
+        ],
+    ] {
+        assert!(git(args, "").status.success(), "git {args:?}");
+    }
+    let query = "protocol=https\nhost=bitbucket.org\npath=acme/models.git\n\n";
+    let filled = git(&["credential", "fill"], query);
+    let answer = String::from_utf8_lossy(&filled.stdout).into_owned();
+    assert!(
+        filled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&filled.stderr)
+    );
+    assert!(
+        answer.contains(&format!("password={}", cloud::TOKEN_FULL)),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(&format!("username={}", cloud::USERNAME)),
+        "{answer}"
+    );
+    assert!(
+        !answer.contains("ATBBstale"),
+        "the stale app password answered: {answer}"
+    );
+
+    // Git confirms the credential worked: every helper for the URL is told, and there is only ours.
+    assert!(git(&["credential", "approve"], &answer).status.success());
+    let after = std::fs::read_to_string(&stored).unwrap();
+    assert!(
+        !after.contains(cloud::TOKEN_FULL),
+        "the token was copied in plain text: {after}"
+    );
+    assert_eq!(
+        after, stale,
+        "the store helper was not asked at all for bitbucket.org"
+    );
+
+    // Another host still gets the user's own helper.
+    let other = git(
+        &["credential", "fill"],
+        "protocol=https\nhost=git.example.com\n\n",
+    );
+    assert!(String::from_utf8_lossy(&other.stdout).contains("password=dc-token"));
+}

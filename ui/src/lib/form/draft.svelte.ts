@@ -34,6 +34,7 @@ import { pathOf } from "./reach";
 const SERVER_PAUSE_MS = 400;
 /** How long typing must pause before the secret is looked at. */
 const SECRET_PAUSE_MS = 120;
+
 export class ConnectionDraft {
   /** The connection being edited, as it was when the form opened; null when adding one. */
   readonly existing: Connection | null;
@@ -89,6 +90,7 @@ export class ConnectionDraft {
   locked = $derived(this.template !== null);
   /** Whether the chosen way to connect keeps a repository (it is then the connection's default one). */
   keepsRepository = $derived(this.methodOption.fields.some((f) => f.field === "repository"));
+
   // One LatestOnly per sort of request.
   #links = new LatestOnly();
   #opens = new LatestOnly();
