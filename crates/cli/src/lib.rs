@@ -57,7 +57,10 @@ enum Command {
     Link(link::LinkArgs),
     /// Compare the connections file with the keychain and report anything out of step.
     Doctor(doctor::DoctorArgs),
-    /// Git's credential helper: `git config credential.https://bitbucket.org.helper "repoconn git-credential"`.
+    /// Git's credential helper. Set it up so that it is the only one git asks for the host:
+    /// `git config --global --add credential.https://bitbucket.org.helper ""` then
+    /// `git config --global --add credential.https://bitbucket.org.helper "repoconn git-credential"`
+    /// (the empty entry keeps other helpers from answering with old secrets or copying ours).
     #[command(name = "git-credential")]
     GitCredential(git_credential::GitCredentialArgs),
     /// Show this build's version and where it keeps secrets.

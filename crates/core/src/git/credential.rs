@@ -1,6 +1,6 @@
 //! Git's credential-helper protocol on top of the registry, so that
-//! `git config credential.https://bitbucket.org.helper "repoconn git-credential"` makes git use a
-//! saved connection.
+//! `credential.https://bitbucket.org.helper` set to `""` and then `"repoconn git-credential"` makes
+//! git use a saved connection (the empty entry first, so that no other helper answers or copies).
 //!
 //! Git wants the git identity, never the REST one: for an API token that is the Bitbucket username
 //! (or `x-bitbucket-api-token-auth`), not the email; access tokens use `x-token-auth`; Data Center
