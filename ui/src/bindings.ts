@@ -505,7 +505,7 @@ export type Warning = {
 };
 
 /**  Something the user should know although the credential works. */
-export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable";
+export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable" | "plain_text_helper" | "git_credential_unverified" | "remote_username_mismatch";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{add, check, doctor, git_credential, info, link, list, remove, repos, rotate, test};
+use commands::{add, check, doctor, git, git_credential, info, link, list, remove, repos, rotate, test};
 
 #[derive(Parser)]
 #[command(
@@ -65,6 +65,10 @@ enum Command {
     GitCredential(git_credential::GitCredentialArgs),
     /// Show this build's version and where it keeps secrets.
     Info(info::InfoArgs),
+    /// Git and Bitbucket: `scan` what git would use, `setup NAME` to make git use only a saved
+    /// connection. Exit status: 0 done, 1 nothing to do, refused or (scan) something to fix,
+    /// 2 usage error.
+    Git(git::GitArgs),
 }
 
 /// The whole command line; both binaries (`repoconn`, `git-credential-repoconn`) run this.
@@ -113,5 +117,6 @@ fn dispatch(command: Command) -> error::CliResult {
         Command::Doctor(args) => doctor::run(args),
         Command::GitCredential(args) => git_credential::run(&args.operation),
         Command::Info(args) => info::run(args),
+        Command::Git(args) => git::run(args),
     }
 }

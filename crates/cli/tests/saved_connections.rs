@@ -1218,3 +1218,217 @@ async fn the_readmes_git_set_up_lets_only_the_saved_connection_answer() {
     );
     assert!(String::from_utf8_lossy(&other.stdout).contains("password=dc-token"));
 }
+
+/// `repoconn git scan` and `repoconn git setup` with real git, a throwaway HOME whose `store`
+/// helper holds a retired app password and a Data Center token, and a repository with a Cloud
+/// and a Data Center remote: the scan names both, set-up makes git use only the saved token and
+/// erases the app password, `--dry-run` and `--undo` leave the configuration as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connection() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let stored = home.path().join(".git-credentials");
+    let dc_line = "https://ada:dc-token@git.example.com\n";
+    std::fs::write(
+        &stored,
+        format!("https://alice:ATBBstaleAppPassword1234@bitbucket.org\n{dc_line}"),
+    )
+    .unwrap();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let in_home = |program: &Path, args: &[&str], stdin: &str| {
+        world
+            .command(program, args)
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .current_dir(home.path())
+            .stdin(stdin)
+            .output()
+    };
+    let git = |args: &[&str], stdin: &str| in_home(Path::new("git"), args, stdin);
+    let repoconn = |args: &[&str]| in_home(Path::new(env!("CARGO_BIN_EXE_repoconn")), args, "");
+    let repo = home.path().join("repo");
+    let repo_arg = repo.display().to_string();
+    for args in [
+        &["config", "--global", "credential.helper", "store"][..],
+        &["init", "-q", &repo_arg],
+        &[
+            "-C",
+            &repo_arg,
+            "remote",
+            "add",
+            "origin",
+            "https://alice@bitbucket.org/acme/models.git",
+        ],
+        &[
+            "-C",
+            &repo_arg,
+            "remote",
+            "add",
+            "dc",
+            "https://git.example.com/scm/data/models.git",
+        ],
+    ] {
+        assert!(git(args, "").status.success(), "git {args:?}");
+    }
+
+    // The scan: both stored credentials, named and judged, and never a secret.
+    let out = repoconn(&["git", "scan", "--repo", &repo_arg, "--json"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("ATBBstale") && !text.contains("dc-token"),
+        "{text}"
+    );
+    let scan: Value = serde_json::from_str(&text).unwrap();
+    let host = |name: &str| {
+        scan["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["host"] == name)
+            .unwrap_or_else(|| panic!("{name} not scanned: {text}"))
+            .clone()
+    };
+    let cloud_host = host("bitbucket.org");
+    assert_eq!(cloud_host["helpers"], serde_json::json!(["store"]));
+    let held = &cloud_host["credentials"][0];
+    assert_eq!(held["helper"], "store");
+    assert_eq!(held["username"], "alice");
+    assert_eq!(held["ok"], false);
+    assert_eq!(held["problems"][0]["code"], "app_password_disabled");
+    assert!(held["problems"][0]["fix"].as_str().unwrap().contains("API token"));
+    assert_eq!(held["warnings"][0]["code"], "plain_text_helper");
+    assert_eq!(cloud_host["remotes"][0]["name"], "origin");
+    let dc_host = host("git.example.com");
+    assert_eq!(dc_host["credentials"][0]["username"], "ada");
+    assert_eq!(
+        dc_host["credentials"][0]["warnings"][0]["code"],
+        "plain_text_helper"
+    );
+    assert_eq!(dc_host["remotes"][0]["name"], "dc");
+
+    // --dry-run shows the commands and changes nothing, byte for byte.
+    let gitconfig = home.path().join(".gitconfig");
+    let before_bytes = std::fs::read(&gitconfig).unwrap();
+    let listed = |git_out: Output| String::from_utf8_lossy(&git_out.stdout).into_owned();
+    let before_list = listed(git(&["config", "--global", "--list"], ""));
+    let out = repoconn(&["git", "setup", "work", "--forget-old", "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("git config --global --add credential.https://bitbucket.org.helper \"\"")
+            && text.contains(
+                "git config --global --add credential.https://bitbucket.org.helper \"repoconn git-credential\""
+            ),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&gitconfig).unwrap(), before_bytes);
+    assert!(std::fs::read_to_string(&stored).unwrap().contains("ATBBstale"));
+
+    // The set-up, then once more: nothing added the second time.
+    let out = repoconn(&["git", "setup", "work", "--forget-old"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(repoconn(&["git", "setup", "work"]).status.code(), Some(1));
+    let helpers = listed(git(
+        &[
+            "config",
+            "--global",
+            "--get-all",
+            "credential.https://bitbucket.org.helper",
+        ],
+        "",
+    ));
+    assert_eq!(helpers, "\nrepoconn git-credential\n");
+
+    // Git gets the saved token with the git username, and confirming it copies it nowhere.
+    let query = "protocol=https\nhost=bitbucket.org\npath=acme/models.git\n\n";
+    let filled = git(&["credential", "fill"], query);
+    let answer = String::from_utf8_lossy(&filled.stdout).into_owned();
+    assert!(
+        filled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&filled.stderr)
+    );
+    assert!(
+        answer.contains(&format!("password={}", cloud::TOKEN_FULL)),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(&format!("username={}", cloud::USERNAME)),
+        "{answer}"
+    );
+    assert!(git(&["credential", "approve"], &answer).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&stored).unwrap(),
+        dc_line,
+        "the app password erased, the token not copied, the Data Center line untouched"
+    );
+
+    // --undo puts the configuration back as it was; a second undo has nothing to do.
+    assert_eq!(
+        repoconn(&["git", "setup", "work", "--undo"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(listed(git(&["config", "--global", "--list"], "")), before_list);
+    assert_eq!(
+        repoconn(&["git", "setup", "work", "--undo"]).status.code(),
+        Some(1)
+    );
+
+    // Usage errors and refusals.
+    assert_eq!(repoconn(&["git", "setup"]).status.code(), Some(2));
+    assert_eq!(
+        repoconn(&["git", "setup", "work", "--global", "--repo", &repo_arg])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(repoconn(&["git", "setup", "nobody"]).status.code(), Some(1));
+    assert_eq!(
+        repoconn(&[
+            "git",
+            "scan",
+            "--repo",
+            &home.path().join("none").display().to_string()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}

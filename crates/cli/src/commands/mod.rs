@@ -4,6 +4,7 @@
 pub mod add;
 pub mod check;
 pub mod doctor;
+pub mod git;
 pub mod git_credential;
 pub mod info;
 pub mod link;

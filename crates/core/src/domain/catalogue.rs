@@ -61,6 +61,9 @@ pub enum WarningCode {
     SecretCleaned,
     EmailInUsernameField,
     PolicyUnusable,
+    PlainTextHelper,
+    GitCredentialUnverified,
+    RemoteUsernameMismatch,
 }
 
 /// Why saving, reading or changing stored connections failed. Unlike a check's problems these
@@ -144,6 +147,9 @@ codes_as_str! {
         SecretCleaned => "secret_cleaned",
         EmailInUsernameField => "email_in_username_field",
         PolicyUnusable => "policy_unusable",
+        PlainTextHelper => "plain_text_helper",
+        GitCredentialUnverified => "git_credential_unverified",
+        RemoteUsernameMismatch => "remote_username_mismatch",
     }
     StorageCode {
         KeychainUnavailable => "keychain_unavailable",
@@ -442,6 +448,21 @@ pub enum Notice {
     PolicyUnusable {
         path: String,
         detail: String,
+    },
+    /// A git credential helper (`store`) keeps secrets unencrypted in a file.
+    PlainTextHelper {
+        helper: String,
+    },
+    /// Git holds an Atlassian API token with a username: checking it needs the email, which git
+    /// does not have.
+    GitCredentialUnverified {
+        username: String,
+    },
+    /// A remote URL names a git username that is not the saved connection's.
+    RemoteUsernameMismatch {
+        remote: String,
+        username: String,
+        expected: String,
     },
 }
 
@@ -828,6 +849,9 @@ impl Notice {
             Self::SecretCleaned { .. } => C::SecretCleaned,
             Self::EmailInUsernameField { .. } => C::EmailInUsernameField,
             Self::PolicyUnusable { .. } => C::PolicyUnusable,
+            Self::PlainTextHelper { .. } => C::PlainTextHelper,
+            Self::GitCredentialUnverified { .. } => C::GitCredentialUnverified,
+            Self::RemoteUsernameMismatch { .. } => C::RemoteUsernameMismatch,
         }
     }
 
@@ -857,6 +881,15 @@ impl Notice {
             }
             Self::PolicyUnusable { path, detail } => format!(
                 "Your organisation's policy file {path} cannot be used as written: {detail}. The settings that can be read apply; one that cannot be read and restricts something applies at its strictest, until your administrators fix the file."
+            ),
+            Self::PlainTextHelper { helper } => format!(
+                "The git credential helper \"{helper}\" keeps secrets unencrypted in a file (~/.git-credentials): anyone who can read your files can read them."
+            ),
+            Self::GitCredentialUnverified { username } => format!(
+                "Git holds an Atlassian API token for the git username {username}. It was not checked: an API token is checked with your Atlassian email, which git does not keep."
+            ),
+            Self::RemoteUsernameMismatch { remote, username, expected } => format!(
+                "The remote {remote} names the git username {username}, but the saved connection for this server uses {expected}: git will ask for {username}'s credential."
             ),
         }
     }
@@ -1162,6 +1195,15 @@ mod tests {
             Notice::PolicyUnusable {
                 path: s("/etc/repoconn/policy.json"),
                 detail: s("line 2, column 31: trailing comma"),
+            },
+            Notice::PlainTextHelper { helper: s("store") },
+            Notice::GitCredentialUnverified {
+                username: s("ada_lovelace"),
+            },
+            Notice::RemoteUsernameMismatch {
+                remote: s("origin"),
+                username: s("ada"),
+                expected: s("ada_lovelace"),
             },
         ]
     }

@@ -1,4 +1,8 @@
 //! Git and the saved connections: the credential-helper protocol (which connection answers, what
-//! git is told, and what git's `store` and `erase` may change).
+//! git is told, and what git's `store` and `erase` may change), and the scan and set-up of the
+//! user's git configuration.
 
 pub mod credential;
+pub mod program;
+pub mod scan;
+pub mod setup;
