@@ -1411,6 +1411,41 @@ async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connect
         Some(1)
     );
 
+    // One repository only: its own configuration, and the user's untouched.
+    let local = |git_out: Output| String::from_utf8_lossy(&git_out.stdout).into_owned();
+    let repo_before = local(git(&["-C", &repo_arg, "config", "--local", "--list"], ""));
+    assert_eq!(
+        repoconn(&["git", "setup", "work", "--repo", &repo_arg])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        local(git(
+            &[
+                "-C",
+                &repo_arg,
+                "config",
+                "--local",
+                "--get-all",
+                "credential.https://bitbucket.org.helper"
+            ],
+            ""
+        )),
+        "\nrepoconn git-credential\n"
+    );
+    assert_eq!(listed(git(&["config", "--global", "--list"], "")), before_list);
+    assert_eq!(
+        repoconn(&["git", "setup", "work", "--undo", "--repo", &repo_arg])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        local(git(&["-C", &repo_arg, "config", "--local", "--list"], "")),
+        repo_before
+    );
+
     // Usage errors and refusals.
     assert_eq!(repoconn(&["git", "setup"]).status.code(), Some(2));
     assert_eq!(

@@ -276,6 +276,20 @@ mod tests {
     }
 
     #[test]
+    fn an_api_token_without_the_email_is_said_to_be_unverified() {
+        let held = judge_credential(
+            "cache",
+            "bitbucket.org",
+            Some("ada_lovelace".into()),
+            &Secret::new("ATATT3xyz"),
+        );
+        assert!(held.ok);
+        assert_eq!(held.warnings.len(), 1);
+        assert_eq!(held.warnings[0].code.as_str(), "git_credential_unverified");
+        assert!(held.warnings[0].message.contains("email"));
+    }
+
+    #[test]
     fn a_remote_url_never_shows_its_password() {
         let url = url::Url::parse("https://ada%40example.com:secret@bitbucket.org/acme/models.git").unwrap();
         let remote = judge_remote("origin", &url, &[]);
