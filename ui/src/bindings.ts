@@ -183,7 +183,7 @@ export type ErrorCode = StorageCode | ShellCode;
 
 /**  How close a connection is to its expiry date. */
 export type Expiry = { state: "unknown" } | { state: "fine"; days_left: number } | 
-/**  Within the first reminder (30 days). */
+/**  Within `SOON_DAYS` (30 days). */
 { state: "soon"; days_left: number } | { state: "expired"; days_ago: number };
 
 /**  A field of the connection form that a credential kind uses. */
@@ -206,7 +206,7 @@ export type FormOptions = {
 	max_token_lifetime_days: number | null,
 	/**  Set when a policy file exists but cannot be used as written. */
 	policy_error: PolicyError | null,
-	/**  The hint under the expiry date: when reminders come, and the policy's cap. */
+	/**  The hint under the expiry date: from when the list marks it, and the policy's cap. */
 	expiry_hint: string,
 };
 
@@ -287,6 +287,8 @@ export type MethodOption = {
 	/**  The secret field's label ("API token", "Password"...). */
 	secret_label: string,
 	fields: FieldOption[],
+	/**  Tied to one workspace, project or repository (see `Method::is_tied_to_place`). */
+	tied_to_place: boolean,
 	/**
 	 *  Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
 	 *  never past the policy's longest lifetime, which is also the default where the method has

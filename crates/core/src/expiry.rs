@@ -13,8 +13,8 @@ use crate::store::connection::Connection;
 
 /// Cloud API tokens live at most a year, and Bitbucket does not say when one expires.
 const API_TOKEN_DAYS: i64 = 365;
-/// Days before expiry at which a reminder is due, the first also where "soon" starts.
-pub const REMINDER_DAYS: [i32; 3] = [30, 7, 1];
+/// Days before expiry from which a connection counts as expiring soon (lists warn from then).
+pub const SOON_DAYS: i32 = 30;
 
 /// The expiry a method gets when none is given (Cloud API tokens: a year).
 pub fn default_expiry(method: Method, today: Date) -> Option<Date> {
@@ -54,7 +54,7 @@ pub enum Expiry {
     Fine {
         days_left: i32,
     },
-    /// Within the first reminder (30 days).
+    /// Within `SOON_DAYS` (30 days).
     Soon {
         days_left: i32,
     },
@@ -73,7 +73,7 @@ impl Expiry {
             .clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         if days < 0 {
             Self::Expired { days_ago: -days }
-        } else if days <= REMINDER_DAYS[0] {
+        } else if days <= SOON_DAYS {
             Self::Soon { days_left: days }
         } else {
             Self::Fine { days_left: days }

@@ -357,7 +357,7 @@ describe("under an administrator's policy", () => {
     expect((screen.getByLabelText("Expires on") as HTMLInputElement).max).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(screen.getByLabelText("Expires on").getAttribute("aria-describedby")).toBe("expires-hint");
     expect(document.getElementById("expires-hint")!.textContent).toBe(
-      "We remind you 30, 7 and 1 days before; Bitbucket does not tell us. Your organisation allows at most 90 days.",
+      "Your connections list marks it as expiring from 30 days before. Your organisation allows at most 90 days.",
     );
   });
 

@@ -129,6 +129,12 @@ impl Method {
         }
     }
 
+    /// Tokens tied to one workspace, project or repository: what they reach is that place, so
+    /// its fields are part of the credential rather than a choice among what it reaches.
+    pub fn is_tied_to_place(self) -> bool {
+        self.is_cloud_access_token() || matches!(self, Self::ProjectToken | Self::RepositoryToken)
+    }
+
     /// Cloud access tokens are not a person: REST and git see the token itself.
     pub fn is_cloud_access_token(self) -> bool {
         matches!(

@@ -11,7 +11,7 @@ use crate::domain::method::{Field, Method, Need, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
 use crate::domain::sniff::{SecretShape, paste_secret};
-use crate::expiry::{REMINDER_DAYS, default_expiry};
+use crate::expiry::{SOON_DAYS, default_expiry};
 use crate::policy::{PolicyError, PolicyState, Template};
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -24,7 +24,7 @@ pub struct FormOptions {
     pub max_token_lifetime_days: Option<u32>,
     /// Set when a policy file exists but cannot be used as written.
     pub policy_error: Option<PolicyError>,
-    /// The hint under the expiry date: when reminders come, and the policy's cap.
+    /// The hint under the expiry date: from when the list marks it, and the policy's cap.
     pub expiry_hint: String,
 }
 
@@ -133,12 +133,8 @@ fn suggested_expiry_days(method: Method, policy: &PolicyState) -> Option<i32> {
 }
 
 fn expiry_hint(policy: &PolicyState) -> String {
-    let days: Vec<String> = REMINDER_DAYS.iter().map(|d| d.to_string()).collect();
-    let (last, rest) = days.split_last().expect("reminder days");
-    let remind = format!(
-        "We remind you {} and {last} days before; Bitbucket does not tell us.",
-        rest.join(", ")
-    );
+    // Only what the product does: the list (and `repoconn list`) marks it from this many days.
+    let remind = format!("Your connections list marks it as expiring from {SOON_DAYS} days before.");
     match policy.policy.max_token_lifetime_days {
         Some(max) => format!("{remind} Your organisation allows at most {max} days."),
         None => remind,
@@ -165,6 +161,8 @@ pub struct MethodOption {
     /// The secret field's label ("API token", "Password"...).
     pub secret_label: String,
     pub fields: Vec<FieldOption>,
+    /// Tied to one workspace, project or repository (see `Method::is_tied_to_place`).
+    pub tied_to_place: bool,
     /// Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
     /// never past the policy's longest lifetime, which is also the default where the method has
     /// none. The form pre-fills it, so what it suggests can always be saved.
@@ -270,6 +268,7 @@ fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
             .iter()
             .map(|(field, need)| field_option(method, *field, *need))
             .collect(),
+        tied_to_place: method.is_tied_to_place(),
         default_expiry_days: suggested_expiry_days(method, policy),
     }
 }
@@ -395,7 +394,7 @@ mod tests {
         let mut policy = PolicyState::default();
         assert_eq!(
             options(&policy).expiry_hint,
-            "We remind you 30, 7 and 1 days before; Bitbucket does not tell us."
+            "Your connections list marks it as expiring from 30 days before."
         );
         policy.policy.max_token_lifetime_days = Some(90);
         assert!(

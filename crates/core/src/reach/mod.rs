@@ -25,7 +25,7 @@ use crate::check::probe::host_of;
 use crate::check::report::{Findings, Outcome};
 use crate::check::{CheckEnv, CheckRequest, begin, connect};
 use crate::domain::catalogue::{Fault, Problem, Severity, Warning};
-use crate::domain::method::{Method, ProviderKind};
+use crate::domain::method::ProviderKind;
 use crate::domain::sniff::printable;
 
 /// The most repositories one listing returns; beyond it the listing says it was cut short.
@@ -147,9 +147,7 @@ pub fn narrowed(
     workspace: Option<String>,
     project: Option<String>,
 ) -> CheckRequest {
-    let tied = request.method.is_cloud_access_token()
-        || matches!(request.method, Method::ProjectToken | Method::RepositoryToken);
-    if !tied {
+    if !request.method.is_tied_to_place() {
         request.workspace = workspace;
         request.project = project;
         request.repository = None;
@@ -322,6 +320,7 @@ fn without_userinfo(href: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::method::Method;
 
     fn repo(workspace: &str, slug: &str, name: &str, permission: RepoPermission) -> ReachableRepository {
         ReachableRepository {

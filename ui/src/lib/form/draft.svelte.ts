@@ -275,7 +275,7 @@ export class ConnectionDraft {
     this.picker.hide(picked);
     this.status = picked ? `Checking ${pathOf(picked)}…` : "Checking with Bitbucket…";
     const request = this.#checkRequest();
-    const key = credentialKey(this.provider, request, this.#secretEdits);
+    const key = credentialKey(this.provider, request, this.#secretEdits, this.methodOption.tied_to_place);
     const answer = await this.#checks.send((id) => {
       this.#checkId = id;
       return commands.checkCredential(id, request);

@@ -10,7 +10,6 @@ import {
   commands,
   type CheckRequest,
   type Field,
-  type Method,
   type ProviderKind,
   type Reach,
   type ReachableRepository,
@@ -24,15 +23,6 @@ import { keyOf, matching, merged, ownerOf, pathOf } from "./reach";
 export const STEP = 100;
 /** How long typing must pause before a search in a cut-short list of repositories asks the server. */
 const SEARCH_PAUSE_MS = 300;
-/** Credentials tied to one workspace, project or repository: what they reach follows those fields. */
-const TIED: Method[] = [
-  "repository-access-token",
-  "project-access-token",
-  "workspace-access-token",
-  "project-token",
-  "repository-token",
-];
-
 /** A repository's default reviewers, as the picker shows them. */
 export interface ReviewersView {
   /** "acme/models". */
@@ -47,8 +37,14 @@ export interface ReviewersView {
  * Which credential a check is made with: what the list of repositories it reaches depends on.
  * `secretEdits` counts the edits of the secret, so that the key need not hold the secret itself.
  */
-export function credentialKey(provider: ProviderKind, r: CheckRequest, secretEdits: number): string {
-  const scope = TIED.includes(r.method) ? [r.workspace, r.project, r.repository] : [];
+export function credentialKey(
+  provider: ProviderKind,
+  r: CheckRequest,
+  secretEdits: number,
+  tiedToPlace: boolean,
+): string {
+  // For a token tied to one place (the core's `tied_to_place`), that place is the credential.
+  const scope = tiedToPlace ? [r.workspace, r.project, r.repository] : [];
   return JSON.stringify([provider, r.method, r.server, r.email, r.username, secretEdits, ...scope]);
 }
 
