@@ -120,6 +120,21 @@ try {
     if (git !== "ada_lovelace") throw new Error(`git username shown: ${git}`);
     await typeInto("#name", "work");
     await screenshot(screenshotPath.replace(/\.png$/, "-form.png"));
+  });
+
+  await check("the picker lists what the token reaches, from the fake Cloud through Rust", async () => {
+    await eventually("the picker", () => heading("This credential can reach"), 15000);
+    const option = await eventually("acme/models in the listbox", () =>
+      findXPath(`//*[@role="option"][contains(normalize-space(), "acme/models")]`),
+    );
+    await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: "arguments[0].scrollIntoView({block: 'center'});",
+      args: [option],
+    });
+    await screenshot(screenshotPath.replace(/\.png$/, "-picker.png"));
+  });
+
+  await check("the checked connection is saved", async () => {
     await click(await button("Save"));
     await eventually("the saved connection in the list", () => heading("work"), 15000);
     await screenshot(screenshotPath.replace(/\.png$/, "-list.png"));
