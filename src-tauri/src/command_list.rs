@@ -18,4 +18,9 @@ pub const COMMANDS: &[&str] = &[
     "list_connections",
     "test_connection",
     "delete_connection",
+    "saved_health",
+    "repair_saved",
+    "git_scan",
+    "git_setup_preview",
+    "git_set_up",
 ];

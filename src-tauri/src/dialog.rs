@@ -20,7 +20,7 @@ use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
 use repoconn_core::reach::{self, Reach, ReachOptions, Reviewer};
-use repoconn_core::store::registry::Registry;
+use repoconn_core::store::registry::{Health, Registry};
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
@@ -45,7 +45,7 @@ impl AppState {
         }
     }
 
-    fn registry(&self) -> Result<Arc<Registry>, AppError> {
+    pub(crate) fn registry(&self) -> Result<Arc<Registry>, AppError> {
         self.registry.clone()
     }
 
@@ -81,7 +81,7 @@ pub struct Retest {
 }
 
 /// Runs blocking keychain and file work on a worker thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     tauri::async_runtime::spawn_blocking(work)
@@ -302,4 +302,22 @@ pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Resu
         Ok(())
     })
     .await
+}
+
+/// Whether the connections file and the keychain agree (what an interrupted change leaves
+/// behind). Changes nothing; the page asks after its first paint.
+#[tauri::command]
+#[specta::specta]
+pub async fn saved_health(state: State<'_, AppState>) -> Result<Health, AppError> {
+    let registry = state.registry()?;
+    blocking(move || Ok(registry.doctor()?)).await
+}
+
+/// Deletes the keychain items that belong to no connection. Connections whose secret is missing
+/// are kept: the person replaces (Edit) or deletes them.
+#[tauri::command]
+#[specta::specta]
+pub async fn repair_saved(state: State<'_, AppState>) -> Result<Health, AppError> {
+    let registry = state.registry()?;
+    blocking(move || Ok(registry.repair()?)).await
 }

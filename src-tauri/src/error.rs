@@ -21,6 +21,8 @@ pub enum ShellCode {
     PreferencesNotSaved,
     /// A repository's default reviewers could not be read (the message says why).
     ReviewersUnavailable,
+    /// The `git` program could not be run or answered with an error.
+    GitFailed,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

@@ -5,6 +5,7 @@ mod command_list;
 mod commands;
 mod dialog;
 mod error;
+mod git_setup;
 mod preferences;
 
 use std::io::IsTerminal;
@@ -43,6 +44,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::list_connections,
             dialog::test_connection,
             dialog::delete_connection,
+            dialog::saved_health,
+            dialog::repair_saved,
+            git_setup::git_scan,
+            git_setup::git_setup_preview,
+            git_setup::git_set_up,
         ])
 }
 
@@ -90,42 +96,15 @@ pub fn run() {
     // Updates are only installed when their signature matches the public key in tauri.conf.json
     // (the private key lives only in the release workflow's secrets).
     let builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
+    // The consistency of the saved connections is checked by the page after its first paint
+    // (`saved_health`), which shows what is out of step with a Repair button.
     with_commands(builder, preferences)
-        .setup(|_app| {
-            // Off the main thread (the keychain may be slow to answer, or locked), and after the
-            // window is up, so that it does not compete with the first paint.
-            std::thread::spawn(|| {
-                std::thread::sleep(std::time::Duration::from_secs(2));
-                check_saved_connections();
-            });
-            Ok(())
-        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|err| {
             tracing::error!("the app could not start: {err}");
             eprintln!("Repository Connections could not start: {err}");
             std::process::exit(1);
         });
-}
-
-/// The start-up consistency check of the saved connections: reports, never repairs.
-fn check_saved_connections() {
-    let health =
-        repoconn_core::store::registry::Registry::open_default().and_then(|registry| registry.doctor());
-    match health {
-        Ok(health) if health.is_consistent() => {
-            tracing::info!(
-                connections = health.connections,
-                "saved connections are consistent"
-            )
-        }
-        Ok(health) => tracing::warn!(
-            orphan_secrets = health.orphan_secrets.len(),
-            missing_secrets = ?health.missing_secrets,
-            "saved connections and keychain are out of step: run `repoconn doctor`"
-        ),
-        Err(err) => tracing::warn!(code = ?err.code, "{} {}", err.message, err.fix),
-    }
 }
 
 /// Logs go to standard error; `REPOCONN_LOG` sets the filter (default `info`). Secrets are never

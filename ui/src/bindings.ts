@@ -53,6 +53,28 @@ export const commands = {
 	testConnection: (name: string) => typedError<Retest, AppError>(__TAURI_INVOKE("test_connection", { name })),
 	/**  Deletes a saved connection and its secret. */
 	deleteConnection: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_connection", { name })),
+	/**
+	 *  Whether the connections file and the keychain agree (what an interrupted change leaves
+	 *  behind). Changes nothing; the page asks after its first paint.
+	 */
+	savedHealth: () => typedError<Health, AppError>(__TAURI_INVOKE("saved_health")),
+	/**
+	 *  Deletes the keychain items that belong to no connection. Connections whose secret is missing
+	 *  are kept: the person replaces (Edit) or deletes them.
+	 */
+	repairSaved: () => typedError<Health, AppError>(__TAURI_INVOKE("repair_saved")),
+	/**
+	 *  Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds
+	 *  and what is wrong with it.
+	 */
+	gitScan: () => typedError<ScanReport, AppError>(__TAURI_INVOKE("git_scan")),
+	/**  What letting git use the saved connection `name` would change; changes nothing. */
+	gitSetupPreview: (name: string) => typedError<GitSetupPreview, AppError>(__TAURI_INVOKE("git_setup_preview", { name })),
+	/**
+	 *  Makes git ask only the saved connection `name` for its server; with `erase_old`, erases the
+	 *  credentials the other helpers hold for it (the page asks the person first).
+	 */
+	gitSetUp: (name: string, eraseOld: boolean) => typedError<GitSetupDone, AppError>(__TAURI_INVOKE("git_set_up", { name, eraseOld })),
 };
 
 /* Types */
@@ -166,6 +188,8 @@ export type ConnectionView = {
 	tone: Tone,
 	/**  "Bitbucket Cloud" or the server's host. */
 	server_label: string,
+	/**  The https address git clones the connection's repository from, when it has one. */
+	clone_url: string | null,
 };
 
 /**  Where and how to create a credential. */
@@ -208,6 +232,70 @@ export type FormOptions = {
 	policy_error: PolicyError | null,
 	/**  The hint under the expiry date: from when the list marks it, and the policy's cap. */
 	expiry_hint: string,
+};
+
+/**  What setting git up did. */
+export type GitSetupDone = {
+	connection: string,
+	url: string,
+	/**  The commands that ran. */
+	ran: string[],
+	/**  The old credentials erased (only when the person asked for it). */
+	erased: OldCredential[],
+	/**  The command that puts git's configuration back as it was. */
+	undo_command: string,
+};
+
+/**  What `git setup` would do for one connection, everywhere git runs for this user. */
+export type GitSetupPreview = {
+	connection: string,
+	/**  The git URL the connection will answer for (`https://bitbucket.org`). */
+	url: string,
+	/**  The `git config` commands, as a person would type them; empty when git is set up already. */
+	commands: string[],
+	/**  The credentials other helpers hold for that URL today (what "erase" would remove). */
+	old_credentials: OldCredential[],
+	/**  Said before anything changes (an old git that cannot send a Bearer token). */
+	warnings: string[],
+	/**  Why git cannot use this connection at all; nothing can be set up then. */
+	refusal: string | null,
+	/**  `git --version`, or `None` when git is not installed. */
+	git_version: string | null,
+	/**  The username git will send (never the email). */
+	git_username: string | null,
+};
+
+/**  What `doctor` found. */
+export type Health = {
+	connections: number,
+	/**  Keychain items of ours that no connection refers to (left by an interrupted change). */
+	orphan_secrets: string[],
+	/**  Connections whose secret is not in the keychain. */
+	missing_secrets: string[],
+	/**  False where the OS keychain cannot list items, so orphan secrets cannot be found. */
+	keychain_listable: boolean,
+};
+
+/**  What one helper holds: the username and the verdict, never the secret. */
+export type HeldCredential = {
+	helper: string,
+	username: string | null,
+	ok: boolean,
+	problems: Problem[],
+	warnings: Warning[],
+};
+
+export type HostReport = {
+	/**  `host[:port]`, as git's credential protocol names it. */
+	host: string,
+	/**  The URL the helpers were asked about. */
+	url: string,
+	/**  The helpers git asks for this URL, in order. */
+	helpers: string[],
+	/**  What each helper holds for it (helpers holding nothing are not listed). */
+	credentials: HeldCredential[],
+	/**  The remotes of the scanned repository on this server. */
+	remotes: RemoteReport[],
 };
 
 /**  Who the credential acts as. */
@@ -297,6 +385,14 @@ export type MethodOption = {
 	default_expiry_days: number | null,
 };
 
+/**  A credential another helper holds for the URL: never its secret. */
+export type OldCredential = {
+	helper: string,
+	username: string | null,
+	/**  The helper keeps it as plain text on disk (git's `store`). */
+	plain_text: boolean,
+};
+
 /**  The verdict, from which the CLI's exit code follows (0, 1, 3). */
 export type Outcome = 
 /**  Works for everything the profile needs (write scopes may be unverified: see warnings). */
@@ -379,6 +475,15 @@ export type ReachableRepository = {
 	web_url: string,
 };
 
+/**  A remote on a Bitbucket server; `url` without any password it embeds. */
+export type RemoteReport = {
+	name: string,
+	url: string,
+	username: string | null,
+	problems: Problem[],
+	warnings: Warning[],
+};
+
 /**  The caller's own permission on a repository, lowest first. */
 export type RepoPermission = "read" | "write" | "admin";
 
@@ -393,6 +498,11 @@ export type Reviewer = {
 	display_name: string,
 	/**  Data Center: the user name. Cloud: the nickname (Cloud no longer shows usernames of others). */
 	username: string | null,
+};
+
+/**  Everything the scan found, one entry per server. */
+export type ScanReport = {
+	hosts: HostReport[],
 };
 
 /**  Needed scopes (Cloud) or permission levels (Data Center) against what was found. */
@@ -445,6 +555,8 @@ export type ShellCode =
 "not_checked" | "no_link" | "link_not_opened" | "preferences_unreadable" | "preferences_not_saved" | 
 /**  A repository's default reviewers could not be read (the message says why). */
 "reviewers_unavailable" | 
+/**  The `git` program could not be run or answered with an error. */
+"git_failed" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 

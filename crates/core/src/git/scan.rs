@@ -13,12 +13,12 @@ use crate::git::program::{Git, GitError};
 use crate::store::connection::Connection;
 
 /// Everything the scan found, one entry per server.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ScanReport {
     pub hosts: Vec<HostReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct HostReport {
     /// `host[:port]`, as git's credential protocol names it.
     pub host: String,
@@ -33,7 +33,7 @@ pub struct HostReport {
 }
 
 /// What one helper holds: the username and the verdict, never the secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct HeldCredential {
     pub helper: String,
     pub username: Option<String>,
@@ -43,7 +43,7 @@ pub struct HeldCredential {
 }
 
 /// A remote on a Bitbucket server; `url` without any password it embeds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RemoteReport {
     pub name: String,
     pub url: String,

@@ -30,6 +30,8 @@ pub struct ConnectionView {
     pub tone: Tone,
     /// "Bitbucket Cloud" or the server's host.
     pub server_label: String,
+    /// The https address git clones the connection's repository from, when it has one.
+    pub clone_url: Option<String>,
 }
 
 impl ConnectionView {
@@ -40,6 +42,7 @@ impl ConnectionView {
             ProviderKind::DataCenter => connection.git_host(),
         };
         Self {
+            clone_url: crate::guide::git_fix::clone_url(&connection),
             expiry_text: expiry.describe(),
             status_text: status_text(connection.status, expiry),
             tone: tone(connection.status, expiry),

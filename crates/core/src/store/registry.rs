@@ -21,7 +21,7 @@ pub const FAILPOINT_ENV: &str = "REPOCONN_FAILPOINT";
 /// What `doctor` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Type)]
 pub struct Health {
-    pub connections: usize,
+    pub connections: u32,
     /// Keychain items of ours that no connection refers to (left by an interrupted change).
     pub orphan_secrets: Vec<String>,
     /// Connections whose secret is not in the keychain.
@@ -197,7 +197,7 @@ impl Registry {
     pub fn doctor(&self) -> Result<Health, StorageError> {
         let file = self.file.read()?;
         let mut health = Health {
-            connections: file.connections.len(),
+            connections: u32::try_from(file.connections.len()).unwrap_or(u32::MAX),
             ..Health::default()
         };
         for connection in &file.connections {
