@@ -16,12 +16,22 @@ export REPOCONN_DATA_DIR="$SCRATCH/data" REPOCONN_KEYCHAIN_SERVICE="repoconn-e2e
   BROWSER_LOG="$SCRATCH/browser.log" XDG_DATA_HOME="$SCRATCH/keyring" APP SHOT ROOT
 FAKE="${CARGO_TARGET_DIR:-$ROOT/target}/debug/fake-bitbucket"
 [ -x "$FAKE" ] || cargo build -q -p fake-bitbucket
+# git's side: a throwaway home whose git keeps a dead app password in the plain-text store helper,
+# as months-old set-ups do; our git helper on PATH, as an installed app puts it.
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+[ -x "$BIN/git-credential-repoconn" ] || cargo build -q -p repoconn-cli
+mkdir -p "$SCRATCH/home"
+export GIT_HOME="$SCRATCH/home" PATH="$BIN:$PATH"
+HOME="$GIT_HOME" GIT_CONFIG_NOSYSTEM=1 git config --global credential.helper store
+printf 'https://ada:ATBB3deadAppPassword0000@bitbucket.org\n' > "$GIT_HOME/.git-credentials"
 
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c '
   echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   coproc FAKE_CLOUD { exec "'"$FAKE"'" cloud; }
   read -r REPOCONN_CLOUD_API_URL <&"${FAKE_CLOUD[0]}"
   export REPOCONN_CLOUD_API_URL
+  # The app (started by the driver) runs git in the throwaway home, never in the real one.
+  export HOME="$GIT_HOME" GIT_CONFIG_NOSYSTEM=1
   tauri-driver --port 4444 >"$ROOT/target/tauri-driver.log" 2>&1 &
   DRIVER=$!
   for _ in $(seq 200); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done

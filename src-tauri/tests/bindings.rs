@@ -170,10 +170,15 @@ fn samples() -> serde_json::Value {
                 host: "api.bitbucket.org".into(),
                 reason: "network unreachable".into(),
             }),
+            "app_password_disabled": problem(Fault::AppPasswordDisabled),
         },
         "warnings": {
             "write_scope_unverified": serde_json::to_value(Warning::from(Notice::WriteScopeUnverified {
                 scopes: vec!["write:pullrequest:bitbucket".into()],
+            }))
+            .unwrap(),
+            "plain_text_helper": serde_json::to_value(Warning::from(Notice::PlainTextHelper {
+                helper: "store".into(),
             }))
             .unwrap(),
         },

@@ -89,6 +89,9 @@ async function addConnection(page, provider, kind, name) {
   await page.getByRole("heading", { name: "It works" }).waitFor();
   await page.getByLabel("Connection name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
+  // The save is confirmed with the next steps; the list then shows the connection.
+  await page.getByRole("heading", { name: `Saved “${name}”` }).waitFor();
+  await page.getByRole("button", { name: "Back to connections" }).click();
   await page.getByRole("heading", { name, exact: true }).waitFor();
 }
 
@@ -161,14 +164,60 @@ await check("the whole flow works with the keyboard alone", async (page) => {
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   if (outline === "none") throw new Error("the focused button shows no outline");
   await page.keyboard.press("Enter");
+  // Focus moves to the confirmation; the next steps are reached with Tab.
+  await page.getByRole("heading", { name: "Saved “keyboard”" }).waitFor();
+  const focused = await page.evaluate(() => document.activeElement?.id);
+  if (focused !== "saved-title") throw new Error(`after Save the focus is on #${focused}`);
+  await axe(page, "saved, with its next steps");
+  await tabTo(() => document.activeElement?.textContent === "Let git use this connection…", "the git offer");
+  await tabTo(() => document.activeElement?.textContent === "Back to connections", "Back to connections");
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "keyboard", exact: true }).waitFor();
 });
 
+await check("Fix git for Bitbucket works with the keyboard alone at 960×680 and passes axe", async (page) => {
+  await page.setViewportSize({ width: 960, height: 680 });
+  await page.goto(`${url}?dead-app-password`);
+  await page.getByRole("heading", { name: "Repository Connections" }).waitFor();
+  const pressOn = async (label) => {
+    await tabTo(page, (l) => document.activeElement?.textContent?.trim() === l, label, label);
+    await page.keyboard.press("Enter");
+  };
+  await pressOn("Fix git for Bitbucket");
+  await page.getByText("store holds a credential for ada that does not work.").waitFor();
+  await axe(page, "Fix git: the scan");
+  await page.screenshot({ path: path.join(shots, "fix-git-scan.png"), fullPage: true });
+  await pressOn("Create an API token for git");
+  await page.getByRole("form", { name: "Add a connection" }).waitFor();
+  await tabTo(page, () => document.activeElement?.id === "field-email", "the email field");
+  await page.keyboard.type("ada@example.com");
+  await tabTo(page, () => document.activeElement?.id === "secret", "the token field");
+  await page.keyboard.type(GOOD);
+  await pressOn("Test");
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await tabTo(page, () => document.activeElement?.id === "name", "the name field");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.type("cloud");
+  await pressOn("Save");
+  await page.getByRole("heading", { name: "Saved “cloud”" }).waitFor();
+  await page.getByText("store for ada (kept as plain text in a file)").waitFor();
+  if (!(await page.getByRole("checkbox", { name: /Also erase these old credentials/ }).isChecked()))
+    throw new Error("erasing the dead app password is not proposed");
+  await axe(page, "Fix git: the set-up offer");
+  await page.screenshot({ path: path.join(shots, "fix-git-offer.png"), fullPage: true });
+  await pressOn("Let git use “cloud”");
+  await page.getByText("Git now asks only “cloud” for https://bitbucket.org.").waitFor();
+  await pressOn("Back to Fix git");
+  await page.getByText("Ready: git asks only your saved connection for bitbucket.org.").waitFor();
+  await axe(page, "Fix git: ready");
+  await page.screenshot({ path: path.join(shots, "fix-git-ready.png"), fullPage: true });
+});
+
 /** Presses Tab until `predicate` holds in the page. */
-async function tabTo(page, predicate, what) {
+async function tabTo(page, predicate, what, arg) {
   for (let i = 0; i < 80; i += 1) {
     await page.keyboard.press("Tab");
-    if (await page.evaluate(predicate)) return;
+    if (await page.evaluate(predicate, arg)) return;
   }
   throw new Error(`Tab never reached ${what}`);
 }
@@ -232,6 +281,14 @@ await check("the repository picker works with the keyboard alone and passes axe"
   await page.keyboard.press("Control+a");
   await page.keyboard.type("picked");
   await tabTo(page, () => document.activeElement?.textContent === "Save", "Save");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Saved “picked”" }).waitFor();
+  await page.getByLabel("Clone address").waitFor();
+  await tabTo(
+    page,
+    () => document.activeElement?.textContent === "Back to connections",
+    "Back to connections",
+  );
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "picked", exact: true }).waitFor();
   // The connection keeps the repository: editing it shows the fields as picked.

@@ -109,8 +109,21 @@ try {
   // (tests/fake-bitbucket/src/cloud.rs, TOKEN_FULL).
   const token = "ATATT3xFfGF0fullFULLfull0000";
 
-  await check("a Cloud API-token connection is added through the dialog", async () => {
-    await click(await eventually("the Add connection button", () => button("Add connection")));
+  const gitHome = process.env.GIT_HOME;
+  const gitEnv = { ...process.env, HOME: gitHome, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+
+  await check("Fix git for Bitbucket names the dead app password git's store helper holds", async () => {
+    await click(await eventually("the Fix git button", () => button("Fix git for Bitbucket")));
+    await eventually("the scan", () =>
+      findXPath(`//*[contains(normalize-space(), "holds a credential for ada that does not work")]`),
+    );
+    const problem = await textOf("[data-code=app_password_disabled]");
+    if (!/app password/i.test(problem)) throw new Error(`the problem reads ${JSON.stringify(problem)}`);
+    await screenshot(screenshotPath.replace(/\.png$/, "-git-scan.png"));
+  });
+
+  await check("a Cloud API-token connection is added through the dialog, from Fix git", async () => {
+    await click(await button("Create an API token for git"));
     await eventually("the form", () => heading("Add a connection"));
     await typeInto("#field-email", "ada@example.com");
     await typeInto("#secret", token);
@@ -134,8 +147,46 @@ try {
     await screenshot(screenshotPath.replace(/\.png$/, "-picker.png"));
   });
 
-  await check("the checked connection is saved", async () => {
+  await check("the checked connection is saved and git set-up is offered at once", async () => {
     await click(await button("Save"));
+    await eventually("the confirmation", () => heading("✓ Saved “work”"), 15000);
+    await eventually("the git set-up", () => heading("Let git use “work”"), 15000);
+    const erase = await eventually("the consent to erase", () =>
+      findXPath(`//label[contains(normalize-space(), "Also erase these old credentials")]/input`),
+    );
+    const ticked = await webdriver("GET", `/session/${sid}/element/${erase[ELEMENT]}/selected`);
+    if (!ticked) throw new Error("coming from Fix git, erasing the dead app password is not proposed");
+    await screenshot(screenshotPath.replace(/\.png$/, "-saved.png"));
+  });
+
+  await check(
+    "git is set up: the app password erased, git's own fill answers with the saved token",
+    async () => {
+      await click(await button("Let git use “work”"));
+      const done = await eventually("the set-up", () => textOf("[data-testid=git-setup-done]"), 15000);
+      if (!done.includes("Git now asks only “work” for https://bitbucket.org")) throw new Error(done);
+      const stored = readFileSync(path.join(gitHome, ".git-credentials"), "utf8");
+      if (stored.includes("ATBB"))
+        throw new Error(`~/.git-credentials still holds the app password: ${stored}`);
+      const filled = execFileSync("git", ["credential", "fill"], {
+        input: "protocol=https\nhost=bitbucket.org\n\n",
+        env: gitEnv,
+        timeout: 15000,
+      }).toString();
+      if (!filled.includes(`password=${token}`) || !filled.includes("username=ada_lovelace"))
+        throw new Error(`git credential fill answered ${filled.replace(/password=.*/, "password=…")}`);
+      execFileSync("git", ["credential", "approve"], { input: filled, env: gitEnv, timeout: 15000 });
+      const after = readFileSync(path.join(gitHome, ".git-credentials"), "utf8");
+      if (after.includes(token)) throw new Error("git's store helper kept a copy of the token");
+    },
+  );
+
+  await check("a final scan shows git ready for bitbucket.org", async () => {
+    await click(await button("Back to Fix git"));
+    const ready = await eventually("the ready line", () => textOf("[data-testid=host-ready]"), 15000);
+    if (!ready.includes("git asks only your saved connection for bitbucket.org")) throw new Error(ready);
+    await screenshot(screenshotPath.replace(/\.png$/, "-git-ready.png"));
+    await click(await button("Back to connections"));
     await eventually("the saved connection in the list", () => heading("work"), 15000);
     await screenshot(screenshotPath.replace(/\.png$/, "-list.png"));
   });

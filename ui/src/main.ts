@@ -6,7 +6,9 @@ import "./app.css";
 // production build does not contain it (Vite drops this branch).
 if (import.meta.env.MODE === "e2e-mock") {
   const { installMockBackend } = await import("./mock/backend");
-  installMockBackend();
+  // `?dead-app-password`: git's store helper holds a retired app password (the Fix git flow).
+  const deadAppPassword = new URLSearchParams(location.search).has("dead-app-password");
+  installMockBackend({ git: { storeHoldsAppPassword: deadAppPassword, setUp: [] } });
 }
 
 const target = document.getElementById("app");

@@ -67,7 +67,11 @@ describe("the connection form", () => {
       await fireEvent.click(screen.getByRole("button", { name: "Save" }));
       await waitFor(() => expect(state.connections).toHaveLength(1));
       expect(state.connections[0].connection.method).toBe(method.method);
-      expect(await screen.findByRole("heading", { name: state.connections[0].connection.name })).toBeTruthy();
+      const name = state.connections[0].connection.name;
+      // The save is confirmed with the next steps, then the list shows the new connection.
+      expect(await screen.findByRole("heading", { name: `Saved “${name}”` })).toBeTruthy();
+      await fireEvent.click(screen.getByRole("button", { name: "Back to connections" }));
+      expect(await screen.findByRole("heading", { name })).toBeTruthy();
     },
   );
 
@@ -230,6 +234,8 @@ describe("the connection list", () => {
     await screen.findByRole("heading", { name: "It works" });
     await type("Connection name", "work");
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByRole("heading", { name: "Saved “work”" });
+    await fireEvent.click(screen.getByRole("button", { name: "Back to connections" }));
     await screen.findByRole("heading", { name: "work" });
     return state;
   }

@@ -9,6 +9,8 @@ import type {
   ConnectionView,
   CredentialLink,
   FormOptions,
+  GitSetupDone,
+  GitSetupPreview,
   LinkInput,
   Method,
   Preferences,
@@ -17,6 +19,7 @@ import type {
   ReachableRepository,
   RepoPermission,
   Reviewer,
+  ScanReport,
   SecretHints,
   ServerCheck,
   ValidationReport,
@@ -33,10 +36,10 @@ export const samples = fixtures.samples as unknown as {
   views: Record<string, Omit<ConnectionView, "connection">>;
   check_views: CheckView[];
   problems: Record<
-    "missing_scopes" | "invalid_credentials" | "unreachable",
+    "missing_scopes" | "invalid_credentials" | "unreachable" | "app_password_disabled",
     ValidationReport["problems"][number]
   >;
-  warnings: Record<"write_scope_unverified", ValidationReport["warnings"][number]>;
+  warnings: Record<"write_scope_unverified" | "plain_text_helper", ValidationReport["warnings"][number]>;
 };
 const links = fixtures.links as Record<Method, Record<Profile, CredentialLink>>;
 
@@ -59,6 +62,10 @@ export interface MockState {
   theme: Preferences["theme"];
   /** What form_options answers; the core's defaults (no policy) when left out. */
   formOptions?: FormOptions;
+  /** Git's side: whether `store` still holds the dead app password, and the connections git uses. */
+  git: { storeHoldsAppPassword: boolean; setUp: string[] };
+  /** What saved_health answers: keychain items of no connection, connections without a secret. */
+  health: { orphan_secrets: string[]; missing_secrets: string[] };
 }
 
 const INFO: AppInfo = {
@@ -216,6 +223,13 @@ export function view(connection: ConnectionView["connection"]): ConnectionView {
     connection,
     server_label:
       connection.provider === "cloud" ? "Bitbucket Cloud" : connection.base_url.replace(/^https?:\/\//, ""),
+    // As the core builds it (guide::git_fix::clone_url).
+    clone_url:
+      connection.repository && connection.provider === "cloud" && connection.workspace
+        ? `https://bitbucket.org/${connection.workspace}/${connection.repository}.git`
+        : connection.repository && connection.project
+          ? `${connection.base_url.replace(/\/$/, "")}/scm/${connection.project.toLowerCase()}/${connection.repository}.git`
+          : null,
   };
 }
 
@@ -374,8 +388,62 @@ const NOT_CHECKED = {
 };
 
 /** Installs the mock and returns its state, for assertions. */
+const OUR_HELPER = "repoconn git-credential";
+
+/** bitbucket.org as the core's scan reports it: `store` first, ours only once set up. */
+function gitScan(state: MockState): ScanReport {
+  const ours = state.connections.some(
+    (c) => c.connection.provider === "cloud" && state.git.setUp.includes(c.connection.name),
+  );
+  const helpers = ours ? [OUR_HELPER] : ["store"];
+  const credentials =
+    !ours && state.git.storeHoldsAppPassword
+      ? [
+          {
+            helper: "store",
+            username: "ada",
+            ok: false,
+            problems: [samples.problems.app_password_disabled],
+            warnings: [samples.warnings.plain_text_helper],
+          },
+        ]
+      : [];
+  return {
+    hosts: [{ host: "bitbucket.org", url: "https://bitbucket.org/", helpers, credentials, remotes: [] }],
+  };
+}
+
+function gitPreview(state: MockState, name: string): GitSetupPreview {
+  const found = state.connections.find((c) => c.connection.name === name);
+  const done = state.git.setUp.includes(name);
+  const key = "credential.https://bitbucket.org.helper";
+  return {
+    connection: name,
+    url: "https://bitbucket.org",
+    commands: done
+      ? []
+      : [`git config --global --add ${key} ""`, `git config --global --add ${key} "${OUR_HELPER}"`],
+    old_credentials:
+      !done && state.git.storeHoldsAppPassword
+        ? [{ helper: "store", username: "ada", plain_text: true }]
+        : [],
+    warnings: [],
+    refusal: null,
+    git_version: "git version 2.47.3",
+    git_username: found?.connection.git_username ?? null,
+  };
+}
+
 export function installMockBackend(initial: Partial<MockState> = {}): MockState {
-  const state: MockState = { calls: [], connections: [], opened: [], theme: "system", ...initial };
+  const state: MockState = {
+    calls: [],
+    connections: [],
+    opened: [],
+    theme: "system",
+    git: { storeHoldsAppPassword: false, setUp: [] },
+    health: { orphan_secrets: [], missing_secrets: [] },
+    ...initial,
+  };
   const checked = new Map<number, CheckRequest>();
   const pending = new Map<number, (value: unknown) => void>();
 
@@ -539,6 +607,29 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
       case "delete_connection":
         state.connections = state.connections.filter((c) => c.connection.name !== args.name);
         return null;
+      case "saved_health":
+        return { connections: state.connections.length, keychain_listable: true, ...state.health };
+      case "repair_saved":
+        state.health = { ...state.health, orphan_secrets: [] };
+        return { connections: state.connections.length, keychain_listable: true, ...state.health };
+      case "git_scan":
+        return gitScan(state);
+      case "git_setup_preview":
+        return gitPreview(state, String(args.name));
+      case "git_set_up": {
+        const preview = gitPreview(state, String(args.name));
+        const erased = args.eraseOld ? preview.old_credentials : [];
+        if (args.eraseOld) state.git.storeHoldsAppPassword = false;
+        state.git.setUp.push(String(args.name));
+        const done: GitSetupDone = {
+          connection: preview.connection,
+          url: preview.url,
+          ran: preview.commands,
+          erased,
+          undo_command: `repoconn git setup ${preview.connection} --undo`,
+        };
+        return done;
+      }
       default:
         throw `command ${cmd} not found`;
     }
