@@ -1296,8 +1296,9 @@ async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connect
         assert!(git(args, "").status.success(), "git {args:?}");
     }
 
-    // The scan: both stored credentials, named and judged, and never a secret.
-    let out = repoconn(&["git", "scan", "--repo", &repo_arg, "--json"]);
+    // The scan: both stored credentials, named and judged, and never a secret (offline: the
+    // Data Center here is a made-up name).
+    let out = repoconn(&["git", "scan", "--repo", &repo_arg, "--json", "--offline"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         out.status.code(),
@@ -1466,4 +1467,400 @@ async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connect
         .code(),
         Some(2)
     );
+}
+
+/// A throwaway home for git and `repoconn`: its own git configuration, credentials files, netrc
+/// and credential-cache socket; no system configuration, no prompt, no askpass, standard input
+/// closed after what the test gives.
+struct GitHome<'a> {
+    world: &'a World,
+    home: tempfile::TempDir,
+    path: String,
+}
+
+impl<'a> GitHome<'a> {
+    fn new(world: &'a World) -> Self {
+        let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        Self {
+            world,
+            home: tempfile::tempdir().unwrap(),
+            path,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.home.path()
+    }
+
+    fn command(&self, program: &Path, args: &[&str], stdin: &str) -> Run {
+        self.world
+            .command(program, args)
+            .env("PATH", &self.path)
+            .env("HOME", self.dir())
+            .env("XDG_CONFIG_HOME", self.dir().join(".config"))
+            .env("XDG_CACHE_HOME", self.dir().join(".cache"))
+            .env_remove("NETRC")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .current_dir(self.dir())
+            .stdin(stdin)
+    }
+
+    fn git(&self, args: &[&str], stdin: &str) -> Output {
+        self.command(Path::new("git"), args, stdin).output()
+    }
+
+    fn git_ok(&self, args: &[&str], stdin: &str) {
+        let out = self.git(args, stdin);
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `repoconn ARGS`, off the async runtime (the fakes keep serving), within two minutes.
+    async fn repoconn(&self, args: &[&str]) -> Output {
+        let run = self.command(Path::new(env!("CARGO_BIN_EXE_repoconn")), args, "");
+        tokio::time::timeout(std::time::Duration::from_secs(120), run.output_async())
+            .await
+            .unwrap_or_else(|_| panic!("repoconn {args:?} did not finish within two minutes"))
+    }
+
+    /// `repoconn git scan ARGS --json`: its exit status, its JSON and all it printed.
+    async fn scan(&self, args: &[&str]) -> (Option<i32>, Value, String) {
+        let mut all = vec!["git", "scan", "--json"];
+        all.extend_from_slice(args);
+        let out = self.repoconn(&all).await;
+        let printed =
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let json =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {printed}"));
+        (out.status.code(), json, printed)
+    }
+}
+
+/// The host `name` of a scan, and what its helpers and files hold.
+fn scanned_host(scan: &Value, name: &str) -> Value {
+    scan["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == name)
+        .unwrap_or_else(|| panic!("{name} not scanned: {scan:#}"))
+        .clone()
+}
+
+fn held_by(host: &Value, helper_or_kind: &str) -> Value {
+    host["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["helper"] == helper_or_kind || c["source"]["kind"] == helper_or_kind)
+        .unwrap_or_else(|| panic!("nothing from {helper_or_kind}: {host:#}"))
+        .clone()
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every secret a request carried (Basic's password or the Bearer token), as the server saw it.
+fn secrets_sent(server: &fake_bitbucket::Server) -> Vec<String> {
+    use base64::Engine;
+    server
+        .requests()
+        .iter()
+        .filter_map(|r| r.authorization.clone())
+        .map(|auth| match auth.strip_prefix("Basic ") {
+            Some(encoded) => {
+                let pair = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .unwrap_or_default();
+                let pair = String::from_utf8_lossy(&pair).into_owned();
+                pair.split_once(':').map(|(_, s)| s.to_owned()).unwrap_or(pair)
+            }
+            None => auth.trim_start_matches("Bearer ").to_owned(),
+        })
+        .collect()
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The live step of `git scan`: every credential git would send is checked with its own server
+/// only (Cloud's with the fake Cloud API, the Data Center's with the fake Data Center), and named
+/// in plain words: works as whom, expires soon, rejected (and why), or not checked because the
+/// server cannot be reached. The netrc file and a password in a remote URL are found too. No
+/// secret is ever printed, and `--offline` sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_scan_checks_each_credential_with_its_own_server_only() {
+    let cloud_server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut dc = FakeDataCenter::standard();
+    // The personal token expires in ten days.
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+    dc.token_expiry_ms.insert(
+        datacenter::PERSONAL_TOKEN.to_owned(),
+        soon.unix_timestamp() * 1000,
+    );
+    let dc_server = start(dc, Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(cloud_server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    // A saved connection whose git username lends its email to the API token git holds.
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let before = cloud_server.request_count();
+    let home = GitHome::new(&world);
+    let dc_host = dc_server.url.host_str().unwrap().to_owned();
+    let dc_origin = dc_server.url.as_str().trim_end_matches('/').to_owned();
+    let dc_hostport = dc_origin.trim_start_matches("http://").to_owned();
+    let unknown_token = "NjQ5MjcxNTM0OTk2OnUnknownTokenForAda000000";
+    let unreachable_token = "NjQ5MjcxNTM0OTk2OnUnreachableForAda00000";
+    let app_password = "ATBBnetrcAppPassword00000000";
+    std::fs::write(
+        home.dir().join(".git-credentials"),
+        format!(
+            "https://{}:{}@bitbucket.org\n{}\n",
+            cloud::USERNAME,
+            cloud::TOKEN_FULL,
+            dc_origin.replace("http://", &format!("http://ada:{}@", datacenter::PERSONAL_TOKEN))
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.dir().join(".netrc"),
+        format!(
+            "machine bitbucket.org\n  login {}\n  password {app_password}\nmachine {dc_host} login ada password {unknown_token}\n",
+            cloud::USERNAME
+        ),
+    )
+    .unwrap();
+    let repo = home.dir().join("repo");
+    let repo_arg = repo.display().to_string();
+    let origin = format!(
+        "https://x-token-auth:{}@bitbucket.org/acme/models.git",
+        cloud::REPO_TOKEN
+    );
+    let dc_remote = format!("{dc_origin}/bitbucket/scm/data/models.git");
+    let gone = format!(
+        "http://ada:{unreachable_token}@127.0.0.1:{}/scm/data/models.git",
+        closed_port()
+    );
+    home.git_ok(&["config", "--global", "credential.helper", "store"], "");
+    home.git_ok(&["init", "-q", &repo_arg], "");
+    for (name, url) in [("origin", &origin), ("dc", &dc_remote), ("gone", &gone)] {
+        home.git_ok(&["-C", &repo_arg, "remote", "add", name, url], "");
+    }
+    let secrets = [
+        cloud::TOKEN_FULL,
+        cloud::REPO_TOKEN,
+        app_password,
+        datacenter::PERSONAL_TOKEN,
+        unknown_token,
+        unreachable_token,
+    ];
+
+    let (status, scan, printed) = home.scan(&["--repo", &repo_arg]).await;
+    for secret in secrets {
+        assert!(!printed.contains(secret), "a secret was printed: {printed}");
+    }
+    assert_eq!(status, Some(1), "{printed}");
+    assert_eq!(scan["checked_live"], true);
+
+    let cloud_host = scanned_host(&scan, "bitbucket.org");
+    // The store helper's API token: checked with the saved connection's email, it works.
+    let stored = held_by(&cloud_host, "store");
+    assert_eq!(stored["username"], cloud::USERNAME);
+    assert_eq!(stored["live"]["state"], "works", "{stored:#}");
+    assert_eq!(stored["live"]["user"], cloud::USERNAME);
+    assert_eq!(codes(&stored["warnings"]), ["plain_text_helper"]);
+    // The netrc's app password: retired, refused without being sent anywhere.
+    let netrc = held_by(&cloud_host, "netrc");
+    assert_eq!(
+        netrc["source"]["path"],
+        home.dir().join(".netrc").display().to_string()
+    );
+    assert_eq!(codes(&netrc["problems"]), ["app_password_disabled"]);
+    assert_eq!(codes(&netrc["warnings"]), ["netrc_credential"]);
+    assert_eq!(netrc["live"]["state"], "rejected");
+    assert!(netrc["live"]["reason"].as_str().unwrap().contains("app password"));
+    // The access token in origin's URL works, and the remote says how to take it out.
+    let in_url = held_by(&cloud_host, "remote_url");
+    assert_eq!(in_url["source"]["remote"], "origin");
+    assert_eq!(in_url["live"]["state"], "works", "{in_url:#}");
+    let remote = &cloud_host["remotes"][0];
+    assert_eq!(
+        remote["url"],
+        "https://x-token-auth@bitbucket.org/acme/models.git"
+    );
+    assert_eq!(codes(&remote["problems"]), ["password_in_remote_url"]);
+    assert!(
+        remote["problems"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("git remote set-url origin https://x-token-auth@bitbucket.org/acme/models.git"),
+        "{remote:#}"
+    );
+
+    let dc_report = scanned_host(&scan, &dc_hostport);
+    // The stored personal token works, and the access-tokens API says it expires in ten days.
+    let stored = held_by(&dc_report, "store");
+    assert_eq!(stored["live"]["state"], "expires_soon", "{stored:#}");
+    assert_eq!(stored["live"]["user"], "ada");
+    assert!(codes(&stored["warnings"]).contains(&"credential_expires_soon".to_owned()));
+    // The netrc's unknown token is rejected, and the server does not say why.
+    let netrc = held_by(&dc_report, "netrc");
+    assert_eq!(netrc["live"]["state"], "rejected");
+    assert!(
+        netrc["live"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("revoked, expired or wrong")
+    );
+    assert_eq!(codes(&netrc["problems"]), ["invalid_credentials"]);
+    // A server that cannot be reached is a warning, not a verdict.
+    let gone_host = scanned_host(
+        &scan,
+        &gone[gone.find("127.0.0.1").unwrap()..]
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
+    let unreachable = held_by(&gone_host, "remote_url");
+    assert_eq!(unreachable["live"]["state"], "not_checked", "{unreachable:#}");
+    assert_eq!(codes(&unreachable["warnings"]), ["credential_not_checked"]);
+
+    // Each secret went to its own server only; the app password and the unreachable token
+    // went nowhere.
+    let to_cloud = secrets_sent(&cloud_server);
+    let to_dc = secrets_sent(&dc_server);
+    for secret in [cloud::TOKEN_FULL, cloud::REPO_TOKEN] {
+        assert!(
+            to_cloud.iter().any(|s| s == secret),
+            "{secret} not checked with Cloud"
+        );
+        assert!(!to_dc.iter().any(|s| s == secret), "{secret} sent to Data Center");
+    }
+    for secret in [datacenter::PERSONAL_TOKEN, unknown_token] {
+        assert!(
+            to_dc.iter().any(|s| s == secret),
+            "{secret} not checked with Data Center"
+        );
+        assert!(!to_cloud.iter().any(|s| s == secret), "{secret} sent to Cloud");
+    }
+    for secret in [app_password, unreachable_token] {
+        assert!(
+            !to_cloud.iter().chain(&to_dc).any(|s| s == secret),
+            "{secret} was sent"
+        );
+    }
+
+    // --offline asks no server, and says so.
+    let (cloud_count, dc_count) = (cloud_server.request_count(), dc_server.request_count());
+    assert!(cloud_count > before);
+    let (status, scan, printed) = home.scan(&["--repo", &repo_arg, "--offline"]).await;
+    assert_eq!(
+        status,
+        Some(1),
+        "the app password and the URL's password remain: {printed}"
+    );
+    assert_eq!(scan["checked_live"], false);
+    assert!(held_by(&scanned_host(&scan, "bitbucket.org"), "store")["live"].is_null());
+    let text = home
+        .repoconn(&["git", "scan", "--offline", "--repo", &repo_arg])
+        .await;
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.starts_with("Offline: nothing was sent"), "{text}");
+    assert_eq!(
+        (cloud_server.request_count(), dc_server.request_count()),
+        (cloud_count, dc_count)
+    );
+    // The text names each verdict in plain words.
+    let text = home.repoconn(&["git", "scan", "--repo", &repo_arg]).await;
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    for words in [
+        format!("Its server: works as {}", cloud::USERNAME).as_str(),
+        "Its server: rejected: it is an app password",
+        "Its server: works as ada, but expires soon",
+        "Its server: not checked:",
+    ] {
+        assert!(text.contains(words), "{words:?} missing: {text}");
+    }
+    for secret in secrets {
+        assert!(!text.contains(secret));
+    }
+}
+
+/// A `store` file that no configured helper reads any more is named, with the exact command that
+/// erases its lines for the host; run as given, it leaves the file's other lines alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_text_credentials_file_left_behind_is_found_with_the_command_that_erases_it() {
+    let world = World::new();
+    let home = GitHome::new(&world);
+    let file = home.dir().join(".config/git/credentials");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let other = "https://ada:other@git.example.com\n";
+    std::fs::write(
+        &file,
+        format!("https://alice:ATBBleftoverAppPassword00@bitbucket.org\n{other}"),
+    )
+    .unwrap();
+    // Git no longer uses `store` at all.
+    home.git_ok(&["config", "--global", "credential.helper", "cache"], "");
+
+    let (status, scan, printed) = home.scan(&["--offline"]).await;
+    assert!(!printed.contains("ATBBleftover"), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let host = scanned_host(&scan, "bitbucket.org");
+    let leftover = held_by(&host, "leftover_file");
+    assert_eq!(leftover["source"]["path"], file.display().to_string());
+    assert_eq!(leftover["username"], "alice");
+    assert_eq!(codes(&leftover["problems"]), ["app_password_disabled"]);
+    assert_eq!(codes(&leftover["warnings"]), ["leftover_credentials"]);
+    let message = leftover["warnings"][0]["message"].as_str().unwrap();
+    let command = &message[message.find("printf").unwrap()..];
+
+    let erased = home.command(Path::new("sh"), &["-c", command], "").output();
+    assert!(erased.status.success(), "{command}: {erased:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), other);
+    let (status, scan, _) = home.scan(&["--offline"]).await;
+    assert_eq!(status, Some(0));
+    assert_eq!(
+        scanned_host(&scan, "bitbucket.org")["credentials"],
+        serde_json::json!([])
+    );
+
+    // Once `store` reads the file again, its lines are the helper's, not leftovers.
+    std::fs::write(&file, "https://alice:ATBBleftoverAppPassword00@bitbucket.org\n").unwrap();
+    home.git_ok(&["config", "--global", "credential.helper", "store"], "");
+    let (_, scan, _) = home.scan(&["--offline"]).await;
+    let host = scanned_host(&scan, "bitbucket.org");
+    assert_eq!(host["credentials"].as_array().unwrap().len(), 1, "{host:#}");
+    assert_eq!(host["credentials"][0]["helper"], "store");
 }
