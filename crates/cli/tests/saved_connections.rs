@@ -1864,3 +1864,102 @@ async fn a_plain_text_credentials_file_left_behind_is_found_with_the_command_tha
     assert_eq!(host["credentials"].as_array().unwrap().len(), 1, "{host:#}");
     assert_eq!(host["credentials"][0]["helper"], "store");
 }
+
+/// `git setup --undo` removes exactly what setup added: a `useHttpPath` the user had set before
+/// (to true or to false) is there again afterwards, one setup added is gone, and `--dry-run`
+/// changes nothing byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_keeps_the_use_http_path_the_user_had_before_setup() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let add = world
+        .run(
+            &[
+                "add",
+                "models",
+                "--cloud",
+                "--method",
+                "repository-access-token",
+                "--workspace",
+                "acme",
+                "--repo",
+                "models",
+            ],
+            cloud::REPO_TOKEN,
+            &[],
+        )
+        .await;
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let key = "credential.https://bitbucket.org.usehttppath";
+    for before in [Some("true"), Some("false"), None] {
+        let home = GitHome::new(&world);
+        home.git_ok(&["config", "--global", "user.name", "Ada"], "");
+        if let Some(value) = before {
+            home.git_ok(&["config", "--global", key, value], "");
+        }
+        let gitconfig = home.dir().join(".gitconfig");
+        let bytes = std::fs::read(&gitconfig).unwrap();
+        let list =
+            || String::from_utf8_lossy(&home.git(&["config", "--global", "--list"], "").stdout).into_owned();
+        let before_list = list();
+        let values = || {
+            String::from_utf8_lossy(&home.git(&["config", "--global", "--get-all", key], "").stdout)
+                .into_owned()
+        };
+
+        let dry = home.repoconn(&["git", "setup", "models", "--dry-run"]).await;
+        assert_eq!(dry.status.code(), Some(0));
+        assert_eq!(
+            std::fs::read(&gitconfig).unwrap(),
+            bytes,
+            "--dry-run changed the file"
+        );
+
+        let set = home.repoconn(&["git", "setup", "models"]).await;
+        assert_eq!(
+            set.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&set.stdout)
+        );
+        let effective = home.git(&["config", "--global", "--get", key], "");
+        assert_eq!(
+            String::from_utf8_lossy(&effective.stdout),
+            "true\n",
+            "before: {before:?}"
+        );
+
+        let after_setup = std::fs::read(&gitconfig).unwrap();
+        let dry = home
+            .repoconn(&["git", "setup", "models", "--undo", "--dry-run"])
+            .await;
+        assert_eq!(dry.status.code(), Some(0));
+        assert_eq!(
+            std::fs::read(&gitconfig).unwrap(),
+            after_setup,
+            "--undo --dry-run changed the file"
+        );
+
+        let undo = home.repoconn(&["git", "setup", "models", "--undo"]).await;
+        assert_eq!(
+            undo.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&undo.stdout)
+        );
+        assert_eq!(list(), before_list, "before: {before:?}");
+        assert_eq!(values(), before.map(|v| format!("{v}\n")).unwrap_or_default());
+        assert_eq!(
+            home.repoconn(&["git", "setup", "models", "--undo"])
+                .await
+                .status
+                .code(),
+            Some(1),
+            "nothing left to undo"
+        );
+    }
+}
