@@ -1963,3 +1963,198 @@ async fn undo_keeps_the_use_http_path_the_user_had_before_setup() {
         );
     }
 }
+
+/// Stops the credential-cache daemon of a throwaway home when the test ends, passed or not.
+struct CacheDaemon<'a, 'b>(&'a GitHome<'b>);
+
+impl Drop for CacheDaemon<'_, '_> {
+    fn drop(&mut self) {
+        let _ = self.0.git(&["credential-cache", "exit"], "");
+    }
+}
+
+/// Git's `cache` helper (its daemon's socket under the throwaway home) holding a retired app
+/// password: the scan names the helper and what it holds, and `setup --forget-old` erases it
+/// from the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_helper_is_scanned_and_forget_old_erases_what_it_holds() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = GitHome::new(&world);
+    let helper = "cache --timeout=120";
+    home.git_ok(&["config", "--global", "credential.helper", helper], "");
+    let _daemon = CacheDaemon(&home);
+    let stale = "ATBBcachedAppPassword000000";
+    home.git_ok(
+        &["credential", "approve"],
+        &format!("protocol=https\nhost=bitbucket.org\nusername=alice\npassword={stale}\n\n"),
+    );
+    assert!(
+        home.dir().join(".cache/git/credential/socket").exists(),
+        "the cache's socket is under the throwaway home"
+    );
+
+    let (status, scan, printed) = home.scan(&[]).await;
+    assert!(!printed.contains(stale), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let host = scanned_host(&scan, "bitbucket.org");
+    assert_eq!(host["helpers"], serde_json::json!([helper]));
+    let cached = held_by(&host, helper);
+    assert_eq!(cached["username"], "alice");
+    assert_eq!(codes(&cached["problems"]), ["app_password_disabled"]);
+    assert_eq!(cached["live"]["state"], "rejected");
+    assert!(
+        !secrets_sent(&server).iter().any(|s| s == stale),
+        "the app password was sent"
+    );
+
+    let out = home.repoconn(&["git", "setup", "work", "--forget-old"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("Erased the credential {helper} held for alice.")),
+        "{text}"
+    );
+    let held = home.git(
+        &["credential-cache", "get"],
+        "protocol=https\nhost=bitbucket.org\n\n",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&held.stdout),
+        "",
+        "the cache still holds it"
+    );
+}
+
+/// Git's libsecret helper, built with `make` from the source Debian ships with git into
+/// target/tmp (once per run). `None`, said visibly, where the source or the libraries are
+/// missing, unless the test script (which installs them) requires it.
+fn libsecret_helper() -> Option<PathBuf> {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let source = Path::new("/usr/share/doc/git/contrib/credential/libsecret");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("git-credential-libsecret");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for file in ["Makefile", "git-credential-libsecret.c"] {
+            std::fs::copy(source.join(file), dir.join(file))
+                .map_err(|e| format!("{}: {e}", source.join(file).display()))?;
+        }
+        let make = Run::program("make", ["-s", "-C"]).args([&dir]).try_output();
+        match make {
+            Ok(out) if out.status.success() => Ok(dir.join("git-credential-libsecret")),
+            Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+            Err(err) => Err(format!("make: {err}")),
+        }
+    });
+    match built {
+        Ok(path) => Some(path.clone()),
+        Err(reason) => {
+            assert!(
+                std::env::var("REPOCONN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+                "git's libsecret helper cannot be built (install git, libsecret-1-dev and libglib2.0-dev): {reason}"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (not run, not passed): git's libsecret helper cannot be built: {reason}"
+            );
+            None
+        }
+    }
+}
+
+/// Git's libsecret helper, storing into the test session's real Secret Service, holding an old
+/// token for a Data Center server: the scan names it (and the server rejects it), and
+/// `setup --forget-old` erases it from the Secret Service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_libsecret_helper_is_scanned_and_forget_old_erases_what_it_holds() {
+    let world = World::new();
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let Some(libsecret) = libsecret_helper() else {
+        return;
+    };
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let base = format!("{}bitbucket", server.url);
+    let add = world
+        .run(
+            &[
+                "add",
+                "dc",
+                "--server",
+                &base,
+                "--method",
+                "personal-token",
+                "--username",
+                "ada",
+            ],
+            datacenter::PERSONAL_TOKEN,
+            &[],
+        )
+        .await;
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let home = GitHome::new(&world);
+    let helper = libsecret.display().to_string();
+    home.git_ok(&["config", "--global", "credential.helper", &helper], "");
+    let host = server
+        .url
+        .as_str()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let stale = "NjQ5MjcxNTM0OTk2OnOldTokenInLibsecret00000";
+    let query = format!("protocol=http\nhost={host}\n\n");
+    home.git_ok(
+        &["credential", "approve"],
+        &format!("protocol=http\nhost={host}\nusername=ada\npassword={stale}\n\n"),
+    );
+    let held = Run::program(&libsecret, ["get"]).stdin(&query).output();
+    assert!(
+        String::from_utf8_lossy(&held.stdout).contains(stale),
+        "libsecret did not store it: {}",
+        String::from_utf8_lossy(&held.stderr)
+    );
+
+    let (status, scan, printed) = home.scan(&[]).await;
+    assert!(!printed.contains(stale), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let report = scanned_host(&scan, &host);
+    assert_eq!(report["helpers"], serde_json::json!([helper]));
+    let kept = held_by(&report, &helper);
+    assert_eq!(kept["username"], "ada");
+    assert_eq!(kept["live"]["state"], "rejected", "{kept:#}");
+    assert_eq!(codes(&kept["problems"]), ["invalid_credentials"]);
+
+    let out = home.repoconn(&["git", "setup", "dc", "--forget-old"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("Erased the credential {helper} held for ada.")),
+        "{text}"
+    );
+    let held = Run::program(&libsecret, ["get"]).stdin(&query).output();
+    assert_eq!(
+        String::from_utf8_lossy(&held.stdout),
+        "",
+        "the Secret Service still holds it"
+    );
+    assert_eq!(
+        home.repoconn(&["git", "setup", "dc", "--undo"])
+            .await
+            .status
+            .code(),
+        Some(0)
+    );
+}
