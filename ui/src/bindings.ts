@@ -326,7 +326,7 @@ export type Problem = {
 };
 
 /**  Why a credential cannot be used, or why we could not find out. */
-export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer" | "password_in_remote_url";
 
 /**  A named set of needs, chosen by what the integration will do. */
 export type Profile = 
@@ -507,7 +507,7 @@ export type Warning = {
 };
 
 /**  Something the user should know although the credential works. */
-export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable" | "plain_text_helper" | "git_credential_unverified" | "remote_username_mismatch";
+export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable" | "plain_text_helper" | "git_credential_unverified" | "remote_username_mismatch" | "netrc_credential" | "leftover_credentials" | "credential_expires_soon" | "credential_not_checked";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -54,6 +54,7 @@ pub struct ScanArgs {
     /// Judge what git holds without sending anything to any server.
     #[arg(long)]
     pub offline: bool,
+    /// Print the report as JSON (never a secret).
     #[arg(long)]
     pub json: bool,
 }
