@@ -1744,14 +1744,8 @@ async fn git_scan_checks_each_credential_with_its_own_server_only() {
     );
     assert_eq!(codes(&netrc["problems"]), ["invalid_credentials"]);
     // A server that cannot be reached is a warning, not a verdict.
-    let gone_host = scanned_host(
-        &scan,
-        &gone[gone.find("127.0.0.1").unwrap()..]
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned(),
-    );
+    let gone_hostport = gone[gone.find("127.0.0.1").unwrap()..].split('/').next().unwrap();
+    let gone_host = scanned_host(&scan, gone_hostport);
     let unreachable = held_by(&gone_host, "remote_url");
     assert_eq!(unreachable["live"]["state"], "not_checked", "{unreachable:#}");
     assert_eq!(codes(&unreachable["warnings"]), ["credential_not_checked"]);
