@@ -239,7 +239,7 @@ fn add_found(
     remotes: &[url::Url],
 ) {
     let host = &mut scan.report.hosts[index];
-    let held = judge_credential(&found, &host.host);
+    let held = judge_credential(&found, url);
     let credential = host.credentials.len();
     host.credentials.push(held);
     let plan = live::plan(
@@ -330,7 +330,8 @@ pub fn is_plain_text(helper: &str) -> bool {
 
 /// What can be said without asking the server: a retired app password, an email as git
 /// username, an API token whose email git does not keep, a secret kept in plain text.
-fn judge_credential(found: &Found, host: &str) -> HeldCredential {
+fn judge_credential(found: &Found, url: &url::Url) -> HeldCredential {
+    let host = host_of(url);
     let mut problems: Vec<Problem> = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
     let text = found.secret.expose();
@@ -359,23 +360,18 @@ fn judge_credential(found: &Found, host: &str) -> HeldCredential {
         Source::Netrc { path } => warnings.push(
             Notice::NetrcCredential {
                 path: path.clone(),
-                machine: host.split(':').next().unwrap_or(host).to_owned(),
+                machine: url.host_str().unwrap_or_default().to_owned(),
             }
             .into(),
         ),
-        Source::LeftoverFile { path } => {
-            let url = url::Url::parse(&format!("https://{host}/")).ok();
-            warnings.push(
-                Notice::LeftoverCredentials {
-                    path: path.clone(),
-                    url: format!("https://{host}"),
-                    command: url
-                        .map(|u| plain_text::erase_command(std::path::Path::new(path), &u))
-                        .unwrap_or_default(),
-                }
-                .into(),
-            )
-        }
+        Source::LeftoverFile { path } => warnings.push(
+            Notice::LeftoverCredentials {
+                path: path.clone(),
+                url: format!("{}://{host}", url.scheme()),
+                command: plain_text::erase_command(std::path::Path::new(path), url),
+            }
+            .into(),
+        ),
         _ => {}
     }
     HeldCredential {
@@ -440,6 +436,10 @@ fn judge_remote(name: &str, url: &url::Url, saved: &[Connection], repository: &s
 mod tests {
     use super::*;
 
+    fn cloud() -> url::Url {
+        url::Url::parse("https://bitbucket.org/").unwrap()
+    }
+
     fn found(helper: &str, source: Source, username: &str, secret: &str) -> Found {
         Found {
             helper: helper.to_owned(),
@@ -454,7 +454,7 @@ mod tests {
     fn an_app_password_and_an_email_are_problems_and_store_is_warned() {
         let held = judge_credential(
             &found("store", Source::Helper, "ada@example.com", "ATBBxyz"),
-            "bitbucket.org",
+            &cloud(),
         );
         let codes: Vec<&str> = held.problems.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["app_password_disabled", "username_expected"]);
@@ -468,7 +468,7 @@ mod tests {
     fn an_api_token_without_the_email_is_said_to_be_unverified() {
         let held = judge_credential(
             &found("cache", Source::Helper, "ada_lovelace", "ATATT3xyz"),
-            "bitbucket.org",
+            &cloud(),
         );
         assert!(held.ok);
         assert_eq!(held.warnings.len(), 1);
@@ -481,16 +481,13 @@ mod tests {
         let netrc = Source::Netrc {
             path: "/h/.netrc".into(),
         };
-        let held = judge_credential(&found("/h/.netrc", netrc, "ada", "pw"), "bitbucket.org");
+        let held = judge_credential(&found("/h/.netrc", netrc, "ada", "pw"), &cloud());
         assert_eq!(held.warnings[0].code.as_str(), "netrc_credential");
         assert!(held.warnings[0].message.contains("machine bitbucket.org"));
         let leftover = Source::LeftoverFile {
             path: "/h/.git-credentials".into(),
         };
-        let held = judge_credential(
-            &found("/h/.git-credentials", leftover, "ada", "pw"),
-            "bitbucket.org",
-        );
+        let held = judge_credential(&found("/h/.git-credentials", leftover, "ada", "pw"), &cloud());
         assert_eq!(held.warnings[0].code.as_str(), "leftover_credentials");
         assert!(
             held.warnings[0]
