@@ -5,10 +5,11 @@
 BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev)
 # What the test suite runs against: a virtual display, the WebKit WebDriver, a private D-Bus with
-# a real Secret Service (gnome-keyring) and its command-line client, git with http-backend, and
-# Chromium for the browser end-to-end test.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git chromium desktop-file-utils
-  python3-venv)
+# a real Secret Service (gnome-keyring) and its command-line client, git with http-backend (and
+# what building git's libsecret credential helper from the source git ships needs), and Chromium
+# for the browser end-to-end test.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git libsecret-1-dev
+  libglib2.0-dev chromium desktop-file-utils python3-venv)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0

@@ -61,7 +61,7 @@ impl AppState {
         }
     }
 
-    fn env(&self) -> Result<&CheckEnv, AppError> {
+    pub(crate) fn env(&self) -> Result<&CheckEnv, AppError> {
         self.env.as_ref().map_err(Clone::clone)
     }
 }

@@ -3,6 +3,9 @@
 //! `repoconn_core::git` and `repoconn_core::guide::git_fix`; git runs on a worker thread, never
 //! with a prompt, and no answer here carries a secret.
 
+use repoconn_core::domain::dates::today;
+use repoconn_core::git::live;
+use repoconn_core::git::plain_text::Home;
 use repoconn_core::git::program::{Git, GitError};
 use repoconn_core::git::scan::{self, ScanReport};
 use repoconn_core::guide::git_fix::{self, GitSetupDone, GitSetupPreview};
@@ -16,17 +19,22 @@ fn git_failed(err: GitError) -> AppError {
         .with_fix("Check that git is installed (`git --version` in a terminal), then press Scan again.")
 }
 
-/// Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds
-/// and what is wrong with it.
+/// Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds,
+/// and what its own server says of it (each secret checked read-only, only against the server it
+/// belongs to); also netrc and leftover plain-text files.
 #[tauri::command]
 #[specta::specta]
 pub async fn git_scan(state: State<'_, AppState>) -> Result<ScanReport, AppError> {
+    let env = state.env()?.clone();
     // Without the saved connections the scan still covers bitbucket.org.
     let saved = match state.registry() {
         Ok(registry) => blocking(move || Ok(registry.list().unwrap_or_default())).await?,
         Err(_) => Vec::new(),
     };
-    blocking(move || scan::scan(&Git::default(), &saved, false).map_err(git_failed)).await
+    let found =
+        blocking(move || scan::scan(&Git::default(), &saved, false, &Home::from_env()).map_err(git_failed))
+            .await?;
+    Ok(live::check_all(found, &env, today()).await)
 }
 
 /// What letting git use the saved connection `name` would change; changes nothing.

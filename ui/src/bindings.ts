@@ -64,8 +64,9 @@ export const commands = {
 	 */
 	repairSaved: () => typedError<Health, AppError>(__TAURI_INVOKE("repair_saved")),
 	/**
-	 *  Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds
-	 *  and what is wrong with it.
+	 *  Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds,
+	 *  and what its own server says of it (each secret checked read-only, only against the server it
+	 *  belongs to); also netrc and leftover plain-text files.
 	 */
 	gitScan: () => typedError<ScanReport, AppError>(__TAURI_INVOKE("git_scan")),
 	/**  What letting git use the saved connection `name` would change; changes nothing. */
@@ -276,13 +277,20 @@ export type Health = {
 	keychain_listable: boolean,
 };
 
-/**  What one helper holds: the username and the verdict, never the secret. */
+/**
+ *  What one helper (or file, or remote URL) holds: the username and the verdict, never the
+ *  secret.
+ */
 export type HeldCredential = {
+	/**  The helper; for a credential outside any helper, where it is (a file, a remote's URL). */
 	helper: string,
+	source: Source,
 	username: string | null,
 	ok: boolean,
 	problems: Problem[],
 	warnings: Warning[],
+	/**  What its server answered; absent when the scan ran `--offline`. */
+	live: Live | null,
 };
 
 export type HostReport = {
@@ -292,7 +300,10 @@ export type HostReport = {
 	url: string,
 	/**  The helpers git asks for this URL, in order. */
 	helpers: string[],
-	/**  What each helper holds for it (helpers holding nothing are not listed). */
+	/**
+	 *  What each helper holds for it (helpers holding nothing are not listed), then what git
+	 *  finds in the netrc file, in `store` files no helper reads any more, and in remote URLs.
+	 */
 	credentials: HeldCredential[],
 	/**  The remotes of the scanned repository on this server. */
 	remotes: RemoteReport[],
@@ -341,6 +352,20 @@ export type LinkInput = {
 	project: string | null,
 	repository: string | null,
 };
+
+/**  What a credential's server answered, in plain words. */
+export type Live = 
+/**
+ *  Accepted. `user`: whom it acts as (none for a token that acts as itself); `expires_on`
+ *  when the server said.
+ */
+{ state: "works"; user: string | null; expires_on: string | null } | 
+/**  Accepted, and the server says it expires within 30 days. */
+{ state: "expires_soon"; user: string | null; expires_on: string; days_left: number } | 
+/**  Refused; `reason` says why as far as the server told. */
+{ state: "rejected"; reason: string } | 
+/**  Not asked, or no answer that judges it; `reason` says why. */
+{ state: "not_checked"; reason: string };
 
 /**  How a person connects. The ids are the CLI's `--method` values and stable in JSON. */
 export type Method = 
@@ -422,7 +447,7 @@ export type Problem = {
 };
 
 /**  Why a credential cannot be used, or why we could not find out. */
-export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer";
+export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer" | "password_in_remote_url";
 
 /**  A named set of needs, chosen by what the integration will do. */
 export type Profile = 
@@ -502,6 +527,8 @@ export type Reviewer = {
 
 /**  Everything the scan found, one entry per server. */
 export type ScanReport = {
+	/**  Whether each credential was checked with its server (false with `--offline`). */
+	checked_live: boolean,
 	hosts: HostReport[],
 };
 
@@ -559,6 +586,17 @@ export type ShellCode =
 "git_failed" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
+
+/**  Where git finds a credential. */
+export type Source = 
+/**  A credential helper git asks. */
+{ kind: "helper" } | 
+/**  The netrc file, which git's HTTP library reads without asking any helper. */
+{ kind: "netrc"; path: string } | 
+/**  A file of git's `store` helper that no configured helper reads any more. */
+{ kind: "leftover_file"; path: string } | 
+/**  The URL of a remote of the scanned repository. */
+{ kind: "remote_url"; remote: string };
 
 /**  What the last check or use said about a connection. */
 export type Status = "valid" | "invalid" | 
@@ -619,7 +657,7 @@ export type Warning = {
 };
 
 /**  Something the user should know although the credential works. */
-export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable" | "plain_text_helper" | "git_credential_unverified" | "remote_username_mismatch";
+export type WarningCode = "synthetic_identity" | "password_discouraged" | "base_url_mismatch" | "base_url_normalised" | "write_scope_unverified" | "expiry_unknown" | "secret_cleaned" | "email_in_username_field" | "policy_unusable" | "plain_text_helper" | "git_credential_unverified" | "remote_username_mismatch" | "netrc_credential" | "leftover_credentials" | "credential_expires_soon" | "credential_not_checked";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

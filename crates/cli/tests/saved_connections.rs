@@ -1296,8 +1296,9 @@ async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connect
         assert!(git(args, "").status.success(), "git {args:?}");
     }
 
-    // The scan: both stored credentials, named and judged, and never a secret.
-    let out = repoconn(&["git", "scan", "--repo", &repo_arg, "--json"]);
+    // The scan: both stored credentials, named and judged, and never a secret (offline: the
+    // Data Center here is a made-up name).
+    let out = repoconn(&["git", "scan", "--repo", &repo_arg, "--json", "--offline"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         out.status.code(),
@@ -1465,5 +1466,689 @@ async fn git_scan_and_setup_replace_a_stored_app_password_with_the_saved_connect
         .status
         .code(),
         Some(2)
+    );
+}
+
+/// A throwaway home for git and `repoconn`: its own git configuration, credentials files, netrc
+/// and credential-cache socket; no system configuration, no prompt, no askpass, standard input
+/// closed after what the test gives.
+struct GitHome<'a> {
+    world: &'a World,
+    home: tempfile::TempDir,
+    path: String,
+}
+
+impl<'a> GitHome<'a> {
+    fn new(world: &'a World) -> Self {
+        let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_repoconn"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        Self {
+            world,
+            home: tempfile::tempdir().unwrap(),
+            path,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.home.path()
+    }
+
+    fn command(&self, program: &Path, args: &[&str], stdin: &str) -> Run {
+        self.world
+            .command(program, args)
+            .env("PATH", &self.path)
+            .env("HOME", self.dir())
+            .env("XDG_CONFIG_HOME", self.dir().join(".config"))
+            .env("XDG_CACHE_HOME", self.dir().join(".cache"))
+            .env_remove("NETRC")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .current_dir(self.dir())
+            .stdin(stdin)
+    }
+
+    fn git(&self, args: &[&str], stdin: &str) -> Output {
+        self.command(Path::new("git"), args, stdin).output()
+    }
+
+    fn git_ok(&self, args: &[&str], stdin: &str) {
+        let out = self.git(args, stdin);
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `repoconn ARGS`, off the async runtime (the fakes keep serving), within two minutes.
+    async fn repoconn(&self, args: &[&str]) -> Output {
+        let run = self.command(Path::new(env!("CARGO_BIN_EXE_repoconn")), args, "");
+        tokio::time::timeout(std::time::Duration::from_secs(120), run.output_async())
+            .await
+            .unwrap_or_else(|_| panic!("repoconn {args:?} did not finish within two minutes"))
+    }
+
+    /// `repoconn git scan ARGS --json`: its exit status, its JSON and all it printed.
+    async fn scan(&self, args: &[&str]) -> (Option<i32>, Value, String) {
+        let mut all = vec!["git", "scan", "--json"];
+        all.extend_from_slice(args);
+        let out = self.repoconn(&all).await;
+        let printed =
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let json =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {printed}"));
+        (out.status.code(), json, printed)
+    }
+}
+
+/// The host `name` of a scan, and what its helpers and files hold.
+fn scanned_host(scan: &Value, name: &str) -> Value {
+    scan["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == name)
+        .unwrap_or_else(|| panic!("{name} not scanned: {scan:#}"))
+        .clone()
+}
+
+fn held_by(host: &Value, helper_or_kind: &str) -> Value {
+    host["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["helper"] == helper_or_kind || c["source"]["kind"] == helper_or_kind)
+        .unwrap_or_else(|| panic!("nothing from {helper_or_kind}: {host:#}"))
+        .clone()
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every secret a request carried (Basic's password or the Bearer token), as the server saw it.
+fn secrets_sent(server: &fake_bitbucket::Server) -> Vec<String> {
+    use base64::Engine;
+    server
+        .requests()
+        .iter()
+        .filter_map(|r| r.authorization.clone())
+        .map(|auth| match auth.strip_prefix("Basic ") {
+            Some(encoded) => {
+                let pair = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .unwrap_or_default();
+                let pair = String::from_utf8_lossy(&pair).into_owned();
+                pair.split_once(':').map(|(_, s)| s.to_owned()).unwrap_or(pair)
+            }
+            None => auth.trim_start_matches("Bearer ").to_owned(),
+        })
+        .collect()
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The live step of `git scan`: every credential git would send is checked with its own server
+/// only (Cloud's with the fake Cloud API, the Data Center's with the fake Data Center), and named
+/// in plain words: works as whom, expires soon, rejected (and why), or not checked because the
+/// server cannot be reached. The netrc file and a password in a remote URL are found too. No
+/// secret is ever printed, and `--offline` sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_scan_checks_each_credential_with_its_own_server_only() {
+    let cloud_server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut dc = FakeDataCenter::standard();
+    // The personal token expires in ten days.
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+    dc.token_expiry_ms.insert(
+        datacenter::PERSONAL_TOKEN.to_owned(),
+        soon.unix_timestamp() * 1000,
+    );
+    let dc_server = start(dc, Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(cloud_server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    // A saved connection whose git username lends its email to the API token git holds.
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let before = cloud_server.request_count();
+    let home = GitHome::new(&world);
+    let dc_host = dc_server.url.host_str().unwrap().to_owned();
+    let dc_origin = dc_server.url.as_str().trim_end_matches('/').to_owned();
+    let dc_hostport = dc_origin.trim_start_matches("http://").to_owned();
+    let unknown_token = "NjQ5MjcxNTM0OTk2OnUnknownTokenForAda000000";
+    let unreachable_token = "NjQ5MjcxNTM0OTk2OnUnreachableForAda00000";
+    let app_password = "ATBBnetrcAppPassword00000000";
+    std::fs::write(
+        home.dir().join(".git-credentials"),
+        format!(
+            "https://{}:{}@bitbucket.org\n{}\n",
+            cloud::USERNAME,
+            cloud::TOKEN_FULL,
+            dc_origin.replace("http://", &format!("http://ada:{}@", datacenter::PERSONAL_TOKEN))
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.dir().join(".netrc"),
+        format!(
+            "machine bitbucket.org\n  login {}\n  password {app_password}\nmachine {dc_host} login ada password {unknown_token}\n",
+            cloud::USERNAME
+        ),
+    )
+    .unwrap();
+    let repo = home.dir().join("repo");
+    let repo_arg = repo.display().to_string();
+    let origin = format!(
+        "https://x-token-auth:{}@bitbucket.org/acme/models.git",
+        cloud::REPO_TOKEN
+    );
+    let dc_remote = format!("{dc_origin}/bitbucket/scm/data/models.git");
+    let gone = format!(
+        "http://ada:{unreachable_token}@127.0.0.1:{}/scm/data/models.git",
+        closed_port()
+    );
+    home.git_ok(&["config", "--global", "credential.helper", "store"], "");
+    home.git_ok(&["init", "-q", &repo_arg], "");
+    for (name, url) in [("origin", &origin), ("dc", &dc_remote), ("gone", &gone)] {
+        home.git_ok(&["-C", &repo_arg, "remote", "add", name, url], "");
+    }
+    let secrets = [
+        cloud::TOKEN_FULL,
+        cloud::REPO_TOKEN,
+        app_password,
+        datacenter::PERSONAL_TOKEN,
+        unknown_token,
+        unreachable_token,
+    ];
+
+    let (status, scan, printed) = home.scan(&["--repo", &repo_arg]).await;
+    for secret in secrets {
+        assert!(!printed.contains(secret), "a secret was printed: {printed}");
+    }
+    assert_eq!(status, Some(1), "{printed}");
+    assert_eq!(scan["checked_live"], true);
+
+    let cloud_host = scanned_host(&scan, "bitbucket.org");
+    // The store helper's API token: checked with the saved connection's email, it works.
+    let stored = held_by(&cloud_host, "store");
+    assert_eq!(stored["username"], cloud::USERNAME);
+    assert_eq!(stored["live"]["state"], "works", "{stored:#}");
+    assert_eq!(stored["live"]["user"], cloud::USERNAME);
+    assert_eq!(codes(&stored["warnings"]), ["plain_text_helper"]);
+    // The netrc's app password: retired, refused without being sent anywhere.
+    let netrc = held_by(&cloud_host, "netrc");
+    assert_eq!(
+        netrc["source"]["path"],
+        home.dir().join(".netrc").display().to_string()
+    );
+    assert_eq!(codes(&netrc["problems"]), ["app_password_disabled"]);
+    assert_eq!(codes(&netrc["warnings"]), ["netrc_credential"]);
+    assert_eq!(netrc["live"]["state"], "rejected");
+    assert!(netrc["live"]["reason"].as_str().unwrap().contains("app password"));
+    // The access token in origin's URL works, and the remote says how to take it out.
+    let in_url = held_by(&cloud_host, "remote_url");
+    assert_eq!(in_url["source"]["remote"], "origin");
+    assert_eq!(in_url["live"]["state"], "works", "{in_url:#}");
+    let remote = &cloud_host["remotes"][0];
+    assert_eq!(
+        remote["url"],
+        "https://x-token-auth@bitbucket.org/acme/models.git"
+    );
+    assert_eq!(codes(&remote["problems"]), ["password_in_remote_url"]);
+    assert!(
+        remote["problems"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("git remote set-url origin https://x-token-auth@bitbucket.org/acme/models.git"),
+        "{remote:#}"
+    );
+
+    let dc_report = scanned_host(&scan, &dc_hostport);
+    // The stored personal token works, and the access-tokens API says it expires in ten days.
+    let stored = held_by(&dc_report, "store");
+    assert_eq!(stored["live"]["state"], "expires_soon", "{stored:#}");
+    assert_eq!(stored["live"]["user"], "ada");
+    assert!(codes(&stored["warnings"]).contains(&"credential_expires_soon".to_owned()));
+    // The netrc's unknown token is rejected, and the server does not say why.
+    let netrc = held_by(&dc_report, "netrc");
+    assert_eq!(netrc["live"]["state"], "rejected");
+    assert!(
+        netrc["live"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("revoked, expired or wrong")
+    );
+    assert_eq!(codes(&netrc["problems"]), ["invalid_credentials"]);
+    // A server that cannot be reached is a warning, not a verdict.
+    let gone_hostport = gone[gone.find("127.0.0.1").unwrap()..].split('/').next().unwrap();
+    let gone_host = scanned_host(&scan, gone_hostport);
+    let unreachable = held_by(&gone_host, "remote_url");
+    assert_eq!(unreachable["live"]["state"], "not_checked", "{unreachable:#}");
+    assert_eq!(codes(&unreachable["warnings"]), ["credential_not_checked"]);
+
+    // Each secret went to its own server only; the app password and the unreachable token
+    // went nowhere.
+    let to_cloud = secrets_sent(&cloud_server);
+    let to_dc = secrets_sent(&dc_server);
+    for secret in [cloud::TOKEN_FULL, cloud::REPO_TOKEN] {
+        assert!(
+            to_cloud.iter().any(|s| s == secret),
+            "{secret} not checked with Cloud"
+        );
+        assert!(!to_dc.iter().any(|s| s == secret), "{secret} sent to Data Center");
+    }
+    for secret in [datacenter::PERSONAL_TOKEN, unknown_token] {
+        assert!(
+            to_dc.iter().any(|s| s == secret),
+            "{secret} not checked with Data Center"
+        );
+        assert!(!to_cloud.iter().any(|s| s == secret), "{secret} sent to Cloud");
+    }
+    for secret in [app_password, unreachable_token] {
+        assert!(
+            !to_cloud.iter().chain(&to_dc).any(|s| s == secret),
+            "{secret} was sent"
+        );
+    }
+
+    // --offline asks no server, and says so.
+    let (cloud_count, dc_count) = (cloud_server.request_count(), dc_server.request_count());
+    assert!(cloud_count > before);
+    let (status, scan, printed) = home.scan(&["--repo", &repo_arg, "--offline"]).await;
+    assert_eq!(
+        status,
+        Some(1),
+        "the app password and the URL's password remain: {printed}"
+    );
+    assert_eq!(scan["checked_live"], false);
+    assert!(held_by(&scanned_host(&scan, "bitbucket.org"), "store")["live"].is_null());
+    let text = home
+        .repoconn(&["git", "scan", "--offline", "--repo", &repo_arg])
+        .await;
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.starts_with("Offline: nothing was sent"), "{text}");
+    assert_eq!(
+        (cloud_server.request_count(), dc_server.request_count()),
+        (cloud_count, dc_count)
+    );
+    // The text names each verdict in plain words.
+    let text = home.repoconn(&["git", "scan", "--repo", &repo_arg]).await;
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    for words in [
+        format!("Its server: works as {}", cloud::USERNAME).as_str(),
+        "Its server: rejected: it is an app password",
+        "Its server: works as ada, but expires soon",
+        "Its server: not checked:",
+    ] {
+        assert!(text.contains(words), "{words:?} missing: {text}");
+    }
+    for secret in secrets {
+        assert!(!text.contains(secret));
+    }
+}
+
+/// A `store` file that no configured helper reads any more is named, with the exact command that
+/// erases its lines for the host; run as given, it leaves the file's other lines alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_text_credentials_file_left_behind_is_found_with_the_command_that_erases_it() {
+    let world = World::new();
+    let home = GitHome::new(&world);
+    let file = home.dir().join(".config/git/credentials");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let other = "https://ada:other@git.example.com\n";
+    std::fs::write(
+        &file,
+        format!("https://alice:ATBBleftoverAppPassword00@bitbucket.org\n{other}"),
+    )
+    .unwrap();
+    // Git no longer uses `store` at all.
+    home.git_ok(&["config", "--global", "credential.helper", "cache"], "");
+
+    let (status, scan, printed) = home.scan(&["--offline"]).await;
+    assert!(!printed.contains("ATBBleftover"), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let host = scanned_host(&scan, "bitbucket.org");
+    let leftover = held_by(&host, "leftover_file");
+    assert_eq!(leftover["source"]["path"], file.display().to_string());
+    assert_eq!(leftover["username"], "alice");
+    assert_eq!(codes(&leftover["problems"]), ["app_password_disabled"]);
+    assert_eq!(codes(&leftover["warnings"]), ["leftover_credentials"]);
+    let message = leftover["warnings"][0]["message"].as_str().unwrap();
+    let command = &message[message.find("printf").unwrap()..];
+
+    let erased = home.command(Path::new("sh"), &["-c", command], "").output();
+    assert!(erased.status.success(), "{command}: {erased:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), other);
+    let (status, scan, _) = home.scan(&["--offline"]).await;
+    assert_eq!(status, Some(0));
+    assert_eq!(
+        scanned_host(&scan, "bitbucket.org")["credentials"],
+        serde_json::json!([])
+    );
+
+    // Once `store` reads the file again, its lines are the helper's, not leftovers.
+    std::fs::write(&file, "https://alice:ATBBleftoverAppPassword00@bitbucket.org\n").unwrap();
+    home.git_ok(&["config", "--global", "credential.helper", "store"], "");
+    let (_, scan, _) = home.scan(&["--offline"]).await;
+    let host = scanned_host(&scan, "bitbucket.org");
+    assert_eq!(host["credentials"].as_array().unwrap().len(), 1, "{host:#}");
+    assert_eq!(host["credentials"][0]["helper"], "store");
+}
+
+/// `git setup --undo` removes exactly what setup added: a `useHttpPath` the user had set before
+/// (to true or to false) is there again afterwards, one setup added is gone, and `--dry-run`
+/// changes nothing byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_keeps_the_use_http_path_the_user_had_before_setup() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let add = world
+        .run(
+            &[
+                "add",
+                "models",
+                "--cloud",
+                "--method",
+                "repository-access-token",
+                "--workspace",
+                "acme",
+                "--repo",
+                "models",
+            ],
+            cloud::REPO_TOKEN,
+            &[],
+        )
+        .await;
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let key = "credential.https://bitbucket.org.usehttppath";
+    for before in [Some("true"), Some("false"), None] {
+        let home = GitHome::new(&world);
+        home.git_ok(&["config", "--global", "user.name", "Ada"], "");
+        if let Some(value) = before {
+            home.git_ok(&["config", "--global", key, value], "");
+        }
+        let gitconfig = home.dir().join(".gitconfig");
+        let bytes = std::fs::read(&gitconfig).unwrap();
+        let list =
+            || String::from_utf8_lossy(&home.git(&["config", "--global", "--list"], "").stdout).into_owned();
+        let before_list = list();
+        let values = || {
+            String::from_utf8_lossy(&home.git(&["config", "--global", "--get-all", key], "").stdout)
+                .into_owned()
+        };
+
+        let dry = home.repoconn(&["git", "setup", "models", "--dry-run"]).await;
+        assert_eq!(dry.status.code(), Some(0));
+        assert_eq!(
+            std::fs::read(&gitconfig).unwrap(),
+            bytes,
+            "--dry-run changed the file"
+        );
+
+        let set = home.repoconn(&["git", "setup", "models"]).await;
+        assert_eq!(
+            set.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&set.stdout)
+        );
+        let effective = home.git(&["config", "--global", "--get", key], "");
+        assert_eq!(
+            String::from_utf8_lossy(&effective.stdout),
+            "true\n",
+            "before: {before:?}"
+        );
+
+        let after_setup = std::fs::read(&gitconfig).unwrap();
+        let dry = home
+            .repoconn(&["git", "setup", "models", "--undo", "--dry-run"])
+            .await;
+        assert_eq!(dry.status.code(), Some(0));
+        assert_eq!(
+            std::fs::read(&gitconfig).unwrap(),
+            after_setup,
+            "--undo --dry-run changed the file"
+        );
+
+        let undo = home.repoconn(&["git", "setup", "models", "--undo"]).await;
+        assert_eq!(
+            undo.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&undo.stdout)
+        );
+        assert_eq!(list(), before_list, "before: {before:?}");
+        assert_eq!(values(), before.map(|v| format!("{v}\n")).unwrap_or_default());
+        assert_eq!(
+            home.repoconn(&["git", "setup", "models", "--undo"])
+                .await
+                .status
+                .code(),
+            Some(1),
+            "nothing left to undo"
+        );
+    }
+}
+
+/// Stops the credential-cache daemon of a throwaway home when the test ends, passed or not.
+struct CacheDaemon<'a, 'b>(&'a GitHome<'b>);
+
+impl Drop for CacheDaemon<'_, '_> {
+    fn drop(&mut self) {
+        let _ = self.0.git(&["credential-cache", "exit"], "");
+    }
+}
+
+/// Git's `cache` helper (its daemon's socket under the throwaway home) holding a retired app
+/// password: the scan names the helper and what it holds, and `setup --forget-old` erases it
+/// from the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_helper_is_scanned_and_forget_old_erases_what_it_holds() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    assert!(
+        world
+            .run(&add_cloud_args("work"), cloud::TOKEN_FULL, &[])
+            .await
+            .status
+            .success()
+    );
+    let home = GitHome::new(&world);
+    let helper = "cache --timeout=120";
+    home.git_ok(&["config", "--global", "credential.helper", helper], "");
+    let _daemon = CacheDaemon(&home);
+    let stale = "ATBBcachedAppPassword000000";
+    home.git_ok(
+        &["credential", "approve"],
+        &format!("protocol=https\nhost=bitbucket.org\nusername=alice\npassword={stale}\n\n"),
+    );
+    assert!(
+        home.dir().join(".cache/git/credential/socket").exists(),
+        "the cache's socket is under the throwaway home"
+    );
+
+    let (status, scan, printed) = home.scan(&[]).await;
+    assert!(!printed.contains(stale), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let host = scanned_host(&scan, "bitbucket.org");
+    assert_eq!(host["helpers"], serde_json::json!([helper]));
+    let cached = held_by(&host, helper);
+    assert_eq!(cached["username"], "alice");
+    assert_eq!(codes(&cached["problems"]), ["app_password_disabled"]);
+    assert_eq!(cached["live"]["state"], "rejected");
+    assert!(
+        !secrets_sent(&server).iter().any(|s| s == stale),
+        "the app password was sent"
+    );
+
+    let out = home.repoconn(&["git", "setup", "work", "--forget-old"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("Erased the credential {helper} held for alice.")),
+        "{text}"
+    );
+    let held = home.git(
+        &["credential-cache", "get"],
+        "protocol=https\nhost=bitbucket.org\n\n",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&held.stdout),
+        "",
+        "the cache still holds it"
+    );
+}
+
+/// Git's libsecret helper, built with `make` from the source Debian ships with git into
+/// target/tmp (once per run). `None`, said visibly, where the source or the libraries are
+/// missing, unless the test script (which installs them) requires it.
+fn libsecret_helper() -> Option<PathBuf> {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let source = Path::new("/usr/share/doc/git/contrib/credential/libsecret");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("git-credential-libsecret");
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for file in ["Makefile", "git-credential-libsecret.c"] {
+            std::fs::copy(source.join(file), dir.join(file))
+                .map_err(|e| format!("{}: {e}", source.join(file).display()))?;
+        }
+        let make = Run::program("make", ["-s", "-C"]).args([&dir]).try_output();
+        match make {
+            Ok(out) if out.status.success() => Ok(dir.join("git-credential-libsecret")),
+            Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+            Err(err) => Err(format!("make: {err}")),
+        }
+    });
+    match built {
+        Ok(path) => Some(path.clone()),
+        Err(reason) => {
+            assert!(
+                std::env::var("REPOCONN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+                "git's libsecret helper cannot be built (install git, libsecret-1-dev and libglib2.0-dev): {reason}"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (not run, not passed): git's libsecret helper cannot be built: {reason}"
+            );
+            None
+        }
+    }
+}
+
+/// Git's libsecret helper, storing into the test session's real Secret Service, holding an old
+/// token for a Data Center server: the scan names it (and the server rejects it), and
+/// `setup --forget-old` erases it from the Secret Service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_libsecret_helper_is_scanned_and_forget_old_erases_what_it_holds() {
+    let world = World::new();
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let Some(libsecret) = libsecret_helper() else {
+        return;
+    };
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
+    let base = format!("{}bitbucket", server.url);
+    let add = world
+        .run(
+            &[
+                "add",
+                "dc",
+                "--server",
+                &base,
+                "--method",
+                "personal-token",
+                "--username",
+                "ada",
+            ],
+            datacenter::PERSONAL_TOKEN,
+            &[],
+        )
+        .await;
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stdout));
+    let home = GitHome::new(&world);
+    let helper = libsecret.display().to_string();
+    home.git_ok(&["config", "--global", "credential.helper", &helper], "");
+    let host = server
+        .url
+        .as_str()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let stale = "NjQ5MjcxNTM0OTk2OnOldTokenInLibsecret00000";
+    let query = format!("protocol=http\nhost={host}\n\n");
+    home.git_ok(
+        &["credential", "approve"],
+        &format!("protocol=http\nhost={host}\nusername=ada\npassword={stale}\n\n"),
+    );
+    let held = Run::program(&libsecret, ["get"]).stdin(&query).output();
+    assert!(
+        String::from_utf8_lossy(&held.stdout).contains(stale),
+        "libsecret did not store it: {}",
+        String::from_utf8_lossy(&held.stderr)
+    );
+
+    let (status, scan, printed) = home.scan(&[]).await;
+    assert!(!printed.contains(stale), "{printed}");
+    assert_eq!(status, Some(1), "{printed}");
+    let report = scanned_host(&scan, &host);
+    assert_eq!(report["helpers"], serde_json::json!([helper]));
+    let kept = held_by(&report, &helper);
+    assert_eq!(kept["username"], "ada");
+    assert_eq!(kept["live"]["state"], "rejected", "{kept:#}");
+    assert_eq!(codes(&kept["problems"]), ["invalid_credentials"]);
+
+    let out = home.repoconn(&["git", "setup", "dc", "--forget-old"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("Erased the credential {helper} held for ada.")),
+        "{text}"
+    );
+    let held = Run::program(&libsecret, ["get"]).stdin(&query).output();
+    assert_eq!(
+        String::from_utf8_lossy(&held.stdout),
+        "",
+        "the Secret Service still holds it"
+    );
+    assert_eq!(
+        home.repoconn(&["git", "setup", "dc", "--undo"])
+            .await
+            .status
+            .code(),
+        Some(0)
     );
 }

@@ -112,6 +112,21 @@ async fn a_wrong_email_and_an_expired_token_are_refused() {
     assert_eq!(codes(&report), ["invalid_credentials"]);
 }
 
+/// Bitbucket names the reason for an OAuth token ("Access token expired."), so the report does;
+/// for an API token its message names several, so the report keeps all four causes.
+#[tokio::test]
+async fn a_refusal_that_names_expiry_says_the_credential_expired() {
+    let mut fake = FakeCloud::standard();
+    fake.oauth_tokens[0].expired = true;
+    let server = start(fake, Behaviour::default(), None).await;
+    let report = run_cloud(&server, request(K::Oauth, cloud::OAUTH_TOKEN)).await;
+    assert_eq!(codes(&report), ["invalid_credentials"]);
+    let message = &report.problems[0].message;
+    assert!(message.contains("said why: it has expired"), "{message}");
+    let report = run_cloud(&server, api_token(cloud::TOKEN_EXPIRED, cloud::EMAIL)).await;
+    assert!(!report.problems[0].message.contains("said why"));
+}
+
 #[tokio::test]
 async fn a_plain_text_refusal_is_understood_too() {
     let fake = FakeCloud {

@@ -65,6 +65,8 @@ fn preview_then_set_up_with_consent_leaves_only_the_saved_connection() {
         [
             "git config --global --add credential.https://bitbucket.org.helper \"\"",
             "git config --global --add credential.https://bitbucket.org.helper \"repoconn git-credential\"",
+            // The mark that lets `--undo` remove exactly what was added.
+            "git config --global repoconn.https://bitbucket.org.addedHelpers true",
         ]
     );
     assert_eq!(preview.old_credentials.len(), 1);

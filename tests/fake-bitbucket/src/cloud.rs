@@ -398,6 +398,10 @@ impl Api for FakeCloud {
 impl FakeCloud {
     fn authenticate(&self, credentials: &Credentials) -> Result<Who<'_>, Reply> {
         match credentials {
+            // Since 28 July 2026 every app password gets this answer (CHANGE-3222).
+            Credentials::Basic { secret, .. } if secret.starts_with("ATBB") => {
+                Err(self.unauthorised("App passwords are deprecated and must be replaced with API tokens."))
+            }
             Credentials::Basic { user, secret } => {
                 let token = self.api_tokens.iter().find(|t| &t.token == secret);
                 match token {

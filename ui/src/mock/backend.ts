@@ -401,14 +401,18 @@ function gitScan(state: MockState): ScanReport {
       ? [
           {
             helper: "store",
+            source: { kind: "helper" as const },
             username: "ada",
             ok: false,
+            // The core refuses an app password without sending it (git::live).
+            live: null,
             problems: [samples.problems.app_password_disabled],
             warnings: [samples.warnings.plain_text_helper],
           },
         ]
       : [];
   return {
+    checked_live: true,
     hosts: [{ host: "bitbucket.org", url: "https://bitbucket.org/", helpers, credentials, remotes: [] }],
   };
 }
@@ -422,7 +426,11 @@ function gitPreview(state: MockState, name: string): GitSetupPreview {
     url: "https://bitbucket.org",
     commands: done
       ? []
-      : [`git config --global --add ${key} ""`, `git config --global --add ${key} "${OUR_HELPER}"`],
+      : [
+          `git config --global --add ${key} ""`,
+          `git config --global --add ${key} "${OUR_HELPER}"`,
+          "git config --global repoconn.https://bitbucket.org.addedHelpers true",
+        ],
     old_credentials:
       !done && state.git.storeHoldsAppPassword
         ? [{ helper: "store", username: "ada", plain_text: true }]

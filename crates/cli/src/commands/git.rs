@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use repoconn_core::domain::catalogue::StorageCode;
+use repoconn_core::domain::dates::today;
+use repoconn_core::git::live;
+use repoconn_core::git::plain_text::Home;
 use repoconn_core::git::program::{Git, Scope};
 use repoconn_core::git::scan::{self, ScanReport};
 use repoconn_core::git::setup;
 use repoconn_core::store::registry::Registry;
 
+use crate::context;
 use crate::error::{CliError, CliResult, NOT_USABLE};
 use crate::output::{self, quote, render_problems};
 
@@ -23,9 +27,19 @@ pub struct GitArgs {
 
 #[derive(Subcommand)]
 pub enum GitCommand {
-    /// Which credential helpers git asks for bitbucket.org, each saved Data Center server and
-    /// each Bitbucket remote of --repo, what each holds (asked alone, never with a prompt) and
-    /// what is wrong with it. Secrets are never shown.
+    /// What git would send to Bitbucket, and whether it still works.
+    ///
+    /// For bitbucket.org, each saved Data Center server and each Bitbucket remote of --repo: the
+    /// credential helpers git asks, in order, and what each holds (asked alone, never with a
+    /// prompt); the netrc file (~/.netrc, or $NETRC), which git's HTTP library reads without any
+    /// helper; lines left in ~/.git-credentials or $XDG_CONFIG_HOME/git/credentials that no
+    /// configured `store` helper reads any more (with the command that erases them); and
+    /// passwords written into remote URLs (with the `git remote set-url` that takes them out).
+    /// Each credential found is then checked, read-only, with its own server only (bitbucket.org's
+    /// with Bitbucket Cloud's API, a Data Center server's with that server): it works (as whom),
+    /// expires soon, was rejected (and why, when the server says), or could not be checked.
+    /// --offline skips that check. Secrets are never shown. Exit status 1 when something needs
+    /// fixing.
     Scan(ScanArgs),
     /// Make git ask the saved connection NAME first and only it for its server (shows the
     /// `git config` commands before running them).
@@ -37,6 +51,10 @@ pub struct ScanArgs {
     /// Also scan this repository's remotes (and its own git configuration).
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+    /// Judge what git holds without sending anything to any server.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print the report as JSON (never a secret).
     #[arg(long)]
     pub json: bool,
 }
@@ -98,8 +116,14 @@ fn run_scan(args: ScanArgs) -> CliResult {
             Vec::new()
         }
     };
-    let report =
-        scan::scan(&git, &saved, args.repo.is_some()).map_err(|e| CliError::failed(e.to_string()))?;
+    let found = scan::scan(&git, &saved, args.repo.is_some(), &Home::from_env())
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let report = if args.offline {
+        found.offline()
+    } else {
+        let env = context::environment()?;
+        context::runtime()?.block_on(live::check_all(found, &env, today()))
+    };
     if args.json {
         output::print_json(serde_json::to_string_pretty(&report))?;
     } else {
@@ -114,6 +138,9 @@ fn indent(text: &str, by: &str) -> String {
 
 fn render_scan(report: &ScanReport) -> String {
     let mut out = String::new();
+    if !report.checked_live {
+        out.push_str("Offline: nothing was sent to any server; what each credential is was judged from what git holds.\n");
+    }
     for host in &report.hosts {
         out.push_str(&format!("{} ({})\n", host.host, host.url));
         if host.helpers.is_empty() {
@@ -131,6 +158,10 @@ fn render_scan(report: &ScanReport) -> String {
                 "  {} holds a credential for {user}{verdict}.\n",
                 held.helper
             ));
+            if let Some(live) = &held.live {
+                let said = live.describe();
+                out.push_str(&format!("    Its server: {}.\n", said.trim_end_matches('.')));
+            }
             out.push_str(&indent(&render_problems(&held.problems, &held.warnings), "    "));
         }
         for remote in &host.remotes {

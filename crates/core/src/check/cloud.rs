@@ -592,7 +592,33 @@ pub(crate) fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings
             url: p.base.to_string(),
         });
     }
-    f.problem(Fault::InvalidCredentials { method: p.method });
+    f.problem(match refusal_reason(answer) {
+        Some(Refusal::AppPasswordRetired) => Fault::AppPasswordDisabled,
+        Some(Refusal::Expired) => Fault::CredentialExpired { method: p.method },
+        None => Fault::InvalidCredentials { method: p.method },
+    });
+}
+
+/// A reason Bitbucket's refusal names unambiguously.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// "App passwords are deprecated and must be replaced with API tokens." (CHANGE-3222)
+    AppPasswordRetired,
+    /// "Access token expired." (an OAuth token past its two hours)
+    Expired,
+}
+
+/// What the refusal's `error.message` says, when it says one thing only: "Token is invalid,
+/// expired, or not supported" names no single reason.
+fn refusal_reason(answer: &Answer) -> Option<Refusal> {
+    let message = answer.json()?["error"]["message"].as_str()?.to_lowercase();
+    if message.contains("app passwords are deprecated") || message.contains("change-3222") {
+        Some(Refusal::AppPasswordRetired)
+    } else if message.contains("expired") && !message.contains("invalid") && !message.contains(" or ") {
+        Some(Refusal::Expired)
+    } else {
+        None
+    }
 }
 
 fn harvest_headers(answer: &Answer, ledger: &mut Ledger) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use specta::Type;
 
-use crate::domain::method::Method;
+use crate::domain::method::{Method, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::KeychainBackend;
 
@@ -46,6 +46,7 @@ pub enum ProblemCode {
     RateLimited,
     ServerError,
     UnexpectedAnswer,
+    PasswordInRemoteUrl,
 }
 
 /// Something the user should know although the credential works.
@@ -64,6 +65,10 @@ pub enum WarningCode {
     PlainTextHelper,
     GitCredentialUnverified,
     RemoteUsernameMismatch,
+    NetrcCredential,
+    LeftoverCredentials,
+    CredentialExpiresSoon,
+    CredentialNotChecked,
 }
 
 /// Why saving, reading or changing stored connections failed. Unlike a check's problems these
@@ -136,6 +141,7 @@ codes_as_str! {
         RateLimited => "rate_limited",
         ServerError => "server_error",
         UnexpectedAnswer => "unexpected_answer",
+        PasswordInRemoteUrl => "password_in_remote_url",
     }
     WarningCode {
         SyntheticIdentity => "synthetic_identity",
@@ -150,6 +156,10 @@ codes_as_str! {
         PlainTextHelper => "plain_text_helper",
         GitCredentialUnverified => "git_credential_unverified",
         RemoteUsernameMismatch => "remote_username_mismatch",
+        NetrcCredential => "netrc_credential",
+        LeftoverCredentials => "leftover_credentials",
+        CredentialExpiresSoon => "credential_expires_soon",
+        CredentialNotChecked => "credential_not_checked",
     }
     StorageCode {
         KeychainUnavailable => "keychain_unavailable",
@@ -279,6 +289,10 @@ pub enum Fault {
     InvalidCredentials {
         method: Method,
     },
+    /// The server refused the credential and said it has expired (code `invalid_credentials`).
+    CredentialExpired {
+        method: Method,
+    },
     EmailExpected {
         value: String,
     },
@@ -398,6 +412,13 @@ pub enum Fault {
     UnexpectedAnswer {
         detail: String,
     },
+    /// A remote URL carries a password; `command`, run in `repository`, sets the same URL
+    /// without it.
+    PasswordInRemoteUrl {
+        remote: String,
+        repository: String,
+        command: String,
+    },
 }
 
 /// Why a server's certificate was not trusted, each with its own fix.
@@ -464,6 +485,28 @@ pub enum Notice {
         username: String,
         expected: String,
     },
+    /// A netrc file holds a password for a Bitbucket server, which git's HTTP library sends
+    /// without asking any credential helper. `machine` is the entry's name (or `default`).
+    NetrcCredential {
+        path: String,
+        machine: String,
+    },
+    /// A plain-text credentials file of git's `store` helper still holds a credential for `url`,
+    /// although git no longer asks that helper for it; `command` erases it.
+    LeftoverCredentials {
+        path: String,
+        url: String,
+        command: String,
+    },
+    /// The server said when the credential expires, and that is soon.
+    CredentialExpiresSoon {
+        on: String,
+        days_left: i32,
+    },
+    /// The credential could not be checked with its server; `reason` says why, as a sentence.
+    CredentialNotChecked {
+        reason: String,
+    },
 }
 
 /// Why a storage operation failed, with the values its text names.
@@ -525,7 +568,7 @@ impl Fault {
     pub fn code(&self) -> ProblemCode {
         use ProblemCode as C;
         match self {
-            Self::InvalidCredentials { .. } => C::InvalidCredentials,
+            Self::InvalidCredentials { .. } | Self::CredentialExpired { .. } => C::InvalidCredentials,
             Self::EmailExpected { .. } => C::EmailExpected,
             Self::UsernameExpected { .. } => C::UsernameExpected,
             Self::TokenKindMismatch { .. } => C::TokenKindMismatch,
@@ -555,6 +598,7 @@ impl Fault {
             Self::RateLimited { .. } => C::RateLimited,
             Self::ServerError { .. } => C::ServerError,
             Self::UnexpectedAnswer { .. } => C::UnexpectedAnswer,
+            Self::PasswordInRemoteUrl { .. } => C::PasswordInRemoteUrl,
         }
     }
 
@@ -565,6 +609,17 @@ impl Fault {
                 let (message, fix) = refusal_text(*method);
                 (message.into(), fix.into())
             }
+            Self::CredentialExpired { method } => (
+                format!("The server refused this credential ({}) and said why: it has expired.", method.label()),
+                match (method, method.provider()) {
+                    (Method::Oauth, _) => "Sign in again to get a fresh access token.".into(),
+                    (_, ProviderKind::Cloud) => format!(
+                        "Create a new one (`repoconn link --cloud --method {}` says where and what to tick) and use it instead.",
+                        method.id()
+                    ),
+                    (_, ProviderKind::DataCenter) => "Create a new HTTP access token on the server (your avatar, Manage account, HTTP access tokens) and use it instead.".into(),
+                },
+            ),
             Self::EmailExpected { value } => (
                 format!("An API token is checked with your Atlassian account email, and \"{value}\" is not an email address."),
                 "Type the email you log in to Atlassian with. Your Bitbucket username is only for git, and we fill it in for you after the check.".into(),
@@ -723,6 +778,10 @@ impl Fault {
                 format!("The server gave an answer we could not read ({detail})."),
                 "Check that the address points at Bitbucket and not at a proxy, then try again.".into(),
             ),
+            Self::PasswordInRemoteUrl { remote, repository, command } => (
+                format!("The remote {remote} has a password written into its URL: it is kept in plain text in the repository's configuration and shown by every `git remote -v`."),
+                format!("Take it out with `{command}` in {repository}, then let a credential helper answer instead (`repoconn git setup NAME`)."),
+            ),
         };
         (message, fix)
     }
@@ -852,6 +911,10 @@ impl Notice {
             Self::PlainTextHelper { .. } => C::PlainTextHelper,
             Self::GitCredentialUnverified { .. } => C::GitCredentialUnverified,
             Self::RemoteUsernameMismatch { .. } => C::RemoteUsernameMismatch,
+            Self::NetrcCredential { .. } => C::NetrcCredential,
+            Self::LeftoverCredentials { .. } => C::LeftoverCredentials,
+            Self::CredentialExpiresSoon { .. } => C::CredentialExpiresSoon,
+            Self::CredentialNotChecked { .. } => C::CredentialNotChecked,
         }
     }
 
@@ -890,6 +953,20 @@ impl Notice {
             ),
             Self::RemoteUsernameMismatch { remote, username, expected } => format!(
                 "The remote {remote} names the git username {username}, but the saved connection for this server uses {expected}: git will ask for {username}'s credential."
+            ),
+            Self::NetrcCredential { path, machine } => format!(
+                "{path} holds a password for {machine} in plain text, and git's HTTP library sends it on its own, before any credential helper is asked. Delete the \"machine {machine}\" entry (its login and password lines) from {path}."
+            ),
+            Self::LeftoverCredentials { path, url, command } => format!(
+                "{path} still holds a plain-text credential for {url}, although git no longer asks the store helper for it. Erase it with: {command}"
+            ),
+            Self::CredentialExpiresSoon { on, days_left } => match days_left {
+                0 => format!("The server says this credential expires today ({on}). Create a new one before then."),
+                1 => format!("The server says this credential expires tomorrow ({on}). Create a new one before then."),
+                days => format!("The server says this credential expires in {days} days ({on}). Create a new one before then."),
+            },
+            Self::CredentialNotChecked { reason } => format!(
+                "This credential could not be checked with its server. {reason} Run `repoconn git scan` again once that is fixed."
             ),
         }
     }
@@ -1159,7 +1236,14 @@ mod tests {
             Fault::UnexpectedAnswer {
                 detail: s("HTTP 418"),
             },
+            Fault::PasswordInRemoteUrl {
+                remote: s("origin"),
+                repository: s("/home/ada/models"),
+                command: s("git remote set-url origin https://ada@bitbucket.org/acme/models.git"),
+            },
         ]);
+        faults
+            .extend([Method::Oauth, Method::PersonalToken].map(|method| Fault::CredentialExpired { method }));
         faults.extend(PolicySetting::ALL.map(|setting| Fault::PolicyUnreadable {
             path: s("/etc/repoconn/policy.json"),
             setting,
@@ -1204,6 +1288,28 @@ mod tests {
                 remote: s("origin"),
                 username: s("ada"),
                 expected: s("ada_lovelace"),
+            },
+            Notice::NetrcCredential {
+                path: s("/home/ada/.netrc"),
+                machine: s("bitbucket.org"),
+            },
+            Notice::LeftoverCredentials {
+                path: s("/home/ada/.git-credentials"),
+                url: s("https://bitbucket.org"),
+                command: s(
+                    "printf 'protocol=https\\nhost=bitbucket.org\\n\\n' | git credential-store --file /home/ada/.git-credentials erase",
+                ),
+            },
+            Notice::CredentialExpiresSoon {
+                on: s("2027-05-26"),
+                days_left: 12,
+            },
+            Notice::CredentialExpiresSoon {
+                on: s("2027-05-26"),
+                days_left: 0,
+            },
+            Notice::CredentialNotChecked {
+                reason: s("git.example.com could not be reached: connection refused."),
             },
         ]
     }

@@ -1,8 +1,10 @@
 //! `repoconn git setup NAME`: makes git ask the saved connection first and only it for its
 //! server, `credential.<url>.helper` set to `""` (which empties the list so far) then
 //! `repoconn git-credential`, plus `credential.<url>.useHttpPath true` for a connection bound to
-//! a repository, project or workspace. Everything goes through the `git` program; `undo` removes
-//! exactly those entries again.
+//! a repository, project or workspace. Everything goes through the `git` program. Setup records
+//! what it added in the same configuration file (`repoconn.<url>.addedHelpers`,
+//! `repoconn.<url>.addedUseHttpPath`), so that `undo` removes exactly that and nothing the user
+//! had set before.
 
 use crate::ProviderKind;
 use crate::domain::method::Method;
@@ -132,6 +134,14 @@ pub fn refusal(connection: &Connection) -> Option<String> {
     })
 }
 
+/// The key that records, beside the user's settings, that setup added `what` for `url`.
+fn marker(url: &str, what: &str) -> String {
+    format!("repoconn.{url}.{what}")
+}
+
+const ADDED_HELPERS: &str = "addedHelpers";
+const ADDED_USE_HTTP_PATH: &str = "addedUseHttpPath";
+
 /// The commands that make git ask only `connection` for its server in `scope`.
 pub fn plan_setup(git: &Git, connection: &Connection, scope: &Scope) -> Result<Plan, GitError> {
     let url = url_of(connection);
@@ -141,12 +151,18 @@ pub fn plan_setup(git: &Git, connection: &Connection, scope: &Scope) -> Result<P
     if our_pair(&current).is_none() {
         changes.push(config_change(scope, &["--add", &key, ""]));
         changes.push(config_change(scope, &["--add", &key, HELPER]));
+        changes.push(config_change(scope, &[&marker(&url, ADDED_HELPERS), "true"]));
     }
     if needs_path(connection) {
         let path_key = format!("credential.{url}.useHttpPath");
         let set = values(git, scope, &path_key)?;
         if set.last().map(String::as_str) != Some("true") {
-            changes.push(config_change(scope, &[&path_key, "true"]));
+            // Appended, so that a value the user had stays underneath and comes back on undo.
+            changes.push(config_change(scope, &["--add", &path_key, "true"]));
+            changes.push(config_change(
+                scope,
+                &[&marker(&url, ADDED_USE_HTTP_PATH), "true"],
+            ));
         }
     }
     let parsed = url::Url::parse(&format!("{url}/")).map_err(|e| GitError(e.to_string()))?;
@@ -172,25 +188,39 @@ pub fn plan_setup(git: &Git, connection: &Connection, scope: &Scope) -> Result<P
     })
 }
 
-/// The commands that remove what setup added for `connection` in `scope`: our helper entry and
-/// the empty entry right before it, and `useHttpPath` when the connection needs it.
+/// The commands that remove what setup recorded adding for `connection`'s server in `scope`:
+/// our helper entry and the empty entry right before it, the `useHttpPath` value it appended,
+/// and its own records. What the user set, before or by hand, stays.
 pub fn plan_undo(git: &Git, connection: &Connection, scope: &Scope) -> Result<Plan, GitError> {
     let url = url_of(connection);
+    let mut changes = Vec::new();
+    let added = |what: &str| -> Result<bool, GitError> {
+        Ok(values(git, scope, &marker(&url, what))?
+            .last()
+            .map(String::as_str)
+            == Some("true"))
+    };
     let key = format!("credential.{url}.helper");
     let mut current = values(git, scope, &key)?;
-    let mut changes = Vec::new();
-    if let Some(at) = our_pair(&current) {
+    if added(ADDED_HELPERS)?
+        && let Some(at) = our_pair(&current)
+    {
         current.drain(at..at + 2);
-        changes.push(config_change(scope, &["--unset-all", &key]));
-        for value in &current {
-            changes.push(config_change(scope, &["--add", &key, value]));
-        }
+        changes.extend(rewrite(scope, &key, &current));
     }
-    if needs_path(connection) {
-        let path_key = format!("credential.{url}.useHttpPath");
-        if values(git, scope, &path_key)?.last().map(String::as_str) == Some("true") {
-            changes.push(config_change(scope, &["--unset-all", &path_key]));
-        }
+    let path_key = format!("credential.{url}.useHttpPath");
+    let mut path_values = values(git, scope, &path_key)?;
+    if added(ADDED_USE_HTTP_PATH)? && path_values.last().map(String::as_str) == Some("true") {
+        path_values.pop();
+        changes.extend(rewrite(scope, &path_key, &path_values));
+    }
+    if !values(git, scope, &marker(&url, ADDED_HELPERS))?.is_empty()
+        || !values(git, scope, &marker(&url, ADDED_USE_HTTP_PATH))?.is_empty()
+    {
+        changes.push(config_change(
+            scope,
+            &["--remove-section", &format!("repoconn.{url}")],
+        ));
     }
     Ok(Plan {
         url,
@@ -198,6 +228,14 @@ pub fn plan_undo(git: &Git, connection: &Connection, scope: &Scope) -> Result<Pl
         old_helpers: Vec::new(),
         warnings: Vec::new(),
     })
+}
+
+/// `key` emptied, then given `values` again in order (git cannot remove one of several values
+/// by position).
+fn rewrite(scope: &Scope, key: &str, values: &[String]) -> Vec<Change> {
+    let mut changes = vec![config_change(scope, &["--unset-all", key])];
+    changes.extend(values.iter().map(|v| config_change(scope, &["--add", key, v])));
+    changes
 }
 
 /// Carries out a plan's commands, in order.
