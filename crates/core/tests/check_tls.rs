@@ -330,3 +330,27 @@ async fn a_certificate_with_only_a_common_name_is_checked_against_it() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn the_server_detection_trusts_the_policys_ca_file_like_the_check_does() {
+    let ca = TestCa::new();
+    let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await;
+    let typed = format!("{}bitbucket", server.url);
+    let mut env = env_for(&server.url);
+    let detected = repoconn_core::check::check_server(&typed, None, false, &env).await;
+    assert_eq!(
+        detected.problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        ["tls_untrusted"]
+    );
+    // With the administrator's CA file in the policy, the same address is Bitbucket, as the
+    // check itself finds (one network environment for every request).
+    let (_dir, path) = ca_file(&ca.ca_pem);
+    env.policy.policy.ca_file = Some(path.display().to_string());
+    let detected = repoconn_core::check::check_server(&typed, None, false, &env).await;
+    assert!(detected.problems.is_empty(), "{:?}", detected.problems);
+    assert!(detected.server.is_some());
+    let mut r = token();
+    r.server = Some(typed);
+    let report = repoconn_core::check::check(r, &env).await;
+    assert!(report.ok, "{:?}", report.problems);
+}

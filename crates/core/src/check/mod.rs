@@ -286,8 +286,10 @@ pub async fn check_server(
             };
         }
     };
+    // The same trust as the check that follows: the connection's CA file, else the policy's.
+    let policy_ca = env.policy.policy.ca_file.as_ref().map(PathBuf::from);
     let trust = Trust {
-        ca_file,
+        ca_file: ca_file.or(policy_ca.as_deref()),
         fingerprint: None,
     };
     // Nothing goes around a proxy the policy sets but that cannot be read.
