@@ -175,7 +175,7 @@ pub fn link(method: Method, profile: Profile, target: &LinkTarget<'_>) -> Creden
         } else {
             None
         },
-        steps: steps(method).to_owned(),
+        steps: steps(method, target),
         checklist: checklist(method, profile),
         missing,
         blocked,
@@ -279,7 +279,21 @@ fn on(base: &Url, segments: &[&str]) -> Option<String> {
     Some(url.into())
 }
 
-fn steps(method: Method) -> &'static str {
+fn steps(method: Method, target: &LinkTarget<'_>) -> String {
+    let tokens_here = target
+        .server_version
+        .is_none_or(|v| version::cannot_issue(Method::PersonalToken, v).is_none());
+    match method {
+        // A token is recommended only where the server can issue one.
+        Method::Basic if !tokens_here => {
+            "There is nothing to create: use the username and password you log in to the server with."
+                .to_owned()
+        }
+        _ => usual_steps(method).to_owned(),
+    }
+}
+
+fn usual_steps(method: Method) -> &'static str {
     match method {
         Method::ApiToken | Method::AppPassword => {
             "Click \"Create API token with scopes\" (not \"Create API token\"), name it, choose an expiry date, choose the Bitbucket app, tick the scopes listed here, and create it. Copy the token: it is shown only once."
@@ -600,8 +614,12 @@ mod tests {
         );
         let project = link(Method::ProjectToken, Profile::PullRequests, &target);
         assert!(project.blocked.unwrap().contains("7.17"));
-        // Passwords need nothing from the server's version.
-        assert_eq!(link(Method::Basic, Profile::PullRequests, &target).blocked, None);
+        // Passwords need nothing from the server's version, and no token is recommended there.
+        let basic = link(Method::Basic, Profile::PullRequests, &target);
+        assert_eq!(basic.blocked, None);
+        assert!(!basic.steps.contains("token"), "{}", basic.steps);
+        let unknown = link(Method::Basic, Profile::PullRequests, &LinkTarget::default());
+        assert!(unknown.steps.contains("personal HTTP access token is safer"));
     }
 
     #[test]
