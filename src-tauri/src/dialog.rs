@@ -89,11 +89,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|err| AppError::new(ShellCode::Internal, format!("the operation stopped: {err}")))?
 }
 
-/// Providers, ways to connect, fields and profiles, under the administrator's policy.
+/// Providers, ways to connect, fields and profiles, under the administrator's policy; with the
+/// Data Center server's version once it answered, what that version cannot issue is greyed out.
 #[tauri::command]
 #[specta::specta]
-pub fn form_options(state: State<'_, AppState>) -> Result<FormOptions, AppError> {
-    Ok(form::options(&state.env()?.policy))
+pub fn form_options(
+    state: State<'_, AppState>,
+    server_version: Option<String>,
+) -> Result<FormOptions, AppError> {
+    Ok(form::options_for_server(
+        &state.env()?.policy,
+        server_version.as_deref(),
+    ))
 }
 
 /// The page where the chosen credential is created, the steps and the checklist.
@@ -109,7 +116,7 @@ pub fn credential_link(input: LinkInput) -> CredentialLink {
 #[specta::specta]
 pub fn open_credential_link(input: LinkInput) -> Result<String, AppError> {
     input.open().map_err(|err| match err {
-        OpenError::NoPage => AppError::new(ShellCode::NoLink, err.to_string()),
+        OpenError::NoPage | OpenError::Blocked(_) => AppError::new(ShellCode::NoLink, err.to_string()),
         _ => AppError::new(ShellCode::LinkNotOpened, err.to_string()),
     })
 }

@@ -45,32 +45,23 @@ fn bindings_expose_every_command_and_shared_type() {
 /// and `credential_link` with what the core really says, from this generated file.
 #[test]
 fn committed_ui_fixtures_match_the_core() {
-    use repoconn_core::domain::method::Method;
-    use repoconn_core::domain::scopes::Profile;
-    use repoconn_core::guide::links::{LinkTarget, link};
+    use repoconn_core::guide::form::{options, options_for_server};
 
-    let mut links = serde_json::Map::new();
-    for method in Method::ALL {
-        let mut by_profile = serde_json::Map::new();
-        for profile in Profile::ALL {
-            let target = LinkTarget {
-                workspace: Some("acme"),
-                repository: Some("models"),
-                ..Default::default()
-            };
-            by_profile.insert(
-                profile.id().to_owned(),
-                serde_json::to_value(link(method, profile, &target)).unwrap(),
-            );
-        }
-        links.insert(method.id().to_owned(), by_profile.into());
-    }
     let mut capped = repoconn_core::policy::PolicyState::default();
     capped.policy.max_token_lifetime_days = Some(90);
+    let mut by_version = serde_json::Map::new();
+    // An old server (no tokens), one before project and repository tokens, and a current one.
+    for version in ["5.4.0", "7.10.0", "9.2.1"] {
+        let options = options_for_server(&Default::default(), Some(version));
+        by_version.insert(version.to_owned(), serde_json::to_value(options).unwrap());
+    }
+    let (links, links_missing) = link_fixtures();
     let fixtures = serde_json::json!({
-        "form_options": repoconn_core::guide::form::options(&Default::default()),
-        "form_options_capped_at_90_days": repoconn_core::guide::form::options(&capped),
+        "form_options": options(&Default::default()),
+        "form_options_capped_at_90_days": options(&capped),
+        "form_options_by_server_version": by_version,
         "links": links,
+        "links_missing": links_missing,
         "samples": samples(),
     });
     let fresh = serde_json::to_string_pretty(&fixtures).unwrap() + "\n";
@@ -85,6 +76,70 @@ fn committed_ui_fixtures_match_the_core() {
         committed == fresh,
         "ui/src/mock/fixtures.json is stale: run `npm run bindings` and commit the result"
     );
+}
+
+/// The Generate links by method and profile: with every value filled in, and with each
+/// combination of the values their address needs left out (keyed by the missing values joined
+/// with ","), so that the mock answers as the core does whatever the form lacks.
+fn link_fixtures() -> (serde_json::Value, serde_json::Value) {
+    use repoconn_core::domain::method::Method;
+    use repoconn_core::domain::scopes::Profile;
+    use repoconn_core::guide::links::{LinkTarget, LinkValue, link, needs};
+
+    let server = repoconn_core::domain::sniff::server_address("https://git.example.com/bitbucket")
+        .unwrap()
+        .base;
+    let filled = LinkTarget {
+        server: Some(&server),
+        workspace: Some("acme"),
+        project: Some("DATA"),
+        repository: Some("models"),
+        ..Default::default()
+    };
+    let without = |left_out: &[LinkValue]| {
+        let keep = |value: LinkValue| !left_out.contains(&value);
+        LinkTarget {
+            server: filled.server.filter(|_| keep(LinkValue::Server)),
+            workspace: filled.workspace.filter(|_| keep(LinkValue::Workspace)),
+            project: filled.project.filter(|_| keep(LinkValue::Project)),
+            repository: filled.repository.filter(|_| keep(LinkValue::Repository)),
+            ..Default::default()
+        }
+    };
+    let mut links = serde_json::Map::new();
+    let mut missing = serde_json::Map::new();
+    for method in Method::ALL {
+        let needed = needs(method);
+        let mut by_profile = serde_json::Map::new();
+        let mut missing_by_profile = serde_json::Map::new();
+        for profile in Profile::ALL {
+            by_profile.insert(
+                profile.id().to_owned(),
+                serde_json::to_value(link(method, profile, &filled)).unwrap(),
+            );
+            let mut by_missing = serde_json::Map::new();
+            for mask in 1..(1u32 << needed.len()) {
+                let left_out: Vec<LinkValue> = (0..needed.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| needed[i])
+                    .collect();
+                let answer = link(method, profile, &without(&left_out));
+                assert_eq!(answer.missing, left_out);
+                let key: Vec<String> = serde_json::to_value(&left_out)
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect();
+                by_missing.insert(key.join(","), serde_json::to_value(answer).unwrap());
+            }
+            missing_by_profile.insert(profile.id().to_owned(), by_missing.into());
+        }
+        links.insert(method.id().to_owned(), by_profile.into());
+        missing.insert(method.id().to_owned(), missing_by_profile.into());
+    }
+    (links.into(), missing.into())
 }
 
 /// What the core says in the cases the mock plays, so that the mock never words anything itself:

@@ -356,7 +356,7 @@ await check("5,000 repositories: search, keys and scrolling keep under 300 optio
 await check("text fits at 200% zoom (no sideways scrolling)", async (page) => {
   await page.setViewportSize({ width: 480, height: 450 });
   await page.getByRole("button", { name: "Add connection" }).click();
-  await page.getByRole("radio", { name: "Bitbucket Data Center" }).check();
+  await page.getByRole("radio", { name: "Bitbucket Data Center (Server)" }).check();
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );

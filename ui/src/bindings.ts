@@ -12,8 +12,11 @@ export const commands = {
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences and returns what is now stored. */
 	setPreferences: (preferences: Preferences) => typedError<Preferences, AppError>(__TAURI_INVOKE("set_preferences", { preferences })),
-	/**  Providers, ways to connect, fields and profiles, under the administrator's policy. */
-	formOptions: () => typedError<FormOptions, AppError>(__TAURI_INVOKE("form_options")),
+	/**
+	 *  Providers, ways to connect, fields and profiles, under the administrator's policy; with the
+	 *  Data Center server's version once it answered, what that version cannot issue is greyed out.
+	 */
+	formOptions: (serverVersion: string | null) => typedError<FormOptions, AppError>(__TAURI_INVOKE("form_options", { serverVersion })),
 	/**  The page where the chosen credential is created, the steps and the checklist. */
 	credentialLink: (input: LinkInput) => __TAURI_INVOKE<CredentialLink>("credential_link", { input }),
 	/**
@@ -140,10 +143,31 @@ export type CheckView = {
 	suggested_name: string,
 };
 
+/**  One scope or permission to choose on Atlassian's page. */
 export type ChecklistItem = {
+	/**  As Bitbucket's API names it (`repository:write`, `REPO_WRITE`). */
 	name: string,
+	/**  As the person sees it on Atlassian's page ("Repositories: Write"). */
+	label: string,
+	/**  The control it is on that page. */
+	kind: ChecklistKind,
 	why: string,
 };
+
+/**
+ *  The control a checklist item is on. Only a name typed into a search field gains from a Copy
+ *  button; a checkbox or a drop-down is clicked.
+ */
+export type ChecklistKind = 
+/**
+ *  A checkbox in a long list that its search field filters by name (Atlassian's scope
+ *  picker for API tokens, which lists each scope by its name).
+ */
+"searchable_checkbox" | 
+/**  A checkbox under its group (Bitbucket's access-token and OAuth consumer forms). */
+"checkbox" | 
+/**  A choice in a drop-down (Data Center's "Create token" form). */
+"drop_down";
 
 /**  A saved connection. Never holds the secret: `secret_key` names its keychain item. */
 export type Connection = {
@@ -195,12 +219,22 @@ export type ConnectionView = {
 
 /**  Where and how to create a credential. */
 export type CredentialLink = {
-	/**  The page to open; `None` when no page creates this kind any more (app passwords). */
+	/**
+	 *  The page to open; `None` when no page creates this kind (app passwords, passwords), and
+	 *  while `blocked` says why none can be opened yet.
+	 */
 	url: string | null,
 	/**  What to do on that page, in Atlassian's own words for the buttons. */
 	steps: string,
-	/**  The scopes (Cloud) or the permission (Data Center) to choose. */
+	/**  The scopes (Cloud) or the permissions (Data Center) to choose; empty for passwords. */
 	checklist: ChecklistItem[],
+	/**  The values the page's address is built from that are not filled in yet. */
+	missing: LinkValue[],
+	/**
+	 *  Why no page can be opened yet, for under the Generate button: what to fill in, or that
+	 *  this server's version cannot issue this kind.
+	 */
+	blocked: string | null,
 };
 
 /**  Either family of codes; in TypeScript `StorageCode | ShellCode`. */
@@ -353,6 +387,9 @@ export type LinkInput = {
 	repository: string | null,
 };
 
+/**  A value the address of a Generate page is built from. */
+export type LinkValue = "server" | "workspace" | "project" | "repository";
+
 /**  What a credential's server answered, in plain words. */
 export type Live = 
 /**
@@ -395,7 +432,10 @@ export type MethodOption = {
 	label: string,
 	/**  One sentence: what this way of connecting is and when to pick it. */
 	description: string,
-	/**  Why this way cannot be chosen (retired, or not allowed by the policy), shown beside it. */
+	/**
+	 *  Why this way cannot be chosen (retired, not allowed by the policy, or the server's
+	 *  version cannot issue it), shown beside it.
+	 */
 	unavailable: string | null,
 	/**  The secret field's label ("API token", "Password"...). */
 	secret_label: string,
@@ -471,6 +511,11 @@ export type ProviderOption = {
 	/**  Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it). */
 	fixed_host: string | null,
 	methods: MethodOption[],
+	/**
+	 *  The way to connect the form chooses for this provider: the first that can be chosen (the
+	 *  list goes from the usual choice to the last resort); `None` when none can.
+	 */
+	preferred: Method | null,
 };
 
 /**

@@ -59,6 +59,12 @@ impl CliError {
         Self::plain(message, NOT_USABLE)
     }
 
+    /// The same error, with what to do about it (printed below it).
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
     fn plain(message: impl Into<String>, exit: u8) -> Self {
         Self {
             message: message.into(),

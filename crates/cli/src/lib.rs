@@ -53,7 +53,11 @@ enum Command {
     /// `check` (the secret on standard input). Exit status: 0 listed (also when empty), 1 the
     /// credential does not work (problems listed), 2 usage error, 3 could not verify.
     Repos(repos::ReposArgs),
-    /// Show the page where a credential is created and the scopes or permission to choose.
+    /// Show the page where a credential is created and the scopes or permissions to choose.
+    ///
+    /// For a Data Center token the server is asked its version first (without credentials)
+    /// unless --server-version gives it. Exit status: 0 shown, 1 the server did not answer or
+    /// cannot issue this kind, 2 usage error (such as a value the page's address needs).
     Link(link::LinkArgs),
     /// Compare the connections file with the keychain and report anything out of step.
     Doctor(doctor::DoctorArgs),

@@ -41,7 +41,46 @@ export const samples = fixtures.samples as unknown as {
   >;
   warnings: Record<"write_scope_unverified" | "plain_text_helper", ValidationReport["warnings"][number]>;
 };
+/** The form options for a server's version (the versions the mock's servers say, see SERVERS). */
+const optionsByVersion = fixtures.form_options_by_server_version as Record<string, FormOptions>;
+/** Generate links with every value filled in, and with each combination of values left out. */
 const links = fixtures.links as Record<Method, Record<Profile, CredentialLink>>;
+const linksMissing = fixtures.links_missing as Record<
+  Method,
+  Record<Profile, Record<string, CredentialLink>>
+>;
+
+/** Data Center servers the mock knows by host, with the version they say; any other says 9.2.1. */
+export const SERVERS = {
+  /** Too old for HTTP access tokens: only passwords. */
+  old: { url: "https://legacy.example.com/bitbucket", version: "5.4.0" },
+  /** Personal tokens, but not yet project or repository tokens. */
+  before717: { url: "https://seven.example.com/bitbucket", version: "7.10.0" },
+} as const;
+
+function versionOf(server: string): string {
+  const known = Object.values(SERVERS).find((s) => server.startsWith(s.url));
+  return known?.version ?? "9.2.1";
+}
+
+/**
+ * The core's Generate link for what the form has filled in: the link with every value when none
+ * it needs is missing, else the one generated with exactly those values left out.
+ */
+function linkFor(input: LinkInput): CredentialLink {
+  const filled = links[input.method][input.profile];
+  const variants = linksMissing[input.method][input.profile];
+  const valueOf: Record<string, string | null> = {
+    server: input.server,
+    workspace: input.workspace,
+    project: input.project,
+    repository: input.repository,
+  };
+  // The variant that lacks every value lists them in the core's order.
+  const all = Object.keys(variants).sort((a, b) => b.split(",").length - a.split(",").length)[0] ?? "";
+  const missing = all.split(",").filter((value) => value && !valueOf[value]?.trim());
+  return missing.length ? variants[missing.join(",")] : filled;
+}
 
 /** Secrets with a known meaning to the mock. */
 export const SECRETS = {
@@ -60,7 +99,10 @@ export interface MockState {
   connections: ConnectionView[];
   opened: string[];
   theme: Preferences["theme"];
-  /** What form_options answers; the core's defaults (no policy) when left out. */
+  /**
+   * What form_options answers, for every server version too; the core's defaults (no policy, and
+   * per version the fixtures') when left out.
+   */
   formOptions?: FormOptions;
   /** Git's side: whether `store` still holds the dead app password, and the connections git uses. */
   git: { storeHoldsAppPassword: boolean; setUp: string[] };
@@ -466,18 +508,19 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
       case "set_preferences":
         state.theme = (args.preferences as Preferences).theme;
         return args.preferences;
-      case "form_options":
-        return state.formOptions ?? formOptions;
-      case "credential_link": {
-        const input = args.input as LinkInput;
-        return links[input.method][input.profile];
+      case "form_options": {
+        const version = args.serverVersion as string | null;
+        return state.formOptions ?? (version && optionsByVersion[version]) ?? formOptions;
       }
+      case "credential_link":
+        return linkFor(args.input as LinkInput);
       case "open_credential_link": {
-        const input = args.input as LinkInput;
-        const url = links[input.method][input.profile].url;
-        if (!url) throw { code: "no_link", message: "No page creates this kind of credential.", fix: "" };
-        state.opened.push(url);
-        return url;
+        const link = linkFor(args.input as LinkInput);
+        if (link.blocked) throw { code: "no_link", message: link.blocked, fix: "" };
+        if (!link.url)
+          throw { code: "no_link", message: "No page creates this kind of credential.", fix: "" };
+        state.opened.push(link.url);
+        return link.url;
       }
       case "inspect_secret": {
         const secret = String(args.secret).trim();
@@ -502,7 +545,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
           base_url: server,
           project: null,
           repository: null,
-          server: { version: "9.2.1", build_number: "9002001", display_name: "Bitbucket" },
+          server: { version: versionOf(server), build_number: null, display_name: "Bitbucket" },
           problems: [],
         };
         return check;

@@ -22,6 +22,7 @@ use crate::domain::dates;
 use crate::domain::method::Method;
 use crate::domain::scopes::Permission;
 use crate::domain::sniff;
+use crate::domain::version::at_least as version_at_least;
 
 /// Endpoints, relative to the base URL (which may carry a context path such as `/bitbucket`).
 pub const APPLICATION_PROPERTIES: &str = "rest/api/1.0/application-properties";
@@ -358,12 +359,6 @@ pub(crate) async fn server_properties(http: &Http, base: &Url, f: &mut Findings)
     let url = endpoint(base, APPLICATION_PROPERTIES, &[], &[]);
     let answer = http.get(url.clone(), Auth::Anonymous).await;
     read_properties(&answer, &url, base, f)
-}
-
-fn version_at_least(version: &str, (major, minor): (u64, u64)) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    have >= (major, minor)
 }
 
 /// A refused first request: CAPTCHA, a username that is an email, or simply wrong.

@@ -141,6 +141,19 @@ impl Permission {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.id().eq_ignore_ascii_case(s))
     }
+
+    /// The drop-down and the choice in it on Bitbucket's "Create token" form
+    /// ("Repository permissions: Write").
+    pub fn form_label(self) -> &'static str {
+        match self {
+            Self::RepoRead => "Repository permissions: Read",
+            Self::RepoWrite => "Repository permissions: Write",
+            Self::RepoAdmin => "Repository permissions: Admin",
+            Self::ProjectRead => "Project permissions: Read",
+            Self::ProjectWrite => "Project permissions: Write",
+            Self::ProjectAdmin => "Project permissions: Admin",
+        }
+    }
 }
 
 impl std::fmt::Display for Permission {
@@ -214,6 +227,45 @@ pub const LEGACY_SCOPES: &[&str] = &[
     "runner",
     "runner:write",
 ];
+
+/// How Bitbucket's forms for access tokens, app passwords and OAuth consumers show a legacy
+/// scope: a checkbox under its group ("Repositories" then "Write"), written "Repositories: Write".
+pub fn legacy_label(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "account" => "Account: Read",
+        "account:write" => "Account: Write",
+        "email" => "Account: Email",
+        "team" => "Workspace membership: Read",
+        "team:write" => "Workspace membership: Write",
+        "project" => "Projects: Read",
+        "project:admin" => "Projects: Admin",
+        "repository" => "Repositories: Read",
+        "repository:write" => "Repositories: Write",
+        "repository:admin" => "Repositories: Admin",
+        "repository:delete" => "Repositories: Delete",
+        "pullrequest" => "Pull requests: Read",
+        "pullrequest:write" => "Pull requests: Write",
+        "issue" => "Issues: Read",
+        "issue:write" => "Issues: Write",
+        "wiki" => "Wikis: Read and write",
+        "snippet" => "Snippets: Read",
+        "snippet:write" => "Snippets: Write",
+        "webhook" => "Webhooks: Read and write",
+        "pipeline" => "Pipelines: Read",
+        "pipeline:write" => "Pipelines: Write",
+        "pipeline:variable" => "Pipelines: Edit variables",
+        "runner" => "Runners: Read",
+        "runner:write" => "Runners: Write",
+        _ => return None,
+    })
+}
+
+/// Whether a scope only reads: `read:…:bitbucket`, or a legacy name without an action
+/// (`repository`), except the two legacy scopes that also modify (`wiki`, `webhook`).
+pub fn reads_only(scope: &str) -> bool {
+    scope.starts_with("read:")
+        || (LEGACY_SCOPES.contains(&scope) && !scope.contains(':') && !matches!(scope, "wiki" | "webhook"))
+}
 
 /// The legacy scope that grants what an API-token scope grants, where there is one.
 pub fn legacy_equivalent(scope: &str) -> Option<&'static str> {
@@ -407,6 +459,31 @@ mod tests {
                 assert!(LEGACY_SCOPES.contains(&legacy), "{legacy}");
             }
         }
+    }
+
+    #[test]
+    fn every_legacy_scope_has_the_label_of_its_checkbox() {
+        for scope in LEGACY_SCOPES {
+            assert!(legacy_label(scope).is_some(), "{scope}");
+        }
+        assert_eq!(legacy_label("repository:write"), Some("Repositories: Write"));
+        assert_eq!(legacy_label("pullrequest"), Some("Pull requests: Read"));
+        assert_eq!(legacy_label("read:repository:bitbucket"), None);
+        assert_eq!(
+            Permission::RepoWrite.form_label(),
+            "Repository permissions: Write"
+        );
+        assert_eq!(Permission::ProjectRead.form_label(), "Project permissions: Read");
+    }
+
+    #[test]
+    fn reading_scopes_are_told_from_writing_ones() {
+        assert!(reads_only("read:repository:bitbucket"));
+        assert!(!reads_only("write:repository:bitbucket"));
+        assert!(reads_only("repository"));
+        assert!(reads_only("account"));
+        assert!(!reads_only("repository:write"));
+        assert!(!reads_only("webhook"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::method::{Field, Method, Need, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
 use crate::domain::sniff::{SecretShape, paste_secret};
+use crate::domain::version;
 use crate::expiry::{SOON_DAYS, default_expiry};
 use crate::policy::{PolicyError, PolicyState, Template};
 
@@ -148,6 +149,9 @@ pub struct ProviderOption {
     /// Cloud's fixed host, shown but not editable; `None` for Data Center (the user types it).
     pub fixed_host: Option<String>,
     pub methods: Vec<MethodOption>,
+    /// The way to connect the form chooses for this provider: the first that can be chosen (the
+    /// list goes from the usual choice to the last resort); `None` when none can.
+    pub preferred: Option<Method>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -156,7 +160,8 @@ pub struct MethodOption {
     pub label: String,
     /// One sentence: what this way of connecting is and when to pick it.
     pub description: String,
-    /// Why this way cannot be chosen (retired, or not allowed by the policy), shown beside it.
+    /// Why this way cannot be chosen (retired, not allowed by the policy, or the server's
+    /// version cannot issue it), shown beside it.
     pub unavailable: Option<String>,
     /// The secret field's label ("API token", "Password"...).
     pub secret_label: String,
@@ -185,29 +190,33 @@ pub struct ProfileOption {
     pub description: String,
 }
 
-/// What the form offers under the administrator's `policy`.
+/// What the form offers under the administrator's `policy`, before any server has answered.
 pub fn options(policy: &PolicyState) -> FormOptions {
-    let methods = |provider: ProviderKind| -> Vec<MethodOption> {
-        Method::ALL
+    options_for_server(policy, None)
+}
+
+/// What the form offers once the Data Center server said its version: the ways to connect it
+/// cannot issue are marked unavailable, with the release they need.
+pub fn options_for_server(policy: &PolicyState, server_version: Option<&str>) -> FormOptions {
+    let provider = |provider: ProviderKind, label: &str, fixed_host: Option<&str>| {
+        let methods: Vec<MethodOption> = Method::ALL
             .into_iter()
             .filter(|k| k.provider() == provider)
-            .map(|k| method_option(k, policy))
-            .collect()
+            .map(|k| method_option(k, policy, server_version))
+            .collect();
+        ProviderOption {
+            provider,
+            label: label.to_owned(),
+            fixed_host: fixed_host.map(str::to_owned),
+            preferred: methods.iter().find(|m| m.unavailable.is_none()).map(|m| m.method),
+            methods,
+        }
     };
     FormOptions {
         providers: vec![
-            ProviderOption {
-                provider: ProviderKind::Cloud,
-                label: "Bitbucket Cloud".into(),
-                fixed_host: Some("bitbucket.org".into()),
-                methods: methods(ProviderKind::Cloud),
-            },
-            ProviderOption {
-                provider: ProviderKind::DataCenter,
-                label: "Bitbucket Data Center".into(),
-                fixed_host: None,
-                methods: methods(ProviderKind::DataCenter),
-            },
+            provider(ProviderKind::Cloud, "Bitbucket Cloud", Some("bitbucket.org")),
+            // Atlassian's own name for the self-hosted product, with the name many still know.
+            provider(ProviderKind::DataCenter, "Bitbucket Data Center (Server)", None),
         ],
         profiles: vec![
             ProfileOption {
@@ -228,7 +237,7 @@ pub fn options(policy: &PolicyState) -> FormOptions {
     }
 }
 
-fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
+fn method_option(method: Method, policy: &PolicyState, server_version: Option<&str>) -> MethodOption {
     use Method as K;
     let description = match method {
         K::ApiToken => {
@@ -249,7 +258,8 @@ fn method_option(method: Method, policy: &PolicyState) -> MethodOption {
     let retired = (method == K::AppPassword).then(|| {
         "Retired: create an API token with scopes instead (choose \"API token\"), then remove the app password.".to_owned()
     });
-    let unavailable = retired.or_else(|| policy.forbidden_reason(method));
+    let too_old = server_version.and_then(|version| version::cannot_issue(method, version));
+    let unavailable = retired.or_else(|| policy.forbidden_reason(method)).or(too_old);
     let secret_label = match method {
         K::Basic => "Password",
         K::AppPassword => "App password",
@@ -354,6 +364,63 @@ mod tests {
             .find(|k| k.method == Method::PersonalToken)
             .unwrap();
         assert!(personal.unavailable.is_none());
+    }
+
+    #[test]
+    fn a_known_server_version_greys_out_what_it_cannot_issue_and_prefers_the_best_left() {
+        let policy = PolicyState::default();
+        let data_center = |version: Option<&str>| {
+            options_for_server(&policy, version)
+                .providers
+                .into_iter()
+                .find(|p| p.provider == ProviderKind::DataCenter)
+                .unwrap()
+        };
+        let unavailable = |option: &ProviderOption, method: Method| {
+            option
+                .methods
+                .iter()
+                .find(|m| m.method == method)
+                .unwrap()
+                .unavailable
+                .clone()
+        };
+        let unknown = data_center(None);
+        assert_eq!(unknown.label, "Bitbucket Data Center (Server)");
+        assert_eq!(unknown.preferred, Some(Method::PersonalToken));
+
+        let old = data_center(Some("5.4.0"));
+        assert_eq!(
+            unavailable(&old, Method::PersonalToken).as_deref(),
+            Some("Needs Bitbucket 5.5 or newer; this server runs 5.4.0.")
+        );
+        assert!(unavailable(&old, Method::ProjectToken).is_some());
+        assert!(unavailable(&old, Method::RepositoryToken).is_some());
+        assert_eq!(unavailable(&old, Method::Basic), None);
+        assert_eq!(old.preferred, Some(Method::Basic));
+
+        let middle = data_center(Some("7.10.3"));
+        assert_eq!(unavailable(&middle, Method::PersonalToken), None);
+        assert!(
+            unavailable(&middle, Method::RepositoryToken)
+                .unwrap()
+                .contains("7.17")
+        );
+        assert_eq!(middle.preferred, Some(Method::PersonalToken));
+
+        let new = data_center(Some("9.2.1"));
+        assert!(new.methods.iter().all(|m| m.unavailable.is_none()));
+        // Cloud does not depend on a server's version.
+        let cloud = &options_for_server(&policy, Some("5.4.0")).providers[0];
+        assert_eq!(cloud.preferred, Some(Method::ApiToken));
+    }
+
+    #[test]
+    fn the_policy_and_the_version_together_may_leave_nothing_to_prefer() {
+        let mut policy = PolicyState::default();
+        policy.policy.allowed_methods = Some(vec![Method::PersonalToken]);
+        let options = options_for_server(&policy, Some("5.0.0"));
+        assert_eq!(options.providers[1].preferred, None);
     }
 
     #[test]

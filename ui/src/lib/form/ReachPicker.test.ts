@@ -48,7 +48,7 @@ async function testCloud(secret: string = SECRETS.good) {
 
 /** The same with a Data Center personal token. */
 async function testDataCenter() {
-  await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center" }));
+  await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
   await type("Server address", "https://git.example.com/bitbucket");
   await type("Token", SECRETS.good);
   await fireEvent.click(screen.getByRole("button", { name: "Test" }));

@@ -64,6 +64,8 @@ export class ConnectionDraft {
 
   // What the core answered.
   serverCheck = $state<ServerCheck | null>(null);
+  /** The form options for the Data Center server's version, once it said it; null before. */
+  serverOptions = $state<FormOptions | null>(null);
   hints = $state<SecretHints | null>(null);
   link = $state<CredentialLink | null>(null);
   report = $state<ValidationReport | null>(null);
@@ -79,7 +81,12 @@ export class ConnectionDraft {
   /** What went wrong (announced as an alert). */
   problem = $state<string | null>(null);
 
-  providerOption = $derived(this.options.providers.find((p) => p.provider === this.provider)!);
+  /** The chosen provider's ways to connect; on Data Center, as the server's version allows. */
+  providerOption = $derived(
+    ((this.provider === "data-center" && this.serverOptions) || this.options).providers.find(
+      (p) => p.provider === this.provider,
+    )!,
+  );
   methodOption = $derived(
     this.providerOption.methods.find((m) => m.method === this.method) ?? this.providerOption.methods[0],
   );
@@ -96,6 +103,7 @@ export class ConnectionDraft {
   #opens = new LatestOnly();
   #hintRequests = new LatestOnly();
   #serverRequests = new LatestOnly();
+  #versionRequests = new LatestOnly();
   #checks = new LatestOnly();
   #saves = new LatestOnly();
   /** The id of the last check sent: what Cancel stops and Save saves. */
@@ -141,7 +149,14 @@ export class ConnectionDraft {
     clearTimeout(this.#secretTimer);
     clearTimeout(this.#serverTimer);
     // Not #saves: a save that reached the core has happened, and the list must hear of it.
-    const dropped = [this.#links, this.#opens, this.#hintRequests, this.#serverRequests, this.#checks];
+    const dropped = [
+      this.#links,
+      this.#opens,
+      this.#hintRequests,
+      this.#serverRequests,
+      this.#versionRequests,
+      this.#checks,
+    ];
     for (const requests of dropped) requests.invalidate();
     this.picker.dispose();
   }
@@ -159,8 +174,8 @@ export class ConnectionDraft {
 
   chooseProvider(next: ProviderKind) {
     this.provider = next;
-    const first = this.providerOption.methods.find((m) => !m.unavailable)!;
-    this.chooseMethod(first.method);
+    // The core's choice: the usual way, or the best one left by the policy and the server.
+    this.chooseMethod(this.providerOption.preferred ?? this.providerOption.methods[0].method);
   }
 
   chooseMethod(next: Method) {
@@ -218,6 +233,7 @@ export class ConnectionDraft {
   async #inspectServer(typed: string) {
     if (!typed.trim()) {
       this.serverCheck = null;
+      void this.#followServerVersion(null);
       return;
     }
     const answer = await this.#serverRequests.send(() => commands.inspectServer(typed, null, false));
@@ -226,6 +242,27 @@ export class ConnectionDraft {
     // A pasted repository address names its project and repository: fill them in if empty.
     if (answer.data.project && !this.values.project) this.values.project = answer.data.project;
     if (answer.data.repository && !this.values.repository) this.values.repository = answer.data.repository;
+    await this.#followServerVersion(answer.data.server?.version ?? null);
+  }
+
+  /**
+   * Asks the core what the server's version can issue: what it cannot is greyed out, and a chosen
+   * way it cannot issue gives way to the best one left (unless the organisation's template fixes it).
+   */
+  async #followServerVersion(version: string | null) {
+    if (!version) {
+      this.#versionRequests.invalidate();
+      this.serverOptions = null;
+      return;
+    }
+    const answer = await this.#versionRequests.send(() => commands.formOptions(version));
+    if (answer === STALE || answer.status !== "ok" || version !== this.serverCheck?.server?.version) return;
+    this.serverOptions = answer.data;
+    const chosen = this.providerOption.methods.find((m) => m.method === this.method);
+    const preferred = this.providerOption.preferred;
+    if (this.provider === "data-center" && chosen?.unavailable && !this.template?.method && preferred) {
+      this.chooseMethod(preferred);
+    }
   }
 
   /** What the Generate link is built from. */

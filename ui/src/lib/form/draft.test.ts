@@ -3,7 +3,7 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formOptions, installMockBackend, SECRETS } from "../../mock/backend";
+import { formOptions, installMockBackend, SECRETS, SERVERS } from "../../mock/backend";
 import ConnectionForm from "../ConnectionForm.svelte";
 
 afterEach(() => {
@@ -86,7 +86,7 @@ describe("answers that arrive late", () => {
     installMockBackend();
     const inspections = holdAnswers("inspect_server");
     openForm();
-    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center" }));
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
     await type("Server address", "https://old.example.com/bitbucket");
     await waitFor(() => expect(inspections).toHaveLength(1));
     await type("Server address", "https://git.example.com/bitbucket");
@@ -97,6 +97,25 @@ describe("answers that arrive late", () => {
     await settle();
     expect(screen.getByText("https://git.example.com/bitbucket")).toBeTruthy();
     expect(screen.queryByText("https://old.example.com/bitbucket")).toBeNull();
+  });
+
+  it("server version: what an earlier server could not issue is not greyed out for the current one", async () => {
+    installMockBackend();
+    const versions = holdAnswers("form_options");
+    openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
+    await type("Server address", SERVERS.old.url);
+    await waitFor(() => expect(versions).toHaveLength(1));
+    await type("Server address", "https://git.example.com/bitbucket");
+    await waitFor(() => expect(versions).toHaveLength(2));
+    expect(versions.map((v) => v.args.serverVersion)).toEqual(["5.4.0", "9.2.1"]);
+    await versions[1].release();
+    await versions[0].release();
+    await settle();
+    const personal = screen.getByRole("radio", { name: /^Personal HTTP access token/ }) as HTMLInputElement;
+    expect(personal.disabled).toBe(false);
+    expect(personal.checked).toBe(true);
+    expect(screen.queryByText(/Needs Bitbucket/)).toBeNull();
   });
 
   it("check: the report on a secret that was replaced meanwhile is dropped", async () => {
