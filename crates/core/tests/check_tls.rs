@@ -339,7 +339,11 @@ async fn the_server_detection_trusts_the_policys_ca_file_like_the_check_does() {
     let mut env = env_for(&server.url);
     let detected = repoconn_core::check::check_server(&typed, None, false, &env).await;
     assert_eq!(
-        detected.problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        detected
+            .problems
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
         ["tls_untrusted"]
     );
     // With the administrator's CA file in the policy, the same address is Bitbucket, as the
