@@ -3,6 +3,7 @@
 //! catalogue of every message, and which names are close to a mistyped one. Nothing here reaches
 //! the network, the disk or the keychain.
 
+pub mod actions;
 pub mod catalogue;
 pub mod dates;
 pub mod method;

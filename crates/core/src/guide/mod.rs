@@ -4,3 +4,4 @@
 pub mod form;
 pub mod links;
 pub mod listing;
+pub mod naming;
