@@ -193,7 +193,11 @@ async fn an_access_token_pasted_as_an_api_token_is_recognised() {
     assert_eq!(codes(&report), ["token_kind_mismatch"]);
     // The CLI is told the flag, the dialog the choice and a button that makes it.
     let problem = &report.problems[0];
-    assert!(problem.fix.contains("--method repository-access-token"), "{}", problem.fix);
+    assert!(
+        problem.fix.contains("--method repository-access-token"),
+        "{}",
+        problem.fix
+    );
     let in_dialog = problem.fix_in_dialog.as_deref().unwrap();
     assert!(in_dialog.contains("\"Repository access token\""), "{in_dialog}");
     assert_eq!(
