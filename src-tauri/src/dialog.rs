@@ -19,6 +19,7 @@ use repoconn_core::flows;
 use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
+use repoconn_core::guide::naming::{self, NameCheck};
 use repoconn_core::reach::{self, Reach, ReachOptions, Reviewer};
 use repoconn_core::store::registry::{Health, Registry};
 use serde::Serialize;
@@ -128,17 +129,41 @@ pub fn inspect_secret(method: Method, secret: Secret) -> SecretHints {
     SecretHints::of(method, &secret)
 }
 
-/// The normalised base URL and version of a typed Data Center address.
+/// The normalised base URL and version of a typed Data Center address, trusting what the
+/// check of the form would trust.
 #[tauri::command]
 #[specta::specta]
 pub async fn inspect_server(
     state: State<'_, AppState>,
     server: String,
     ca_file: Option<String>,
+    trust_fingerprint: Option<String>,
     allow_http: bool,
 ) -> Result<ServerCheck, AppError> {
     let ca = ca_file.filter(|p| !p.is_empty()).map(PathBuf::from);
-    Ok(check::check_server(&server, ca.as_deref(), allow_http, state.env()?).await)
+    let pinned = trust_fingerprint.filter(|f| !f.trim().is_empty());
+    let env = state.env()?;
+    Ok(check::check_server(&server, ca.as_deref(), pinned.as_deref(), allow_http, env).await)
+}
+
+/// Asks for a certificate file (PEM) in the system's file dialog, for a connection's CA file.
+/// The page gets the chosen path only: it has no access to files itself. `None` when the person
+/// closed the dialog without choosing.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_certificate_file<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Choose the certificate file (PEM)")
+        .add_filter("Certificates (PEM)", &["pem", "crt", "cer"])
+        .add_filter("All files", &["*"])
+        .pick_file(move |chosen| {
+            let _ = sender.send(chosen.and_then(|path| path.into_path().ok()));
+        });
+    let path = receiver.await.ok().flatten()?;
+    Some(path.display().to_string())
 }
 
 /// Checks a credential. Cancellable with `cancel_check(check_id)`; a usable result is kept here
@@ -260,6 +285,23 @@ pub async fn save_connection(
     // Saved: the secret is in the keychain now, and leaves this process's memory too.
     state.checks.usable.lock().unwrap().take();
     Ok(saved)
+}
+
+/// What is wrong with a connection name as it is typed (the store's rule, names taken), and a
+/// free name like it. `keeping`: the name of the connection being edited.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_connection_name(
+    state: State<'_, AppState>,
+    name: String,
+    keeping: Option<String>,
+) -> Result<NameCheck, AppError> {
+    let registry = state.registry()?;
+    blocking(move || {
+        let taken: Vec<String> = registry.list()?.into_iter().map(|c| c.name).collect();
+        Ok(naming::name_check(&name, &taken, keeping.as_deref()))
+    })
+    .await
 }
 
 /// The saved connections, as `repoconn list --json` prints them.

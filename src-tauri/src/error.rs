@@ -65,7 +65,8 @@ impl From<StorageError> for AppError {
         Self {
             code: ErrorCode::Storage(err.code),
             message: err.message,
-            fix: err.fix,
+            // The window's own words: its buttons, not the CLI's commands.
+            fix: err.fix_in_dialog.unwrap_or(err.fix),
         }
     }
 }

@@ -36,11 +36,13 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::open_credential_link,
             dialog::inspect_secret,
             dialog::inspect_server,
+            dialog::choose_certificate_file::<tauri::Wry>,
             dialog::check_credential,
             dialog::cancel_check,
             dialog::reach_repositories,
             dialog::repository_reviewers,
             dialog::save_connection,
+            dialog::check_connection_name,
             dialog::list_connections,
             dialog::test_connection,
             dialog::delete_connection,
@@ -70,6 +72,8 @@ pub fn with_commands<R: Runtime>(
     let specta = specta_builder::<R>();
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
+        // Only our command opens its file dialog: the page is granted none of its permissions.
+        .plugin(tauri_plugin_dialog::init())
         .manage(preferences)
         .manage(dialog::AppState::open())
         .invoke_handler(specta.invoke_handler())

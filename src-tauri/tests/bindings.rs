@@ -148,7 +148,10 @@ fn link_fixtures() -> (serde_json::Value, serde_json::Value) {
 fn samples() -> serde_json::Value {
     use repoconn_core::Method;
     use repoconn_core::check::report::{Findings, Identity};
-    use repoconn_core::domain::catalogue::{Fault, Notice, Problem, Warning};
+    use repoconn_core::domain::catalogue::{Fault, Notice, Problem, TlsReason, Warning};
+    use repoconn_core::guide::naming;
+    const FINGERPRINT: &str =
+        "3F:0A:5B:11:C2:7D:E4:98:21:6C:0F:AA:93:5E:71:B2:4D:08:E6:1C:9A:37:F5:62:8B:D0:14:7E:C9:53:2A:6F";
     use repoconn_core::guide::form::CheckView;
     use repoconn_core::guide::listing::ConnectionView;
     use repoconn_core::store::connection::Connection;
@@ -226,6 +229,21 @@ fn samples() -> serde_json::Value {
                 reason: "network unreachable".into(),
             }),
             "app_password_disabled": problem(Fault::AppPasswordDisabled),
+            "tls_untrusted": problem(Fault::TlsUntrusted {
+                host: "git.example.com".into(),
+                fingerprint: Some(FINGERPRINT.into()),
+                reason: TlsReason::UnknownIssuer,
+            }),
+            "insecure_http": problem(Fault::InsecureHttp { url: "http://git.example.com/".into() }),
+            "app_password_pasted": problem(Fault::TokenKindMismatch {
+                detected: "a Bitbucket app password".into(),
+                chosen: Method::ApiToken,
+                suggested: Method::AppPassword,
+            }),
+        },
+        "names": {
+            "taken": naming::name_check("work", &["work".to_owned()], None),
+            "invalid": naming::name_check("a/b", &[], None),
         },
         "warnings": {
             "write_scope_unverified": serde_json::to_value(Warning::from(Notice::WriteScopeUnverified {

@@ -21,6 +21,15 @@ const fixtures = JSON.parse(
 const axeSource = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const GOOD = "ATATT3xFfGF0-good-token"; // the mock backend's working secret (ui/src/mock/backend.ts)
 const MANY = "ATATT3xFfGF0-many-repos"; // works, and reaches more repositories than the core lists
+const SELF_SIGNED = "https://git.example.com"; // the mock's server with an untrusted certificate
+
+/** Today plus `days`, as YYYY-MM-DD (what a date field holds). */
+function dateInDays(days) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -87,6 +96,8 @@ async function addConnection(page, provider, kind, name) {
   await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
   await page.getByRole("button", { name: "Test", exact: true }).click();
   await page.getByRole("heading", { name: "It works" }).waitFor();
+  // Tokens are asked when they expire (the date chosen on their page); passwords are not.
+  if (kind.expiry.answers !== "not_asked") await page.getByLabel("Expires on").fill(dateInDays(200));
   await page.getByLabel("Connection name").fill(name);
   await page.getByRole("button", { name: "Save" }).click();
   // The save is confirmed with the next steps; the list then shows the connection.
@@ -156,6 +167,16 @@ await check("the whole flow works with the keyboard alone", async (page) => {
   await tabTo(() => document.activeElement?.textContent === "Test", "Test");
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "It works" }).waitFor();
+  // The verdict has the focus, in view.
+  await page.waitForFunction(() => document.activeElement?.id === "report-title");
+  const seen = await page.evaluate(() => {
+    const box = document.activeElement.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+  if (!seen) throw new Error("the focused verdict is not in view");
+  // The expiry is the person's answer: here, the one-year date the button offers.
+  await tabTo(() => document.activeElement?.textContent?.trim().startsWith("Use 2"), "the date button");
+  await page.keyboard.press("Enter");
   await tabTo(() => document.activeElement?.id === "name", "the name field");
   await page.keyboard.press("Control+a");
   await page.keyboard.type("keyboard");
@@ -271,6 +292,7 @@ await check("the repository picker works with the keyboard alone and passes axe"
   if (picked.focus !== "listbox") throw new Error(`focus left the listbox for ${picked.focus}`);
   if (!picked.selected?.includes("acme/models")) throw new Error(`selected: ${picked.selected}`);
   if (picked.status !== "Check finished: it works.") throw new Error(`status: ${picked.status}`);
+  await page.getByLabel("Expires on").fill(dateInDays(100));
   await page.screenshot({ path: path.join(shots, "picker-light.png"), fullPage: true });
   await axe(page, "picker with a pick, light");
   await page.emulateMedia({ colorScheme: "dark" });
@@ -351,6 +373,67 @@ await check("5,000 repositories: search, keys and scrolling keep under 300 optio
   if (picked !== "zeta-corp/zulu-telemetry") throw new Error(`picked ${picked}`);
   await axe(page, "picker with 5,000 repositories");
   console.log(`       (End across 5,000 repositories: ${endMs} ms)`);
+});
+
+await check(
+  "a refused certificate: its fingerprint, then the certificate file chosen, and it works",
+  async (page) => {
+    await page.getByRole("button", { name: "Add connection" }).click();
+    await page.getByRole("radio", { name: "Bitbucket Data Center (Server)" }).check();
+    await page.getByLabel("Server address").fill(SELF_SIGNED);
+    // The server detection shows the refusal beside the address, with its buttons.
+    await page.locator(".field [data-code=tls_untrusted]").waitFor();
+    await page.getByLabel("Token", { exact: true }).fill(GOOD);
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    await page.getByRole("heading", { name: "Could not verify" }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === "report-title");
+    await page.screenshot({ path: path.join(shots, "certificate-refused-light.png"), fullPage: true });
+    await axe(page, "a refused certificate, light");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: path.join(shots, "certificate-refused-dark.png"), fullPage: true });
+    await axe(page, "a refused certificate, dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.locator(".report").getByRole("button", { name: "Choose certificate file…" }).click();
+    await page.getByRole("heading", { name: "It works" }).waitFor();
+    await page.getByTestId("ca-file").waitFor();
+    await page.screenshot({ path: path.join(shots, "certificate-trusted-light.png"), fullPage: true });
+  },
+);
+
+await check("plain http is allowed only by ticking it, with a warning", async (page) => {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByRole("radio", { name: "Bitbucket Data Center (Server)" }).check();
+  await page.getByLabel("Server address").fill("http://git.example.com");
+  await page.getByLabel("Token", { exact: true }).fill(GOOD);
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByRole("heading", { name: "It does not work yet" }).waitFor();
+  await page
+    .locator(".report")
+    .getByRole("button", { name: "Allow unencrypted http for this server" })
+    .click();
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  const ticked = await page
+    .getByRole("checkbox", { name: "Allow unencrypted http for this server" })
+    .isChecked();
+  if (!ticked) throw new Error("the checkbox does not show that http is allowed");
+  await page.screenshot({ path: path.join(shots, "http-allowed-light.png"), fullPage: true });
+  await axe(page, "http allowed");
+});
+
+await check("a problem and the name checked as typed pass axe", async (page) => {
+  await page.getByRole("button", { name: "Add connection" }).click();
+  await page.getByLabel("Atlassian account email").fill("ada@example.com");
+  await page.getByLabel("API token", { exact: true }).fill(GOOD);
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  await page.getByRole("heading", { name: "It works" }).waitFor();
+  await page.getByLabel("Connection name").fill("a/b");
+  await page.getByText(/cannot be a connection name/).waitFor();
+  // Save with the expiry unanswered: the field says so and takes the focus.
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator("#expires-state.field-error").waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === "expires");
+  await page.screenshot({ path: path.join(shots, "field-errors-light.png"), fullPage: true });
+  await axe(page, "field errors");
 });
 
 await check("text fits at 200% zoom (no sideways scrolling)", async (page) => {

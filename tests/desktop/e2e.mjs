@@ -66,7 +66,11 @@ const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { usin
 const textOf = async (css) => webdriver("GET", `/session/${sid}/element/${(await find(css))[ELEMENT]}/text`);
 const click = async (element) => webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/click`, {});
 const button = (label) => findXPath(`//button[normalize-space()="${label}"]`);
-const heading = (text) => findXPath(`//*[self::h2 or self::h3][normalize-space()="${text}"]`);
+// A heading by its words, after any icon it starts with ("✓ It works").
+const heading = (text) =>
+  findXPath(
+    `//*[self::h2 or self::h3][normalize-space()="${text}" or normalize-space(text()[last()])="${text}"]`,
+  );
 async function typeInto(css, text) {
   const element = await find(css);
   await webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/clear`, {});
@@ -148,6 +152,8 @@ try {
   });
 
   await check("the checked connection is saved and git set-up is offered at once", async () => {
+    // The expiry is the person's answer: the one-year date its button offers.
+    await click(await findXPath(`//button[starts-with(normalize-space(), "Use 2")]`));
     await click(await button("Save"));
     await eventually("the confirmation", () => heading("✓ Saved “work”"), 15000);
     await eventually("the git set-up", () => heading("Let git use “work”"), 15000);

@@ -26,8 +26,17 @@ export const commands = {
 	openCredentialLink: (input: LinkInput) => typedError<string, AppError>(__TAURI_INVOKE("open_credential_link", { input })),
 	/**  What the pasted secret looks like, before anything goes over the network. */
 	inspectSecret: (method: Method, secret: string) => __TAURI_INVOKE<SecretHints>("inspect_secret", { method, secret }),
-	/**  The normalised base URL and version of a typed Data Center address. */
-	inspectServer: (server: string, caFile: string | null, allowHttp: boolean) => typedError<ServerCheck, AppError>(__TAURI_INVOKE("inspect_server", { server, caFile, allowHttp })),
+	/**
+	 *  The normalised base URL and version of a typed Data Center address, trusting what the
+	 *  check of the form would trust.
+	 */
+	inspectServer: (server: string, caFile: string | null, trustFingerprint: string | null, allowHttp: boolean) => typedError<ServerCheck, AppError>(__TAURI_INVOKE("inspect_server", { server, caFile, trustFingerprint, allowHttp })),
+	/**
+	 *  Asks for a certificate file (PEM) in the system's file dialog, for a connection's CA file.
+	 *  The page gets the chosen path only: it has no access to files itself. `None` when the person
+	 *  closed the dialog without choosing.
+	 */
+	chooseCertificateFile: () => __TAURI_INVOKE<string | null>("choose_certificate_file"),
 	/**
 	 *  Checks a credential. Cancellable with `cancel_check(check_id)`; a usable result is kept here
 	 *  for `save_connection`.
@@ -47,6 +56,11 @@ export const commands = {
 	 *  `replacing`, in place of that connection's credential (rotation or a change of method).
 	 */
 	saveConnection: (checkId: number, name: string, expiresOn: string | null, replacing: string | null) => typedError<ConnectionView, AppError>(__TAURI_INVOKE("save_connection", { checkId, name, expiresOn, replacing })),
+	/**
+	 *  What is wrong with a connection name as it is typed (the store's rule, names taken), and a
+	 *  free name like it. `keeping`: the name of the connection being edited.
+	 */
+	checkConnectionName: (name: string, keeping: string | null) => typedError<NameCheck, AppError>(__TAURI_INVOKE("check_connection_name", { name, keeping })),
 	/**  The saved connections, as `repoconn list --json` prints them. */
 	listConnections: () => typedError<ConnectionView[], AppError>(__TAURI_INVOKE("list_connections")),
 	/**
@@ -244,6 +258,27 @@ export type ErrorCode = StorageCode | ShellCode;
 export type Expiry = { state: "unknown" } | { state: "fine"; days_left: number } | 
 /**  Within `SOON_DAYS` (30 days). */
 { state: "soon"; days_left: number } | { state: "expired"; days_ago: number };
+
+/**  Whether the form asks when the credential expires, and which answers it takes. */
+export type ExpiryAnswers = 
+/**  Not asked: a password, or a credential that is renewed on its own (OAuth). */
+"not_asked" | 
+/**  A date is required: the page that creates it always sets one (or the policy requires one). */
+"date" | 
+/**  A date, or "No expiry": the page that creates it offers that choice. */
+"date_or_never";
+
+/**
+ *  The expiry question of one way to connect. Bitbucket never tells a token's expiry, so the
+ *  form asks the person, and never fills in a date they did not give.
+ */
+export type ExpiryQuestion = {
+	answers: ExpiryAnswers,
+	/**  "When does this token expire?" */
+	question: string,
+	/**  Where the answer is found. */
+	hint: string,
+};
 
 /**  A field of the connection form that a credential kind uses. */
 export type Field = "email" | "username" | "workspace" | "project" | "repository";
@@ -445,9 +480,22 @@ export type MethodOption = {
 	/**
 	 *  Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
 	 *  never past the policy's longest lifetime, which is also the default where the method has
-	 *  none. The form pre-fills it, so what it suggests can always be saved.
+	 *  none. The form offers it as a suggestion, so what it suggests can always be saved.
 	 */
 	default_expiry_days: number | null,
+	/**  Whether and how the form asks when the credential expires. */
+	expiry: ExpiryQuestion,
+};
+
+/**  What the form shows under the name field. */
+export type NameCheck = {
+	/**
+	 *  What is wrong with the name and how to put it right, in the dialog's words; `None` when it
+	 *  can be saved.
+	 */
+	problem: string | null,
+	/**  A name like it that is free, when this one is taken. */
+	suggestion: string | null,
 };
 
 /**  A credential another helper holds for the URL: never its secret. */
@@ -483,8 +531,43 @@ export type Preferences = {
 export type Problem = {
 	code: ProblemCode,
 	message: string,
+	/**  How to fix it, in the command line's words (its flags and commands). */
 	fix: string,
+	/**
+	 *  How to fix it in the dialog, in words that name its controls; `None` where `fix` names no
+	 *  flag or command and reads the same there.
+	 */
+	fix_in_dialog: string | null,
+	/**  What the dialog can do about it: a button beside it for each (see [`ProblemAction`]). */
+	actions: ProblemAction[],
 };
+
+/**  One thing the dialog does for the user, in place of a fix they would have to carry out. */
+export type ProblemAction = 
+/**
+ *  Choose a PEM file (the server's certificate or the company's root) to trust for this
+ *  connection, and check again (`--ca-file`).
+ */
+{ kind: "choose_ca_file" } | 
+/**
+ *  Trust exactly the certificate with this SHA-256 fingerprint for this server, and check
+ *  again (`--trust-fingerprint`).
+ */
+{ kind: "trust_certificate"; fingerprint: string } | 
+/**  Allow unencrypted http for this server, and check again (`--allow-http`). */
+{ kind: "allow_http" } | 
+/**  Switch to this way to connect and open the page that creates its credential. */
+{ kind: "generate_token"; method: Method } | 
+/**  Switch to this way to connect (what was pasted is one of those, or the server needs it). */
+{ kind: "use_method"; method: Method } | 
+/**  Put a new secret in place of this one (the form's secret field, or Edit in the list). */
+{ kind: "replace_secret" } | 
+/**  Correct what was typed in this field. */
+{ kind: "edit_field"; field: Field } | 
+/**  Correct the server address. */
+{ kind: "edit_server" } | 
+/**  The trouble may pass: check again. */
+{ kind: "check_again" };
 
 /**  Why a credential cannot be used, or why we could not find out. */
 export type ProblemCode = "invalid_credentials" | "email_expected" | "username_expected" | "token_kind_mismatch" | "missing_scopes" | "insufficient_permission" | "app_password_disabled" | "not_bitbucket" | "server_too_old" | "captcha_required" | "sso_only" | "resource_not_found" | "missing_field" | "invalid_value" | "forbidden_by_policy" | "insecure_http" | "ca_file_invalid" | "fingerprint_invalid" | "tls_untrusted" | "login_page" | "unexpected_redirect" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "unexpected_answer" | "password_in_remote_url";

@@ -134,6 +134,7 @@ mod tests {
             code: StorageCode::KeychainUnavailable,
             message: "No keychain.".into(),
             fix: "Start one.".into(),
+            fix_in_dialog: None,
         });
         assert_eq!(
             err.to_string(),

@@ -206,10 +206,20 @@ async fn an_access_token_pasted_as_an_api_token_is_recognised() {
     let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
     let report = run_cloud(&server, in_repo(api_token(cloud::REPO_TOKEN, cloud::EMAIL))).await;
     assert_eq!(codes(&report), ["token_kind_mismatch"]);
+    // The CLI is told the flag, the dialog the choice and a button that makes it.
+    let problem = &report.problems[0];
     assert!(
-        report.problems[0].fix.contains("Repository access token"),
+        problem.fix.contains("--method repository-access-token"),
         "{}",
-        report.problems[0].fix
+        problem.fix
+    );
+    let in_dialog = problem.fix_in_dialog.as_deref().unwrap();
+    assert!(in_dialog.contains("\"Repository access token\""), "{in_dialog}");
+    assert_eq!(
+        problem.actions,
+        [repoconn_core::domain::actions::ProblemAction::UseMethod {
+            method: repoconn_core::Method::RepositoryAccessToken
+        }]
     );
 }
 

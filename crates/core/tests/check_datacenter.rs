@@ -293,7 +293,7 @@ async fn a_typed_address_is_normalised_and_its_version_read_without_credentials(
     let server = start(FakeDataCenter::standard(), Behaviour::default(), None).await;
     let typed = format!("{}bitbucket/projects/DATA/repos/models/browse", server.url);
     let env = env_for(&"http://127.0.0.1:9".parse().unwrap());
-    let result = repoconn_core::check::check_server(&typed, None, false, &env).await;
+    let result = repoconn_core::check::check_server(&typed, None, None, false, &env).await;
     assert_eq!(
         result.base_url.as_deref(),
         Some(format!("{}bitbucket", server.url).as_str())
@@ -303,7 +303,8 @@ async fn a_typed_address_is_normalised_and_its_version_read_without_credentials(
     assert!(result.problems.is_empty());
     assert_eq!(authenticated(&server), 0);
 
-    let wrong = repoconn_core::check::check_server(&format!("{}jira", server.url), None, false, &env).await;
+    let wrong =
+        repoconn_core::check::check_server(&format!("{}jira", server.url), None, None, false, &env).await;
     assert!(wrong.server.is_none());
     assert_eq!(
         serde_json::to_value(wrong.problems[0].code).unwrap(),

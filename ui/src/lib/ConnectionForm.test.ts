@@ -64,9 +64,18 @@ describe("the connection form", () => {
       await type(method.secret_label, SECRETS.good);
       await fireEvent.click(screen.getByRole("button", { name: "Test" }));
       expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+      // Tokens are asked when they expire; passwords and OAuth are not.
+      if (method.expiry.answers === "not_asked") {
+        expect(screen.queryByLabelText("Expires on")).toBeNull();
+      } else {
+        await type("Expires on", dateInDays(30));
+      }
       await fireEvent.click(screen.getByRole("button", { name: "Save" }));
       await waitFor(() => expect(state.connections).toHaveLength(1));
       expect(state.connections[0].connection.method).toBe(method.method);
+      expect(state.connections[0].connection.expires_on).toBe(
+        method.expiry.answers === "not_asked" ? null : dateInDays(30),
+      );
       const name = state.connections[0].connection.name;
       // The save is confirmed with the next steps, then the list shows the new connection.
       expect(await screen.findByRole("heading", { name: `Saved “${name}”` })).toBeTruthy();
@@ -159,12 +168,79 @@ describe("the connection form", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     expect((await screen.findByTestId("identity")).textContent).toBe("Ada Lovelace");
     expect(screen.getByTestId("git-username").textContent).toBe("ada_lovelace");
-    expect(screen.getByText("not verified")).toBeTruthy();
-    expect(screen.getByText(/cannot be confirmed without changing something/)).toBeTruthy();
-    // The expiry is prefilled a year ahead for API tokens.
-    const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
-    expect(expires.value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(Number(expires.value.slice(0, 4))).toBe(new Date().getFullYear() + 1);
+    // A write scope that cannot be proven yet reads as neutral as a granted one, not as missing.
+    const unverified = screen.getByText("not verifiable yet").closest("li")!;
+    expect(unverified.className).toBe("not-verifiable-yet");
+    expect(unverified.textContent).toContain("write:pullrequest:bitbucket");
+    const note = screen.getByText(/cannot be confirmed without changing something/).closest("p")!;
+    expect(note.classList.contains("note")).toBe(true);
+    expect(note.classList.contains("warning")).toBe(false);
+  });
+
+  it("gives each verdict its own colour class and icon", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    const verdicts: Array<[string, string, string, string]> = [
+      [SECRETS.good, "It works", "usable", "✓"],
+      [SECRETS.refused, "It does not work yet", "not_usable", "✕"],
+      [SECRETS.offline, "Could not verify", "unverified", "!"],
+    ];
+    for (const [secret, words, outcome, icon] of verdicts) {
+      await type("API token", secret);
+      await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+      const heading = await screen.findByRole("heading", { name: words });
+      expect(heading.closest("section")!.classList.contains(outcome)).toBe(true);
+      expect(heading.querySelector(".verdict-icon")!.textContent).toBe(icon);
+    }
+    // Each problem is marked as one, with its icon, not told by colour alone.
+    const problem = document.querySelector(".report [data-code=unreachable]")!;
+    expect(problem.classList.contains("problem")).toBe(true);
+    expect(problem.querySelector(".finding-icon")!.textContent).toBe("✕");
+  });
+
+  it("moves the focus to the verdict after Test, and says Checking… beside Test meanwhile", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.good);
+    const test = screen.getByRole("button", { name: "Test" });
+    test.focus();
+    await fireEvent.click(test);
+    const status = screen.getByRole("status");
+    expect(status.textContent).toBe("Checking with Bitbucket…");
+    expect(status.getAttribute("aria-live")).toBe("polite");
+    expect(status.parentElement).toBe(test.parentElement);
+    const heading = await screen.findByRole("heading", { name: "It works" });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    // A problem's verdict takes the focus too.
+    await type("API token", SECRETS.refused);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    const refused = await screen.findByRole("heading", { name: "It does not work yet" });
+    await waitFor(() => expect(document.activeElement).toBe(refused));
+  });
+
+  it("says Checking… beside Test while the server address is looked at", async () => {
+    installMockBackend();
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
+    await type("Server address", "https://git.example.com/bitbucket");
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Checking the server address…"));
+    expect(await screen.findByText(/Bitbucket 9\.2\.1 at/)).toBeTruthy();
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe(""));
+  });
+
+  it("clears the status when the server or the way to connect changes", async () => {
+    installMockBackend();
+    await openForm();
+    await type("Atlassian account email", "ada@example.com");
+    await type("API token", SECRETS.refused);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It does not work yet" });
+    expect(screen.getByRole("status").textContent).toBe("Check finished: 1 problem.");
+    await fireEvent.click(screen.getByRole("radio", { name: /^Repository access token/ }));
+    expect(screen.getByRole("status").textContent).toBe("");
+    expect(screen.queryByRole("heading", { name: "It does not work yet" })).toBeNull();
   });
 
   it("shows the core's verdict in the status line and suggests the core's name", async () => {
@@ -206,6 +282,7 @@ describe("the connection form", () => {
       profile: "pull-requests",
       require: [],
       ca_file: null,
+      trust_fingerprint: null,
       allow_http: false,
       secret: SECRETS.good,
     });
@@ -217,10 +294,11 @@ describe("the connection form", () => {
     await type("Atlassian account email", "ada@example.com");
     await type("API token", SECRETS.slow);
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
-    expect(screen.getByRole("progressbar", { name: "Checking" })).toBeTruthy();
+    expect(screen.getByRole("status").textContent).toBe("Checking with Bitbucket…");
+    expect(document.querySelector(".test-row .spinner")).not.toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Cancel check" }));
     await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Check cancelled."));
-    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect(document.querySelector(".test-row .spinner")).toBeNull();
   });
 });
 
@@ -233,6 +311,7 @@ describe("the connection list", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
     await type("Connection name", "work");
+    await type("Expires on", dateInDays(200));
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await screen.findByRole("heading", { name: "Saved “work”" });
     await fireEvent.click(screen.getByRole("button", { name: "Back to connections" }));
@@ -360,14 +439,16 @@ describe("under an administrator's policy", () => {
     await type("API token", SECRETS.good);
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
-    expect((screen.getByLabelText("Expires on") as HTMLInputElement).max).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(screen.getByLabelText("Expires on").getAttribute("aria-describedby")).toBe("expires-hint");
-    expect(document.getElementById("expires-hint")!.textContent).toBe(
-      "Your connections list marks it as expiring from 30 days before. Your organisation allows at most 90 days.",
+    const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
+    expect(expires.max).toBe(dateInDays(90));
+    expect(document.getElementById("expires-cap")!.textContent!.replace(/\s+/g, " ").trim()).toBe(
+      `Your connections list marks it as expiring from 30 days before. Your organisation allows at most 90 days. The latest date it allows is ${dateInDays(90)}.`,
     );
+    // Under a cap a token must have a date: "No expiry" is not offered.
+    expect(screen.queryByLabelText(/No expiry/)).toBeNull();
   });
 
-  it("pre-fills an expiry date the policy allows, so Save saves", async () => {
+  it("offers the latest date the policy allows with one press, never filling it in unasked", async () => {
     const state = withPolicy();
     await openForm();
     await type("Atlassian account email", "ada@example.com");
@@ -375,23 +456,29 @@ describe("under an administrator's policy", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
     const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
+    expect(expires.value).toBe("");
+    await fireEvent.click(screen.getByRole("button", { name: `Use ${dateInDays(90)}` }));
     expect(expires.value).toBe(dateInDays(90));
-    expect(expires.value <= expires.max).toBe(true);
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(state.connections).toHaveLength(1));
     expect(state.connections[0].connection.expires_on).toBe(dateInDays(90));
   });
 
-  it("shows why a date past the policy's cap is not saved", async () => {
-    withPolicy();
+  it("says on the field why a date past the policy's cap cannot be saved, and goes there", async () => {
+    const state = withPolicy();
     await openForm();
     await type("Atlassian account email", "ada@example.com");
     await type("API token", SECRETS.good);
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
     await type("Expires on", dateInDays(365));
+    const expires = screen.getByLabelText("Expires on");
+    expect(expires.getAttribute("aria-invalid")).toBe("true");
+    expect(document.getElementById("expires-state")!.textContent).toContain("at most 90 days");
+    expect(document.getElementById("expires-state")!.classList.contains("field-error")).toBe(true);
     await fireEvent.submit(screen.getByRole("form", { name: "Add a connection" }));
-    expect((await screen.findByRole("alert")).textContent).toContain("at most 90 days");
+    expect(document.activeElement).toBe(expires);
+    expect(state.calls.some((c) => c.cmd === "save_connection")).toBe(false);
   });
 
   it("shows a broken policy file and its problem", async () => {

@@ -18,6 +18,7 @@ import type {
   Reach,
   ReachableRepository,
   RepoPermission,
+  NameCheck,
   Reviewer,
   ScanReport,
   SecretHints,
@@ -36,11 +37,47 @@ export const samples = fixtures.samples as unknown as {
   views: Record<string, Omit<ConnectionView, "connection">>;
   check_views: CheckView[];
   problems: Record<
-    "missing_scopes" | "invalid_credentials" | "unreachable" | "app_password_disabled",
+    | "missing_scopes"
+    | "invalid_credentials"
+    | "unreachable"
+    | "tls_untrusted"
+    | "insecure_http"
+    | "app_password_pasted"
+    | "app_password_disabled",
     ValidationReport["problems"][number]
   >;
   warnings: Record<"write_scope_unverified" | "plain_text_helper", ValidationReport["warnings"][number]>;
+  names: Record<"taken" | "invalid", NameCheck>;
 };
+
+/** A Data Center server whose certificate no authority this computer trusts vouches for. */
+export const SELF_SIGNED_SERVER = "https://git.example.com";
+/** The file that holds its certificate, as the system's file dialog answers in the mock. */
+export const CA_FILE = "/home/ada/certificates/git.example.com.pem";
+/** The fingerprint of that server's certificate (the one the refusal names). */
+export const SERVER_FINGERPRINT = (
+  fixtures.samples.problems.tls_untrusted.actions.find((a) => a.kind === "trust_certificate") as {
+    fingerprint: string;
+  }
+).fingerprint;
+
+/** The server's certificate is trusted: by the chosen file, or by its fingerprint. */
+function trusted(input: { ca_file: string | null; trust_fingerprint?: string | null }): boolean {
+  return input.ca_file === CA_FILE || input.trust_fingerprint === SERVER_FINGERPRINT;
+}
+
+/** What is wrong with how the request reaches its server, before any credential is looked at. */
+function transportProblem(input: {
+  server: string | null;
+  ca_file: string | null;
+  trust_fingerprint?: string | null;
+  allow_http: boolean;
+}): ValidationReport["problems"][number] | null {
+  const server = (input.server ?? "").trim().replace(/\/$/, "");
+  if (/^http:\/\//i.test(server) && !input.allow_http) return samples.problems.insecure_http;
+  if (server === SELF_SIGNED_SERVER && !trusted(input)) return samples.problems.tls_untrusted;
+  return null;
+}
 /** The form options for a server's version (the versions the mock's servers say, see SERVERS). */
 const optionsByVersion = fixtures.form_options_by_server_version as Record<string, FormOptions>;
 /** Generate links with every value filled in, and with each combination of values left out. */
@@ -92,6 +129,8 @@ export const SECRETS = {
   accessToken: "ATCTT3xFfGN0-access-token",
   /** Works, and reaches more repositories than the core lists (5,000): the list is truncated. */
   many: "ATATT3xFfGF0-many-repos",
+  /** A Bitbucket app password, pasted as an API token. */
+  appPassword: "ATBB3xFfGF0-app-password",
 } as const;
 
 export interface MockState {
@@ -108,6 +147,8 @@ export interface MockState {
   git: { storeHoldsAppPassword: boolean; setUp: string[] };
   /** What saved_health answers: keychain items of no connection, connections without a secret. */
   health: { orphan_secrets: string[]; missing_secrets: string[] };
+  /** What the system's file dialog answers for a certificate file (null: closed without choosing). */
+  chosenFile?: string | null;
 }
 
 const INFO: AppInfo = {
@@ -168,7 +209,39 @@ function baseReport(input: CheckRequest): ValidationReport {
 /** The report the mock answers for a secret (see SECRETS). */
 export function reportFor(input: CheckRequest): ValidationReport {
   const report = baseReport(input);
+  const transport = transportProblem(input);
+  if (transport) {
+    return {
+      ...report,
+      ok: false,
+      outcome: transport.code === "tls_untrusted" ? "unverified" : "not_usable",
+      identity: null,
+      git_username: null,
+      server: null,
+      scopes: { required: report.scopes.required, granted: null, verified: [], missing: [], unverified: [] },
+      permission: null,
+      problems: [transport],
+      warnings: [],
+    };
+  }
   switch (input.secret.trim()) {
+    case SECRETS.appPassword:
+      return {
+        ...report,
+        ok: false,
+        outcome: "not_usable",
+        identity: null,
+        git_username: null,
+        scopes: {
+          required: report.scopes.required,
+          granted: null,
+          verified: [],
+          missing: [],
+          unverified: [],
+        },
+        problems: [samples.problems.app_password_pasted],
+        warnings: [],
+      };
     case SECRETS.missingScopes:
       return {
         ...report,
@@ -541,14 +614,38 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         const server = String(args.server)
           .replace(/\/projects\/.*$/, "")
           .replace(/\/$/, "");
+        const problem = transportProblem({
+          server,
+          ca_file: (args.caFile as string | null) ?? null,
+          trust_fingerprint: (args.trustFingerprint as string | null) ?? null,
+          allow_http: Boolean(args.allowHttp),
+        });
         const check: ServerCheck = {
           base_url: server,
           project: null,
           repository: null,
-          server: { version: versionOf(server), build_number: null, display_name: "Bitbucket" },
-          problems: [],
+          server: problem
+            ? null
+            : { version: versionOf(server), build_number: null, display_name: "Bitbucket" },
+          problems: problem ? [problem] : [],
         };
         return check;
+      }
+      case "choose_certificate_file":
+        return state.chosenFile === undefined ? CA_FILE : state.chosenFile;
+      case "check_connection_name": {
+        const name = String(args.name).trim();
+        if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(name)) {
+          return { ...samples.names.invalid, problem: samples.names.invalid.problem!.replace("a/b", name) };
+        }
+        const taken = state.connections.map((c) => c.connection.name).filter((n) => n !== args.keeping);
+        if (!taken.includes(name)) return { problem: null, suggestion: null };
+        let n = 2;
+        while (taken.includes(`${name} ${n}`)) n += 1;
+        return {
+          problem: samples.names.taken.problem!.replaceAll('"work"', `"${name}"`),
+          suggestion: `${name} ${n}`,
+        };
       }
       case "check_credential": {
         const request = args.request as CheckRequest;

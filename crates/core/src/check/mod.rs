@@ -263,10 +263,12 @@ pub struct ServerCheck {
     pub problems: Vec<Problem>,
 }
 
-/// Normalises a typed Data Center address and asks the server (without credentials) what it is.
+/// Normalises a typed Data Center address and asks the server (without credentials) what it is,
+/// trusting what the check will trust: `ca_file` (else the policy's) and the pinned certificate.
 pub async fn check_server(
     typed: &str,
     ca_file: Option<&Path>,
+    trust_fingerprint: Option<&str>,
     allow_http: bool,
     env: &CheckEnv,
 ) -> ServerCheck {
@@ -290,7 +292,7 @@ pub async fn check_server(
     let policy_ca = env.policy.policy.ca_file.as_ref().map(PathBuf::from);
     let trust = Trust {
         ca_file: ca_file.or(policy_ca.as_deref()),
-        fingerprint: None,
+        fingerprint: trust_fingerprint,
     };
     // Nothing goes around a proxy the policy sets but that cannot be read.
     let client = match env.policy.proxy_refusal() {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use specta::Type;
 
+use crate::domain::actions::ProblemAction;
 use crate::domain::method::{Method, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::KeychainBackend;
@@ -263,7 +264,13 @@ impl PolicySetting {
 pub struct Problem {
     pub code: ProblemCode,
     pub message: String,
+    /// How to fix it, in the command line's words (its flags and commands).
     pub fix: String,
+    /// How to fix it in the dialog, in words that name its controls; `None` where `fix` names no
+    /// flag or command and reads the same there.
+    pub fix_in_dialog: Option<String>,
+    /// What the dialog can do about it: a button beside it for each (see [`ProblemAction`]).
+    pub actions: Vec<ProblemAction>,
 }
 
 /// A warning, ready to show.
@@ -279,7 +286,12 @@ pub struct Warning {
 pub struct StorageError {
     pub code: StorageCode,
     pub message: String,
+    /// How to fix it, in the command line's words.
     pub fix: String,
+    /// How to fix it in the dialog, naming its buttons, where `fix` names a command. The dialog's
+    /// shell sends this as its error's fix; it is not part of the CLI's JSON.
+    #[serde(skip)]
+    pub fix_in_dialog: Option<String>,
 }
 
 /// What a check found wrong, with the values its text names.
@@ -628,13 +640,17 @@ impl Fault {
                 format!("This needs your username, and \"{value}\" looks like an email address."),
                 "Type your username: on Bitbucket Data Center it is shown in your profile; on Bitbucket Cloud under Personal settings, Account settings.".into(),
             ),
+            Self::TokenKindMismatch { detected, suggested: Method::AppPassword, .. } => (
+                format!("What you pasted looks like {detected}, and app passwords stopped working on 28 July 2026: Bitbucket no longer accepts them."),
+                "Create an API token with scopes (Atlassian account settings, Security, API tokens) and check it with `--method api-token` and your Atlassian email (`--email`).".into(),
+            ),
             Self::TokenKindMismatch { detected, chosen, suggested } => (
                 format!("What you pasted looks like {detected}, but you chose {}.", chosen.label()),
-                format!("Choose \"{}\" as the way to connect, or paste the kind of credential you chose.", suggested.label()),
+                format!("Check it with `--method {}`, or give the kind of credential you chose.", suggested.id()),
             ),
             Self::MissingScopes { scopes } => (
                 format!("The credential works but lacks these scopes: {}.", scopes.join(", ")),
-                "Scopes cannot be added to an existing token. Create a new one with every scope listed here ticked, and paste it.".into(),
+                "Scopes cannot be added to an existing token. Create a new one with every scope listed here ticked, and use it instead of this one.".into(),
             ),
             Self::InsufficientPermission { granted, required } => (
                 format!("The credential works but is only allowed {granted}, and this needs {required}."),
@@ -642,7 +658,7 @@ impl Fault {
             ),
             Self::AppPasswordDisabled => (
                 "App passwords stopped working on 28 July 2026: Bitbucket no longer accepts them.".into(),
-                "Create an API token with scopes (Atlassian account settings, Security, API tokens) and connect with \"API token\" and your Atlassian email instead.".into(),
+                "Create an API token with scopes (Atlassian account settings, Security, API tokens) and connect with `--method api-token` and your Atlassian email (`--email`) instead.".into(),
             ),
             Self::NotBitbucket { url } => (
                 format!("{url} does not answer like a Bitbucket Data Center server."),
@@ -724,11 +740,11 @@ impl Fault {
             }
             Self::InsecureHttp { url } => (
                 format!("{url} uses plain http://, which would send your credential unencrypted."),
-                "Use the https:// address. If this server truly has none, allow plain http for this connection only.".into(),
+                "Use the https:// address. If this server truly has none, allow plain http for this connection only with `--allow-http`.".into(),
             ),
             Self::CaFileInvalid { path, reason } => (
                 format!("The certificate file {path} cannot be used: {reason}."),
-                "Point to a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate.".into(),
+                "Give a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate or the server's own certificate with `--ca-file`.".into(),
             ),
             Self::FingerprintInvalid { value } => (
                 format!("\"{value}\" is not a certificate fingerprint: a SHA-256 fingerprint is 64 hexadecimal digits, often written in pairs separated by colons (AB:CD:...)."),
@@ -740,8 +756,8 @@ impl Fault {
                 reason,
             } => tls_untrusted_text(host, fingerprint.as_deref(), reason),
             Self::LoginPage { url } => (
-                format!("{url} answered with a web page (a single sign-on or proxy login page) instead of Bitbucket's API."),
-                "Check the address, and whether a proxy or VPN needs you to log in first. Data Center tokens only work on addresses under /rest and /scm.".into(),
+                format!("{} answered with a web page (a single sign-on or proxy login page) instead of Bitbucket.", server_part(url)),
+                "Check the server address (the one you open Bitbucket with in the browser, including any path such as /bitbucket), and whether a proxy or VPN needs you to log in first.".into(),
             ),
             Self::UnexpectedRedirect { location } => (
                 format!("The server sent us on to another address ({location}). We did not send your credential there."),
@@ -787,6 +803,42 @@ impl Fault {
     }
 }
 
+impl Fault {
+    /// The fix in the dialog's words, where [`Fault::text`]'s fix names the command line's flags:
+    /// it names the buttons beside the problem ([`Fault::actions`]) and the form's controls.
+    pub fn fix_in_dialog(&self) -> Option<String> {
+        let text = match self {
+            Self::TokenKindMismatch {
+                suggested: Method::AppPassword,
+                ..
+            }
+            | Self::AppPasswordDisabled => {
+                "Create an API token with scopes instead: Generate an API token opens Atlassian's page for it and switches this form to API token.".to_owned()
+            }
+            Self::TokenKindMismatch { suggested, .. } => format!(
+                "Choose \"{}\" as the way to connect, or paste the kind of credential you chose.",
+                suggested.label()
+            ),
+            Self::InsecureHttp { .. } => "Use the https:// address. If this server truly has none, allow unencrypted http for this server: anyone on the network between you and it can then read the credential.".to_owned(),
+            Self::CaFileInvalid { .. } => "Choose a PEM file (text starting with -----BEGIN CERTIFICATE-----) holding your company's root certificate or the server's own certificate.".to_owned(),
+            Self::TlsUntrusted {
+                fingerprint,
+                reason,
+                ..
+            } => return tls_untrusted_fix_in_dialog(fingerprint.is_some(), reason),
+            Self::Unreachable { .. } => "Check the address and your network connection, VPN or proxy, then check again.".to_owned(),
+            Self::PasswordInRemoteUrl { remote, repository, .. } => format!(
+                "Remove the password from the address of the remote \"{remote}\" in {repository} (git's remote set-url command does it), then let git use a saved connection: Let git use this connection, after saving one."
+            ),
+            Self::CredentialExpired { method } if *method != Method::Oauth && method.provider() == ProviderKind::Cloud => {
+                "Create a new one with Generate, paste it in place of this one, and press Test.".to_owned()
+            }
+            _ => return None,
+        };
+        Some(text)
+    }
+}
+
 impl From<Fault> for Problem {
     fn from(fault: Fault) -> Self {
         let (message, fix) = fault.text();
@@ -794,7 +846,39 @@ impl From<Fault> for Problem {
             code: fault.code(),
             message,
             fix,
+            fix_in_dialog: fault.fix_in_dialog(),
+            actions: fault.actions(),
         }
+    }
+}
+
+/// "https://git.example.com/bitbucket/" of "https://git.example.com/bitbucket/rest/api/1.0/...":
+/// the server's own address, which is what the person typed, rather than one of its REST paths.
+fn server_part(url: &str) -> &str {
+    ["/rest/", "/2.0/"]
+        .iter()
+        .filter_map(|api| url.find(api).map(|at| &url[..=at]))
+        .next()
+        .unwrap_or(url)
+}
+
+/// The dialog's fix for a refused certificate that can be trusted there (its buttons do it).
+fn tls_untrusted_fix_in_dialog(has_fingerprint: bool, reason: &TlsReason) -> Option<String> {
+    let trust = if has_fingerprint {
+        ", or, once this fingerprint matches the one your administrators publish, trust this certificate for this server"
+    } else {
+        ""
+    };
+    match reason {
+        TlsReason::UnknownIssuer | TlsReason::SelfSigned => Some(format!(
+            "Choose the server's certificate or your company's root certificate (a PEM file your administrators give you){trust}."
+        )),
+        TlsReason::NotPinned if has_fingerprint => Some("If your administrators replaced the server's certificate, compare this fingerprint with the one they publish and trust this certificate for this server; if they did not, someone may be intercepting the connection: tell them.".to_owned()),
+        TlsReason::NotPinned => Some("Tell your administrators: the server no longer presents the certificate this connection trusts.".to_owned()),
+        TlsReason::Other { .. } => Some(format!(
+            "Tell your administrators what this says. If your company inspects HTTPS traffic, choose its root certificate (a PEM file){trust}."
+        )),
+        TlsReason::Expired { .. } | TlsReason::NotYetValid { .. } | TlsReason::WrongHost { .. } => None,
     }
 }
 
@@ -874,7 +958,7 @@ fn refusal_text(method: Method) -> (&'static str, &'static str) {
         ),
         M::RepositoryAccessToken | M::ProjectAccessToken | M::WorkspaceAccessToken => (
             "Bitbucket refused this access token: it was revoked, it expired, or it belongs to another repository, project or workspace.",
-            "Create a new access token in the settings of the repository, project or workspace it should open, then paste it here.",
+            "Create a new access token in the settings of the repository, project or workspace it should open, and use it instead of this one.",
         ),
         M::Oauth => (
             "Bitbucket refused this OAuth access token: it expired (they last two hours) or it was revoked.",
@@ -886,7 +970,7 @@ fn refusal_text(method: Method) -> (&'static str, &'static str) {
         ),
         M::PersonalToken | M::ProjectToken | M::RepositoryToken => (
             "The server refused this HTTP access token: it expired, it was revoked, or the username does not match the token's owner.",
-            "Create a new HTTP access token on the server (your avatar, Manage account, HTTP access tokens) and paste it here. If you typed a username, it must be the token owner's.",
+            "Create a new HTTP access token on the server (your avatar, Manage account, HTTP access tokens) and use it instead of this one. If you typed a username, it must be the token owner's.",
         ),
         M::Basic => (
             "The server refused this username and password.",
@@ -1037,7 +1121,7 @@ impl StorageFault {
             ),
             Self::NameTaken { name } => (
                 format!("There is already a connection named \"{name}\"."),
-                "Choose another name, or rotate or remove the existing connection.".into(),
+                format!("Choose another name, or replace that connection's credential with `repoconn rotate {name}`, or remove it with `repoconn remove {name}`."),
             ),
             Self::NotFound { name } => (
                 format!("There is no connection named \"{name}\"."),
@@ -1070,6 +1154,23 @@ impl StorageFault {
     }
 }
 
+impl StorageFault {
+    /// The fix in the dialog's words, where [`StorageFault::text`]'s names a command.
+    pub fn fix_in_dialog(&self) -> Option<String> {
+        match self {
+            Self::NameTaken { .. } => Some(
+                "Choose another name, or go back to the list and Edit or Delete the connection that has it."
+                    .into(),
+            ),
+            Self::NotFound { .. } => Some("Go back to the list: it shows the saved connections.".into()),
+            Self::SecretMissing { .. } => {
+                Some("Press Edit on it in the list and paste a new secret, or Delete it.".into())
+            }
+            _ => None,
+        }
+    }
+}
+
 impl From<StorageFault> for StorageError {
     fn from(fault: StorageFault) -> Self {
         let (message, fix) = fault.text();
@@ -1077,6 +1178,7 @@ impl From<StorageFault> for StorageError {
             code: fault.code(),
             message,
             fix,
+            fix_in_dialog: fault.fix_in_dialog(),
         }
     }
 }
@@ -1400,6 +1502,67 @@ mod tests {
             assert_filled(error.code.as_str(), &error.message);
             assert_filled(error.code.as_str(), &error.fix);
         }
+    }
+
+    /// The dialog has no flags or commands: every fix that names one has the dialog's own words,
+    /// and those never name one.
+    #[test]
+    fn the_dialog_never_shows_a_command_line_fix() {
+        // A command in backticks, or a flag: "--" then a lower-case letter (not "-----BEGIN").
+        let names_the_cli = |text: &str| {
+            text.contains('`')
+                || text
+                    .match_indices("--")
+                    .any(|(at, _)| text[at + 2..].starts_with(|c: char| c.is_ascii_lowercase()))
+        };
+        for fault in every_fault() {
+            let problem = Problem::from(fault);
+            let shown = problem.fix_in_dialog.as_deref().unwrap_or(&problem.fix);
+            assert!(!names_the_cli(shown), "{}: {shown}", problem.code);
+            assert!(!shown.contains("paste it here"), "{}: {shown}", problem.code);
+        }
+        for fault in every_storage_fault() {
+            let code = fault.code();
+            let shown = fault.fix_in_dialog().unwrap_or(fault.text().1);
+            let cli_only = matches!(
+                code,
+                StorageCode::KeychainUnavailable | StorageCode::MetadataUnreadable
+            );
+            assert!(cli_only || !names_the_cli(&shown), "{code}: {shown}");
+            assert!(!shown.contains("rotate"), "{code}: {shown}");
+        }
+    }
+
+    #[test]
+    fn a_pasted_app_password_is_told_it_is_retired_and_not_to_choose_it() {
+        let problem = Problem::from(Fault::TokenKindMismatch {
+            detected: "an app password".into(),
+            chosen: Method::ApiToken,
+            suggested: Method::AppPassword,
+        });
+        assert!(
+            problem.message.contains("stopped working on 28 July 2026"),
+            "{}",
+            problem.message
+        );
+        let shown = problem.fix_in_dialog.unwrap();
+        assert!(!shown.contains("App password (retired)"), "{shown}");
+        assert!(shown.contains("Generate an API token"), "{shown}");
+    }
+
+    #[test]
+    fn a_login_page_names_the_server_not_its_rest_address() {
+        let problem = Problem::from(Fault::LoginPage {
+            url: "https://git.example.com/bitbucket/rest/api/1.0/application-properties".into(),
+        });
+        assert!(
+            problem
+                .message
+                .starts_with("https://git.example.com/bitbucket/ answered"),
+            "{}",
+            problem.message
+        );
+        assert!(!problem.message.contains("/rest"), "{}", problem.message);
     }
 
     #[test]

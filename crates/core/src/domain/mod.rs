@@ -3,6 +3,7 @@
 //! catalogue of every message, which names are close to a mistyped one, and what a Data Center
 //! version can issue. Nothing here reaches the network, the disk or the keychain.
 
+pub mod actions;
 pub mod catalogue;
 pub mod dates;
 pub mod method;

@@ -48,16 +48,83 @@ impl SecretHints {
         Self {
             recognised: (pasted.shape != SecretShape::Unknown).then(|| pasted.shape.label().to_owned()),
             suggested_method: suggested,
-            message: suggested.map(|s| {
-                format!(
-                    "This looks like {}, not a {}: choose \"{}\".",
-                    pasted.shape.label(),
-                    method.label().to_lowercase(),
-                    s.label()
-                )
-            }),
+            message: suggested.map(|s| shape_hint(pasted.shape, method, s)),
             removed: pasted.removed.iter().map(|r| r.to_string()).collect(),
         }
+    }
+}
+
+/// What to say when the pasted text is another kind of credential than the one chosen. A retired
+/// app password is never offered as the way out: it cannot be chosen.
+fn shape_hint(shape: SecretShape, chosen: Method, suggested: Method) -> String {
+    if suggested == Method::AppPassword {
+        return format!(
+            "This looks like {}: app passwords stopped working on 28 July 2026. Create an API token with scopes instead (Generate opens the page).",
+            shape.label()
+        );
+    }
+    format!(
+        "This looks like {}, but you chose \"{}\": choose \"{}\" as the way to connect.",
+        shape.label(),
+        chosen.label(),
+        suggested.label()
+    )
+}
+
+/// Whether the form asks when the credential expires, and which answers it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryAnswers {
+    /// Not asked: a password, or a credential that is renewed on its own (OAuth).
+    NotAsked,
+    /// A date is required: the page that creates it always sets one (or the policy requires one).
+    Date,
+    /// A date, or "No expiry": the page that creates it offers that choice.
+    DateOrNever,
+}
+
+/// The expiry question of one way to connect. Bitbucket never tells a token's expiry, so the
+/// form asks the person, and never fills in a date they did not give.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ExpiryQuestion {
+    pub answers: ExpiryAnswers,
+    /// "When does this token expire?"
+    pub question: String,
+    /// Where the answer is found.
+    pub hint: String,
+}
+
+fn expiry_question(method: Method, policy: &PolicyState) -> ExpiryQuestion {
+    use Method as K;
+    let capped = policy.policy.max_token_lifetime_days.is_some();
+    let (answers, page) = match method {
+        K::Basic | K::AppPassword | K::Oauth => (ExpiryAnswers::NotAsked, ""),
+        K::ApiToken => (ExpiryAnswers::Date, "Atlassian's page"),
+        K::RepositoryAccessToken | K::ProjectAccessToken | K::WorkspaceAccessToken => {
+            (ExpiryAnswers::DateOrNever, "Bitbucket's page")
+        }
+        K::PersonalToken | K::ProjectToken | K::RepositoryToken => {
+            (ExpiryAnswers::DateOrNever, "your server's page")
+        }
+    };
+    // Under a cap on token lifetimes, "No expiry" is not an answer the policy accepts.
+    let answers = match answers {
+        ExpiryAnswers::DateOrNever if capped => ExpiryAnswers::Date,
+        other => other,
+    };
+    let hint = match answers {
+        ExpiryAnswers::NotAsked => String::new(),
+        ExpiryAnswers::Date => {
+            format!("The date you chose on {page} when you created it. Bitbucket does not tell it.")
+        }
+        ExpiryAnswers::DateOrNever => format!(
+            "The date you chose on {page} when you created it, or \"No expiry\" if you chose that. Bitbucket does not tell it."
+        ),
+    };
+    ExpiryQuestion {
+        answers,
+        question: "When does this token expire?".to_owned(),
+        hint,
     }
 }
 
@@ -170,8 +237,10 @@ pub struct MethodOption {
     pub tied_to_place: bool,
     /// Days until the expiry date the form suggests: the method's default (Cloud API tokens: 365),
     /// never past the policy's longest lifetime, which is also the default where the method has
-    /// none. The form pre-fills it, so what it suggests can always be saved.
+    /// none. The form offers it as a suggestion, so what it suggests can always be saved.
     pub default_expiry_days: Option<i32>,
+    /// Whether and how the form asks when the credential expires.
+    pub expiry: ExpiryQuestion,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -280,6 +349,7 @@ fn method_option(method: Method, policy: &PolicyState, server_version: Option<&s
             .collect(),
         tied_to_place: method.is_tied_to_place(),
         default_expiry_days: suggested_expiry_days(method, policy),
+        expiry: expiry_question(method, policy),
     }
 }
 
@@ -440,6 +510,52 @@ mod tests {
             .find(|k| k.method == Method::AppPassword)
             .unwrap();
         assert!(retired.unavailable.as_deref().unwrap().contains("API token"));
+    }
+
+    fn expiry_of(options: &FormOptions, method: Method) -> ExpiryAnswers {
+        options
+            .providers
+            .iter()
+            .flat_map(|p| &p.methods)
+            .find(|m| m.method == method)
+            .unwrap()
+            .expiry
+            .answers
+    }
+
+    #[test]
+    fn the_expiry_is_asked_of_tokens_only_and_no_expiry_where_the_page_offers_it() {
+        let free = options(&PolicyState::default());
+        assert_eq!(expiry_of(&free, Method::ApiToken), ExpiryAnswers::Date);
+        for method in [
+            Method::RepositoryAccessToken,
+            Method::PersonalToken,
+            Method::ProjectToken,
+        ] {
+            assert_eq!(expiry_of(&free, method), ExpiryAnswers::DateOrNever, "{method}");
+        }
+        for method in [Method::Basic, Method::AppPassword, Method::Oauth] {
+            assert_eq!(expiry_of(&free, method), ExpiryAnswers::NotAsked, "{method}");
+        }
+        // Under a cap, a token must have a date.
+        let mut policy = PolicyState::default();
+        policy.policy.max_token_lifetime_days = Some(90);
+        let capped = options(&policy);
+        assert_eq!(expiry_of(&capped, Method::PersonalToken), ExpiryAnswers::Date);
+        assert_eq!(expiry_of(&capped, Method::Basic), ExpiryAnswers::NotAsked);
+    }
+
+    #[test]
+    fn a_pasted_app_password_is_never_told_to_choose_app_passwords() {
+        let pasted = Secret::new("ATBBa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6".to_owned());
+        let hints = SecretHints::of(Method::ApiToken, &pasted);
+        let message = hints.message.unwrap();
+        assert!(message.contains("stopped working on 28 July 2026"), "{message}");
+        assert!(!message.contains("choose \"App password"), "{message}");
+        let access = Secret::new("ATCTT3xFfGN0abcdefghijklmnopqrstuvwxyz".to_owned());
+        let message = SecretHints::of(Method::ApiToken, &access).message.unwrap();
+        assert!(!message.contains("a api token"), "{message}");
+        assert!(message.contains("you chose \"API token\""), "{message}");
     }
 
     #[test]

@@ -5,3 +5,4 @@ pub mod form;
 pub mod git_fix;
 pub mod links;
 pub mod listing;
+pub mod naming;

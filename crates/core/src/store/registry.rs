@@ -231,7 +231,8 @@ impl Registry {
     }
 }
 
-fn check_name(name: &str) -> Result<(), StorageError> {
+/// Whether `name` can name a connection: 1 to 64 letters, digits, spaces, dots, dashes or underscores.
+pub fn check_name(name: &str) -> Result<(), StorageError> {
     let ok = !name.trim().is_empty()
         && name.chars().count() <= 64
         && name.chars().all(|c| c.is_alphanumeric() || " ._-".contains(c));

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ConnectionView, FormOptions, Reach } from "../../bindings";
 import { formOptions, installMockBackend, REACH_LIMIT, SECRETS, type MockState } from "../../mock/backend";
 import ConnectionForm from "../ConnectionForm.svelte";
+import { dateInDays } from "../ipc";
 
 afterEach(() => {
   cleanup();
@@ -206,6 +207,7 @@ describe("the repository picker", () => {
     expect(pathText(within(listbox).getByRole("option", { selected: true }))).toBe("acme/models");
     expect(calls(state, "reach_repositories")).toHaveLength(1);
     expect(text(document.querySelector(".reach-selected"))).toBe("Default repository: acme/models");
+    await type("Expires on", dateInDays(30));
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
     expect(state.connections[0].connection).toMatchObject({ workspace: "acme", repository: "models" });

@@ -18,6 +18,7 @@ import {
   type LinkInput,
   type Method,
   type Profile,
+  type ProblemAction,
   type ProviderKind,
   type ReachableRepository,
   type SecretHints,
@@ -57,8 +58,16 @@ export class ConnectionDraft {
   /** Whether the secret is shown in clear. */
   reveal = $state(false);
   name = $state("");
-  /** YYYY-MM-DD, or "" when unknown. */
+  /** YYYY-MM-DD as the person answered it, or "" while unanswered. Never filled in for them. */
   expiresOn = $state("");
+  /** The person's answer "No expiry" (where the token's page offers that choice). */
+  neverExpires = $state(false);
+  /** A PEM file to trust for this server's certificate (the server's own, or the company's root). */
+  caFile = $state<string | null>(null);
+  /** Trust exactly the server certificate with this SHA-256 fingerprint. */
+  trustFingerprint = $state<string | null>(null);
+  /** Send the credential over plain http to this server (the person accepted the risk). */
+  allowHttp = $state(false);
   /** The organisation's template in use, by name; null for "Another server". */
   chosenTemplate = $state<string | null>(null);
 
@@ -75,6 +84,8 @@ export class ConnectionDraft {
 
   // Progress and messages.
   checking = $state(false);
+  /** The server address is being looked at (shown as "Checking…" like a check). */
+  detecting = $state(false);
   saving = $state(false);
   /** The status line (announced politely). */
   status = $state("");
@@ -97,6 +108,24 @@ export class ConnectionDraft {
   locked = $derived(this.template !== null);
   /** Whether the chosen way to connect keeps a repository (it is then the connection's default one). */
   keepsRepository = $derived(this.methodOption.fields.some((f) => f.field === "repository"));
+  /** Whether and how the form asks when the credential expires. */
+  expiryQuestion = $derived(this.methodOption.expiry);
+  /** The latest expiry the policy allows (YYYY-MM-DD), or null without a cap. */
+  latestExpiry = $derived(
+    this.options.max_token_lifetime_days != null ? dateInDays(this.options.max_token_lifetime_days) : null,
+  );
+  /** A date to offer with one press (the method's usual lifetime, within the policy's cap). */
+  suggestedExpiry = $derived(
+    this.methodOption.default_expiry_days != null ? dateInDays(this.methodOption.default_expiry_days) : null,
+  );
+  /** What is wrong with the expiry answer, or null when it can be saved. */
+  expiryError = $derived(this.#expiryError());
+  /** What is wrong with the connection name as typed (the core's rule, names taken), or null. */
+  nameError = $state<string | null>(null);
+  /** A free name like the one typed, when that one is taken. */
+  nameSuggestion = $state<string | null>(null);
+  /** Counts the finished checks: the verdict takes the focus after each (see CheckSection). */
+  verdicts = $state(0);
 
   // One LatestOnly per sort of request.
   #links = new LatestOnly();
@@ -106,12 +135,14 @@ export class ConnectionDraft {
   #versionRequests = new LatestOnly();
   #checks = new LatestOnly();
   #saves = new LatestOnly();
+  #nameRequests = new LatestOnly();
   /** The id of the last check sent: what Cancel stops and Save saves. */
   #checkId = 0;
   /** Counts the edits of the secret: the picker's list follows the credential (see credentialKey). */
   #secretEdits = 0;
   #secretTimer: ReturnType<typeof setTimeout> | undefined;
   #serverTimer: ReturnType<typeof setTimeout> | undefined;
+  #nameTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Create it while a component initialises (it keeps the Generate link up to date with an
@@ -133,8 +164,12 @@ export class ConnectionDraft {
         repository: existing.repository ?? "",
       };
       this.name = existing.name;
+      this.expiresOn = existing.expires_on ?? "";
+      this.neverExpires = !existing.expires_on && this.expiryQuestion.answers === "date_or_never";
+      this.caFile = existing.ca_file ?? null;
+      this.trustFingerprint = existing.trusted_fingerprint ?? null;
+      this.allowHttp = existing.allow_http ?? false;
     }
-    this.expiresOn = existing?.expires_on ?? this.#defaultExpiry(this.method);
 
     // Keep the Generate link and its checklist in step with what is chosen.
     $effect(() => void this.#fetchLink(this.linkInput()));
@@ -148,6 +183,7 @@ export class ConnectionDraft {
   dispose() {
     clearTimeout(this.#secretTimer);
     clearTimeout(this.#serverTimer);
+    clearTimeout(this.#nameTimer);
     // Not #saves: a save that reached the core has happened, and the list must hear of it.
     const dropped = [
       this.#links,
@@ -156,6 +192,7 @@ export class ConnectionDraft {
       this.#serverRequests,
       this.#versionRequests,
       this.#checks,
+      this.#nameRequests,
     ];
     for (const requests of dropped) requests.invalidate();
     this.picker.dispose();
@@ -179,9 +216,14 @@ export class ConnectionDraft {
   }
 
   chooseMethod(next: Method) {
+    if (next !== this.method && !this.existing) {
+      // An answer about another kind of credential says nothing about this one.
+      this.expiresOn = "";
+      this.neverExpires = false;
+    }
     this.method = next;
     this.inputsChanged();
-    if (!this.existing) this.expiresOn = this.#defaultExpiry(next);
+    this.#clearMessages();
   }
 
   chooseProfile(next: Profile) {
@@ -196,7 +238,11 @@ export class ConnectionDraft {
   inputsChanged() {
     this.report = null;
     this.picker.hide();
-    if (!this.checking) return;
+    if (!this.checking) {
+      // What the status said was about the inputs as they were.
+      this.status = "";
+      return;
+    }
     this.#checks.invalidate();
     this.checking = false;
     this.status = "Check cancelled.";
@@ -225,6 +271,8 @@ export class ConnectionDraft {
   /** Call after each edit of the server address: it is looked at once typing pauses. */
   serverChanged() {
     this.inputsChanged();
+    this.#clearMessages();
+    this.serverCheck = null;
     clearTimeout(this.#serverTimer);
     const typed = this.server;
     this.#serverTimer = setTimeout(() => void this.#inspectServer(typed), SERVER_PAUSE_MS);
@@ -236,8 +284,14 @@ export class ConnectionDraft {
       void this.#followServerVersion(null);
       return;
     }
-    const answer = await this.#serverRequests.send(() => commands.inspectServer(typed, null, false));
-    if (answer === STALE || typed !== this.server || answer.status !== "ok") return;
+    this.detecting = true;
+    const { caFile, trustFingerprint, allowHttp } = this;
+    const answer = await this.#serverRequests.send(() =>
+      commands.inspectServer(typed, caFile, trustFingerprint, allowHttp),
+    );
+    if (answer === STALE) return;
+    this.detecting = false;
+    if (typed !== this.server || answer.status !== "ok") return;
     this.serverCheck = answer.data;
     // A pasted repository address names its project and repository: fill them in if empty.
     if (answer.data.project && !this.values.project) this.values.project = answer.data.project;
@@ -323,12 +377,179 @@ export class ConnectionDraft {
       // The core words the verdict and suggests the name: the form only shows them.
       this.report = answer.data.report;
       this.status = answer.data.verdict;
-      if (!this.name) this.name = answer.data.suggested_name;
+      if (!this.name) {
+        this.name = answer.data.suggested_name;
+        void this.#checkName(true);
+      }
       if (answer.data.report.ok) this.picker.passed(this.#checkId, key, picked);
     } else {
       this.status = answer.error.code === "cancelled" ? "Check cancelled." : "";
       if (answer.error.code !== "cancelled") this.problem = describeError(answer.error);
     }
+    if (!picked) this.verdicts += 1;
+  }
+
+  /** Call after each edit of the name: it is checked with the core's rule once typing pauses. */
+  nameChanged() {
+    clearTimeout(this.#nameTimer);
+    this.#nameTimer = setTimeout(() => void this.#checkName(false), SECRET_PAUSE_MS);
+  }
+
+  /** Checks the name; `suggested`: it is the core's suggestion, replaced by a free one if taken. */
+  async #checkName(suggested: boolean) {
+    const name = this.name;
+    if (!name.trim() && !suggested) {
+      this.nameError = "Give the connection a name: your tools and git use it to find this connection.";
+      this.nameSuggestion = null;
+      return;
+    }
+    const keeping = this.existing?.name ?? null;
+    const answer = await this.#nameRequests.send(() => commands.checkConnectionName(name, keeping));
+    if (answer === STALE || name !== this.name || answer.status !== "ok") return;
+    if (suggested && answer.data.suggestion) {
+      this.name = answer.data.suggestion;
+      this.nameError = null;
+      this.nameSuggestion = null;
+      return;
+    }
+    this.nameError = answer.data.problem;
+    this.nameSuggestion = answer.data.suggestion;
+  }
+
+  /** Takes the free name the core suggested. */
+  useSuggestedName() {
+    if (!this.nameSuggestion) return;
+    this.name = this.nameSuggestion;
+    this.nameError = null;
+    this.nameSuggestion = null;
+  }
+
+  /** Trust a PEM file for the server's certificate, chosen in the system's file dialog. */
+  async chooseCaFile() {
+    const answer = await commands.chooseCertificateFile();
+    if (answer === null) return;
+    this.caFile = answer;
+    this.#trustChanged();
+  }
+
+  /** Trust exactly the certificate with this fingerprint (the one the refusal named). */
+  trustCertificate(fingerprint: string) {
+    this.trustFingerprint = fingerprint;
+    this.#trustChanged();
+  }
+
+  /** Stops trusting the chosen certificate file and the pinned certificate. */
+  forgetTrust() {
+    this.caFile = null;
+    this.trustFingerprint = null;
+    this.#trustChanged();
+  }
+
+  setAllowHttp(allowed: boolean) {
+    this.allowHttp = allowed;
+    this.#trustChanged();
+  }
+
+  /** What is trusted changed: the server is asked again, and the credential checked again. */
+  #trustChanged() {
+    this.inputsChanged();
+    if (this.provider === "data-center" && this.server.trim()) {
+      clearTimeout(this.#serverTimer);
+      void this.#inspectServer(this.server);
+    }
+    if (this.secret.trim()) void this.test();
+  }
+
+  /**
+   * Does what a problem's button offers (see ProblemAction). The actions that only move the focus
+   * to a field (a new secret, another value) are the component's: this returns the id to focus.
+   */
+  act(action: ProblemAction): string | null {
+    switch (action.kind) {
+      case "choose_ca_file":
+        void this.chooseCaFile();
+        return null;
+      case "trust_certificate":
+        this.trustCertificate(action.fingerprint);
+        return null;
+      case "allow_http":
+        this.setAllowHttp(true);
+        return null;
+      case "generate_token":
+        this.chooseMethod(action.method);
+        void this.generate();
+        return "secret";
+      case "use_method":
+        this.chooseMethod(action.method);
+        this.status = `Now connecting with "${this.methodOption.label}": fill in what it needs, then press Test.`;
+        return null;
+      case "replace_secret":
+        return "secret";
+      case "edit_field":
+        return `field-${action.field}`;
+      case "edit_server":
+        return "server";
+      case "check_again":
+        void this.test();
+        return null;
+    }
+  }
+
+  /** The words of a problem's button in this form (see act); null where the form cannot do it. */
+  actionLabel(action: ProblemAction): string | null {
+    switch (action.kind) {
+      case "choose_ca_file":
+        return "Choose certificate file…";
+      case "trust_certificate":
+        return "Trust this certificate for this server";
+      case "allow_http":
+        return this.provider === "data-center" ? "Allow unencrypted http for this server" : null;
+      case "generate_token":
+        return `Generate ${withArticle(this.#methodLabel(action.method))}`;
+      case "use_method":
+        return `Use "${this.#methodLabel(action.method)}" instead`;
+      case "replace_secret":
+        return this.method === "basic" ? "Type the password again" : "Paste a new token";
+      case "edit_field": {
+        const field = this.methodOption.fields.find((f) => f.field === action.field);
+        return field ? `Correct "${field.label}"` : null;
+      }
+      case "edit_server":
+        return this.provider === "data-center" && !this.locked ? "Correct the server address" : null;
+      case "check_again":
+        return "Test again";
+    }
+  }
+
+  #methodLabel(method: Method): string {
+    return this.options.providers.flatMap((p) => p.methods).find((m) => m.method === method)?.label ?? method;
+  }
+
+  #clearMessages() {
+    this.status = "";
+    this.problem = null;
+  }
+
+  /** What is wrong with the expiry answer, or null when it can be saved. */
+  #expiryError(): string | null {
+    const { answers } = this.expiryQuestion;
+    if (answers === "not_asked" || (answers === "date_or_never" && this.neverExpires)) return null;
+    if (!this.expiresOn) {
+      return answers === "date_or_never"
+        ? 'Give the date it expires, or choose "No expiry" if you chose that.'
+        : "Give the date it expires.";
+    }
+    if (this.latestExpiry && this.expiresOn > this.latestExpiry) {
+      return `Your organisation allows tokens to live at most ${this.options.max_token_lifetime_days} days: it must expire by ${this.latestExpiry}. Create a token that expires by then.`;
+    }
+    return null;
+  }
+
+  /** The expiry the core is sent: the date answered, or none (not asked, or "No expiry"). */
+  #expiryAnswer(): string | null {
+    const { answers } = this.expiryQuestion;
+    if (answers === "not_asked" || (answers === "date_or_never" && this.neverExpires)) return null;
+    return this.expiresOn || null;
   }
 
   /** Stops the running check (its answer then says it was cancelled). */
@@ -338,12 +559,12 @@ export class ConnectionDraft {
 
   /** Saves the checked credential. Resolves to the saved connection, or null when nothing was saved. */
   async save(): Promise<ConnectionView | null> {
-    if (!this.report?.ok) return null;
+    if (!this.report?.ok || this.expiryError || this.nameError || !this.name.trim()) return null;
     this.saving = true;
     this.problem = null;
     const checkId = this.#checkId;
     const name = this.name.trim();
-    const expiresOn = this.expiresOn || null;
+    const expiresOn = this.#expiryAnswer();
     const replacing = this.existing?.name ?? null;
     const answer = await this.#saves.send(() => commands.saveConnection(checkId, name, expiresOn, replacing));
     if (answer === STALE) return null;
@@ -370,15 +591,17 @@ export class ConnectionDraft {
       repository: valueOf("repository"),
       profile: this.profile,
       require: [],
-      ca_file: null,
-      allow_http: false,
+      ca_file: this.caFile,
+      trust_fingerprint: this.trustFingerprint,
+      allow_http: this.allowHttp,
       secret: this.secret,
     };
   }
+}
 
-  /** The expiry date a new credential of this method gets by default ("" when none). */
-  #defaultExpiry(of: Method): string {
-    const option = this.options.providers.flatMap((p) => p.methods).find((m) => m.method === of);
-    return option?.default_expiry_days != null ? dateInDays(option.default_expiry_days) : "";
-  }
+/** "an API token", "a personal HTTP access token": a label after an article, mid-sentence. */
+function withArticle(label: string): string {
+  // Lower-case a capital that only starts the sentence ("Personal"), never an acronym ("API").
+  const word = /^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }

@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../../App.svelte";
 import { installMockBackend, samples, SECRETS } from "../../mock/backend";
+import { dateInDays } from "../ipc";
 
 afterEach(() => {
   cleanup();
@@ -20,6 +21,7 @@ async function saveApiToken(name: string) {
   await fireEvent.click(screen.getByRole("button", { name: "Test" }));
   await screen.findByRole("heading", { name: "It works" });
   await type("Connection name", name);
+  await type("Expires on", dateInDays(200));
   await fireEvent.click(screen.getByRole("button", { name: "Save" }));
   await screen.findByRole("heading", { name: `Saved “${name}”` });
 }
@@ -95,6 +97,7 @@ describe("Fix git for Bitbucket", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
     await screen.findByRole("heading", { name: "It works" });
     await type("Connection name", "models");
+    await type("Expires on", dateInDays(200));
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     const address = (await screen.findByLabelText("Clone address")) as HTMLInputElement;
     expect(address.value).toBe("https://bitbucket.org/acme/models.git");
