@@ -337,7 +337,7 @@ async fn the_server_detection_trusts_the_policys_ca_file_like_the_check_does() {
     let server = start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await;
     let typed = format!("{}bitbucket", server.url);
     let mut env = env_for(&server.url);
-    let detected = repoconn_core::check::check_server(&typed, None, false, &env).await;
+    let detected = repoconn_core::check::check_server(&typed, None, None, false, &env).await;
     assert_eq!(
         detected
             .problems
@@ -350,7 +350,7 @@ async fn the_server_detection_trusts_the_policys_ca_file_like_the_check_does() {
     // check itself finds (one network environment for every request).
     let (_dir, path) = ca_file(&ca.ca_pem);
     env.policy.policy.ca_file = Some(path.display().to_string());
-    let detected = repoconn_core::check::check_server(&typed, None, false, &env).await;
+    let detected = repoconn_core::check::check_server(&typed, None, None, false, &env).await;
     assert!(detected.problems.is_empty(), "{:?}", detected.problems);
     assert!(detected.server.is_some());
     let mut r = token();

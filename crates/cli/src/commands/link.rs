@@ -121,6 +121,7 @@ fn ask_version(typed: &str, args: &LinkArgs) -> Result<String, CliError> {
     let answer = context::runtime()?.block_on(check::check_server(
         typed,
         args.ca_file.as_deref(),
+        None,
         args.allow_http,
         &env,
     ));
