@@ -219,6 +219,9 @@ await check("Fix git for Bitbucket works with the keyboard alone at 960×680 and
   await tabTo(page, () => document.activeElement?.id === "name", "the name field");
   await page.keyboard.press("Control+a");
   await page.keyboard.type("cloud");
+  // The expiry is the person's answer: the date its button offers.
+  await tabTo(page, () => document.activeElement?.textContent?.trim().startsWith("Use 2"), "the date button");
+  await page.keyboard.press("Enter");
   await pressOn("Save");
   await page.getByRole("heading", { name: "Saved “cloud”" }).waitFor();
   await page.getByText("store for ada (kept as plain text in a file)").waitFor();
@@ -314,7 +317,11 @@ await check("the repository picker works with the keyboard alone and passes axe"
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "picked", exact: true }).waitFor();
   // The connection keeps the repository: editing it shows the fields as picked.
-  await tabTo(page, () => /^Edit\s*picked$/.test(document.activeElement?.textContent ?? ""), "Edit picked");
+  await tabTo(
+    page,
+    () => document.activeElement?.getAttribute("aria-label") === "Edit picked",
+    "Edit picked",
+  );
   await page.keyboard.press("Enter");
   await page.getByRole("form", { name: "Edit picked" }).waitFor();
   const saved = await page.evaluate(
