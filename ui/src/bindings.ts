@@ -124,6 +124,13 @@ export type AppInfo = {
 	dataDir: string | null,
 };
 
+/**  Why a working credential is still a poor choice, and the consent asked before saving it. */
+export type Catch = {
+	text: string,
+	/**  The checkbox's words. */
+	consent: string,
+};
+
 /**
  *  Everything a check needs. `server` is the Data Center address as typed (any Bitbucket URL).
  *  The dialog sends exactly this; the secret is read from the page once and never sent back.
@@ -149,12 +156,17 @@ export type CheckRequest = {
 
 /**
  *  A finished check as the form shows it: the report, the verdict in words for the status line,
- *  and the connection name to suggest.
+ *  the connection name to suggest, and the catch of a credential that works but is discouraged.
  */
 export type CheckView = {
 	report: ValidationReport,
 	verdict: string,
 	suggested_name: string,
+	/**
+	 *  Set when it works with a catch: the dialog says so apart from "It works" and asks the
+	 *  person to accept it before saving.
+	 */
+	catch: Catch | null,
 };
 
 /**  One scope or permission to choose on Atlassian's page. */
@@ -229,6 +241,8 @@ export type ConnectionView = {
 	server_label: string,
 	/**  The https address git clones the connection's repository from, when it has one. */
 	clone_url: string | null,
+	/**  What the connection is tied to: "acme", "acme/models", "project DATA", "DATA/warehouse". */
+	place: string | null,
 };
 
 /**  Where and how to create a credential. */
