@@ -27,7 +27,9 @@ async fn main() {
         }
         "datacenter-tls" => {
             let ca = TestCa::new();
-            let path = std::env::args().nth(2).expect("usage: fake-bitbucket datacenter-tls CA_FILE");
+            let path = std::env::args()
+                .nth(2)
+                .expect("usage: fake-bitbucket datacenter-tls CA_FILE");
             std::fs::write(&path, &ca.ca_pem).expect("the CA file is written");
             start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await
         }
