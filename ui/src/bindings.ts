@@ -93,6 +93,11 @@ export const commands = {
 	 *  credentials the other helpers hold for it (the page asks the person first).
 	 */
 	gitSetUp: (name: string, eraseOld: boolean) => typedError<GitSetupDone, AppError>(__TAURI_INVOKE("git_set_up", { name, eraseOld })),
+	/**
+	 *  Puts git's settings back as they were before `git_set_up` for `name` (exactly what it added).
+	 *  Returns the commands that ran; none when git was not set up for it.
+	 */
+	gitUndoSetup: (name: string) => typedError<string[], AppError>(__TAURI_INVOKE("git_undo_setup", { name })),
 };
 
 /* Types */

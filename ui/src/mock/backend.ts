@@ -802,6 +802,11 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return gitScan(state);
       case "git_setup_preview":
         return gitPreview(state, String(args.name));
+      case "git_undo_setup": {
+        const was = state.git.setUp.includes(String(args.name));
+        state.git.setUp = state.git.setUp.filter((n) => n !== args.name);
+        return was ? ["git config --global --unset-all credential.https://bitbucket.org.helper"] : [];
+      }
       case "git_set_up": {
         const preview = gitPreview(state, String(args.name));
         const erased = args.eraseOld ? preview.old_credentials : [];
