@@ -127,6 +127,16 @@ await check(`a connection of each of the ${kinds.length} kinds is added`, async 
   }
   const rows = await page.locator(".connection").count();
   if (rows !== kinds.length) throw new Error(`${rows} connections listed`);
+  // Every row's status and buttons start at the same place, whatever the name and details.
+  const lefts = await page.evaluate(() =>
+    [...document.querySelectorAll(".connection")].map((row) =>
+      [".badge", ".row-actions button"]
+        .map((part) => Math.round(row.querySelector(part).getBoundingClientRect().left))
+        .join(","),
+    ),
+  );
+  if (new Set(lefts).size !== 1)
+    throw new Error(`the rows' status and buttons start at ${lefts.join(" / ")}`);
   await page.screenshot({ path: path.join(shots, "list-light.png"), fullPage: true });
   await axe(page, "list");
 });
@@ -143,6 +153,95 @@ await check("the form with a result passes axe, in light and dark", async (page)
   await page.screenshot({ path: path.join(shots, "form-dark.png"), fullPage: true });
   await axe(page, "form, dark");
 });
+
+/** Whether each element is wholly inside the window, by name. */
+function inView(page, selectors) {
+  return page.evaluate((named) => {
+    const seen = {};
+    for (const [name, selector] of Object.entries(named)) {
+      const box = document.querySelector(selector)?.getBoundingClientRect();
+      seen[name] =
+        !!box && box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+    }
+    return seen;
+  }, selectors);
+}
+
+/** Waits until the page has stopped scrolling (the verdict is scrolled into view smoothly). */
+async function scrollSettled(page) {
+  await page.evaluate(
+    () =>
+      new Promise((done) => {
+        let last = -1;
+        let still = 0;
+        const look = () => {
+          still = scrollY === last ? still + 1 : 0;
+          last = scrollY;
+          if (still >= 10) done();
+          else requestAnimationFrame(look);
+        };
+        look();
+      }),
+  );
+}
+
+const pageHeight = (page) => page.evaluate(() => document.documentElement.scrollHeight);
+
+await check(
+  "at 960×680 Generate, the token, Test and the verdict share the screen after Test",
+  async (page) => {
+    await page.setViewportSize({ width: 960, height: 680 });
+    await tabTo(page, () => document.activeElement?.textContent === "Add connection", "Add connection");
+    await page.keyboard.press("Enter");
+    await page.getByRole("form", { name: "Add a connection" }).waitFor();
+    // The fields the person passes on the way to the token; Generate's checklist comes after Test.
+    let tabs = 0;
+    while (!(await page.evaluate(() => document.activeElement?.id === "secret"))) {
+      if (++tabs > 40) throw new Error("Tab never reached the token field");
+      await page.keyboard.press("Tab");
+    }
+    if (tabs > 7) throw new Error(`${tabs} Tab presses from opening the form to the token field`);
+    const before = await pageHeight(page);
+    // Two columns: "Where to create it" beside the fields, not under them.
+    const side = await page.evaluate(
+      () =>
+        document.querySelector(".generate").getBoundingClientRect().left >=
+        document.getElementById("secret").getBoundingClientRect().right,
+    );
+    if (!side) throw new Error("Where to create it is not beside the fields");
+    await page.getByLabel("Atlassian account email").fill("ada@example.com");
+    await page.getByLabel("API token", { exact: true }).fill(GOOD);
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    await page.getByRole("heading", { name: "It works" }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === "report-title");
+    await scrollSettled(page);
+    const seen = await inView(page, {
+      Generate: ".generate button",
+      "the token field": "#secret",
+      Test: ".test-row button",
+      "the verdict": "#report-title",
+    });
+    const hidden = Object.keys(seen).filter((name) => !seen[name]);
+    if (hidden.length) throw new Error(`out of view after Test: ${hidden.join(", ")}`);
+    const after = await pageHeight(page);
+    await page.screenshot({ path: path.join(shots, "form-960x680-light.png") });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: path.join(shots, "form-960x680-dark.png") });
+    await axe(page, "the form at 960×680, dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await scrollSettled(page);
+    await page.getByRole("heading", { name: "It works" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "form-1400x900-light.png") });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: path.join(shots, "form-1400x900-dark.png") });
+    const screens = (px) => (px / 680).toFixed(1);
+    console.log(
+      `       (Cloud form height at 960×680: ${before} px before Test, ${after} px after, ` +
+        `${screens(before)} and ${screens(after)} screens; ${tabs} Tab presses from opening the form to the token field)`,
+    );
+  },
+);
 
 await check("problems are announced with their fix", async (page) => {
   await page.getByRole("button", { name: "Add connection" }).click();
@@ -458,6 +557,33 @@ await check("text fits at 200% zoom (no sideways scrolling)", async (page) => {
   if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the window`);
   await page.screenshot({ path: path.join(shots, "zoom-200.png"), fullPage: true });
 });
+
+await check(
+  "Ctrl+Plus to 200% at 960×680 makes the form one column, without sideways scrolling",
+  async (page) => {
+    await page.setViewportSize({ width: 960, height: 680 });
+    for (let i = 0; i < 5; i += 1) await page.keyboard.press("Control+=");
+    const root = await page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+    if (root !== "32px") throw new Error(`the root font size is ${root} after five Ctrl+Plus`);
+    await page.getByRole("button", { name: "Add connection" }).click();
+    await page.getByLabel("Atlassian account email").fill("ada@example.com");
+    await page.getByLabel("API token", { exact: true }).fill(GOOD);
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    await page.getByRole("heading", { name: "It works" }).waitFor();
+    // One column: "Where to create it" follows the verdict, at the fields' left edge.
+    const layout = await page.evaluate(() => {
+      const help = document.querySelector(".generate").getBoundingClientRect();
+      const token = document.getElementById("secret").getBoundingClientRect();
+      return { sameLeft: Math.abs(help.left - token.left) < 1, below: help.top > token.bottom };
+    });
+    if (!layout.sameLeft || !layout.below) throw new Error("the form is not one column at 200%");
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the window`);
+    await page.screenshot({ path: path.join(shots, "zoom-200-ctrl-plus.png"), fullPage: true });
+  },
+);
 
 await browser.close();
 const failed = results.filter((ok) => !ok).length;

@@ -46,6 +46,7 @@ describe("the main window", () => {
       if (cmd === "get_preferences") return { theme: "dark" };
       if (cmd === "list_connections") return [];
       if (cmd === "form_options") return { providers: [], profiles: [] };
+      if (cmd === "saved_health") return { orphan_secrets: [], missing_secrets: [] };
       return { name: "Repository Connections", version: "0.1.0", keychainName: "Secret Service" };
     });
     render(App);
@@ -98,6 +99,7 @@ describe("the main window", () => {
       }
       if (cmd === "get_preferences") return { theme: "system" };
       if (cmd === "form_options") return { providers: [], profiles: [] };
+      if (cmd === "saved_health") return { orphan_secrets: [], missing_secrets: [] };
       return { name: "Repository Connections", version: "0.1.0", keychainName: "Secret Service" };
     });
     render(App);

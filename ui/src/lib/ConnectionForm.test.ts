@@ -142,6 +142,21 @@ describe("the connection form", () => {
     );
   });
 
+  it("puts Generate and its Copy buttons after the token field and Test, not in the way to them", async () => {
+    installMockBackend();
+    await openForm();
+    await screen.findByRole("heading", { name: "Scopes to tick" });
+    const secret = screen.getByLabelText("API token");
+    const test = screen.getByRole("button", { name: "Test" });
+    const generate = screen.getByRole("button", { name: "Generate…" });
+    const copies = screen.getAllByRole("button", { name: /^Copy / });
+    expect(copies).toHaveLength(6);
+    for (const button of [generate, ...copies]) {
+      expect(secret.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+      expect(test.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    }
+  });
+
   it("follows the profile: read only needs four scopes", async () => {
     installMockBackend();
     await openForm();
