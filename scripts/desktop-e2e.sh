@@ -29,7 +29,12 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c
   echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   coproc FAKE_CLOUD { exec "'"$FAKE"'" cloud; }
   read -r REPOCONN_CLOUD_API_URL <&"${FAKE_CLOUD[0]}"
-  export REPOCONN_CLOUD_API_URL
+  # A Data Center behind a private certificate authority (its CA file written beside), and an old one.
+  "'"$FAKE"'" datacenter-tls "'"$SCRATCH"'/company-ca.pem" > "'"$SCRATCH"'/tls.url" & FAKE_TLS_PID=$!
+  "'"$FAKE"'" datacenter-old > "'"$SCRATCH"'/old.url" & FAKE_OLD_PID=$!
+  for _ in $(seq 100); do [ -s "'"$SCRATCH"'/tls.url" ] && [ -s "'"$SCRATCH"'/old.url" ] && break; sleep 0.1; done
+  DC_TLS_URL=$(head -1 "'"$SCRATCH"'/tls.url"); DC_OLD_URL=$(head -1 "'"$SCRATCH"'/old.url")
+  export REPOCONN_CLOUD_API_URL DC_TLS_URL DC_OLD_URL DC_CA_FILE="'"$SCRATCH"'/company-ca.pem"
   # The app (started by the driver) runs git in the throwaway home, never in the real one.
   export HOME="$GIT_HOME" GIT_CONFIG_NOSYSTEM=1
   tauri-driver --port 4444 >"$ROOT/target/tauri-driver.log" 2>&1 &
@@ -37,5 +42,5 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c
   for _ in $(seq 200); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
   rc=0
   node "$ROOT/tests/desktop/e2e.mjs" "$APP" "$SHOT" || rc=$?
-  kill "$DRIVER" "$FAKE_CLOUD_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
+  kill "$DRIVER" "$FAKE_CLOUD_PID" "$FAKE_TLS_PID" "$FAKE_OLD_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
   exit $rc' 2>&1 | grep -v "Failed to set fd limit"

@@ -26,4 +26,5 @@ pub const COMMANDS: &[&str] = &[
     "git_scan",
     "git_setup_preview",
     "git_set_up",
+    "git_undo_setup",
 ];

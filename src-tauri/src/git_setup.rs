@@ -68,3 +68,16 @@ pub async fn git_set_up(
     })
     .await
 }
+
+/// Puts git's settings back as they were before `git_set_up` for `name` (exactly what it added).
+/// Returns the commands that ran; none when git was not set up for it.
+#[tauri::command]
+#[specta::specta]
+pub async fn git_undo_setup(state: State<'_, AppState>, name: String) -> Result<Vec<String>, AppError> {
+    let registry = state.registry()?;
+    blocking(move || {
+        let connection = registry.get(&name)?;
+        git_fix::undo(&Git::default(), &connection).map_err(git_failed)
+    })
+    .await
+}

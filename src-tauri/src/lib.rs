@@ -52,6 +52,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             git_setup::git_scan,
             git_setup::git_setup_preview,
             git_setup::git_set_up,
+            git_setup::git_undo_setup,
         ])
 }
 

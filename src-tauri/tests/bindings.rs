@@ -217,10 +217,24 @@ fn samples() -> serde_json::Value {
         ),
     ];
     let problem = |fault: Fault| serde_json::to_value(Problem::from(fault)).unwrap();
+    let warning = |notice: Notice| serde_json::to_value(Warning::from(notice)).unwrap();
+    // A working credential with a catch: the warning its report carries and the view's catch.
+    let with_catch = |method: Method, notice: Notice| {
+        let mut findings = Findings::new(method);
+        findings.warning(notice.clone());
+        let view = CheckView::new(findings.into_report("https://git.example.com/".to_owned()));
+        json!({ "warning": warning(notice), "catch": view.catch, "verdict": view.verdict })
+    };
     json!({
         "today": "2026-11-26",
         "views": views,
         "check_views": check_views,
+        "catches": {
+            "synthetic_identity": with_catch(Method::ProjectToken, Notice::SyntheticIdentity {
+                name: "project-data-token".into(),
+            }),
+            "password_discouraged": with_catch(Method::Basic, Notice::PasswordDiscouraged),
+        },
         "problems": {
             "missing_scopes": problem(Fault::MissingScopes { scopes: vec!["write:pullrequest:bitbucket".into()] }),
             "invalid_credentials": problem(Fault::InvalidCredentials { method: Method::ApiToken }),

@@ -133,6 +133,14 @@ try {
     await typeInto("#secret", token);
     await click(await button("Test"));
     await eventually("the result", () => heading("It works"), 20000);
+    // Pressing Test never looks like nothing happened: the verdict has the focus.
+    const focused = await eventually("the focus on the verdict", () =>
+      webdriver("POST", `/session/${sid}/execute/sync`, {
+        script: "return document.activeElement?.id === 'report-title' ? 'report-title' : null",
+        args: [],
+      }),
+    );
+    if (focused !== "report-title") throw new Error("the verdict does not have the focus");
     const git = await textOf("[data-testid=git-username]");
     if (git !== "ada_lovelace") throw new Error(`git username shown: ${git}`);
     await typeInto("#name", "work");
@@ -309,6 +317,67 @@ try {
       throw new Error(`opened ${opened}`);
     await click(await button("Back to connections"));
   });
+
+  const personalToken = "NjQ5MjcxNTM0OTk2OnWriteTokenForAdaXYZ0123"; // fake-bitbucket's PERSONAL_TOKEN
+
+  await check("an old Data Center greys out the tokens it cannot issue and picks the password", async () => {
+    await click(await button("Add connection"));
+    await click(
+      await findXPath(`//label[contains(normalize-space(), "Bitbucket Data Center (Server)")]/input`),
+    );
+    await typeInto("#server", `${process.env.DC_OLD_URL}bitbucket`);
+    await eventually("the reason", () =>
+      findXPath(`//*[contains(normalize-space(), "Needs Bitbucket 5.5 or newer")]`),
+    );
+    const state = await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: `const radio = (t) => [...document.querySelectorAll("input[type=radio]")].find((r) => r.closest("label")?.textContent.includes(t));
+        return { personal: radio("Personal HTTP access token")?.disabled, basic: radio("Username and password")?.checked };`,
+      args: [],
+    });
+    if (!state.personal || !state.basic) throw new Error(`on 5.4: ${JSON.stringify(state)}`);
+    await screenshot(screenshotPath.replace(/\.png$/, "-old-server.png"));
+    await click(await button("Back to connections"));
+  });
+
+  await check(
+    "a private CA: the certificate file chosen in the system's dialog, and the check passes",
+    async () => {
+      await click(await button("Add connection"));
+      await click(
+        await findXPath(`//label[contains(normalize-space(), "Bitbucket Data Center (Server)")]/input`),
+      );
+      await typeInto("#server", `${process.env.DC_TLS_URL}bitbucket`);
+      await eventually("the refused certificate", () => find("[data-code=tls_untrusted]"), 20000);
+      await screenshot(screenshotPath.replace(/\.png$/, "-certificate.png"));
+      await click(await button("Choose certificate file…"));
+      // The system's file dialog (GTK): type the path into it, as a person would, and press Enter.
+      const env = { ...process.env };
+      execFileSync(
+        "xdotool",
+        ["search", "--sync", "--name", "Choose the certificate file", "windowfocus", "--sync"],
+        {
+          env,
+          timeout: 20000,
+        },
+      );
+      await sleep(500);
+      execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"], { env });
+      await sleep(300);
+      execFileSync("xdotool", ["type", "--delay", "20", process.env.DC_CA_FILE], { env });
+      await sleep(300);
+      execFileSync("xdotool", ["key", "Return"], { env });
+      await eventually(
+        "the server trusted through the chosen file",
+        () => findXPath(`//*[contains(normalize-space(), "Bitbucket 9.2.1 at")]`),
+        20000,
+      );
+      await typeInto("#secret", personalToken);
+      await click(await button("Test"));
+      await eventually("the result", () => heading("It works"), 20000);
+      await screenshot(screenshotPath.replace(/\.png$/, "-certificate-trusted.png"));
+      await click(await button("Back to connections"));
+    },
+  );
 
   await check("a second launch hands over to the first window and exits", async () => {
     const second = spawn(path.resolve(appPath), [], { stdio: "ignore" });

@@ -101,6 +101,11 @@ export const commands = {
 	 *  credentials the other helpers hold for it (the page asks the person first).
 	 */
 	gitSetUp: (name: string, eraseOld: boolean) => typedError<GitSetupDone, AppError>(__TAURI_INVOKE("git_set_up", { name, eraseOld })),
+	/**
+	 *  Puts git's settings back as they were before `git_set_up` for `name` (exactly what it added).
+	 *  Returns the commands that ran; none when git was not set up for it.
+	 */
+	gitUndoSetup: (name: string) => typedError<string[], AppError>(__TAURI_INVOKE("git_undo_setup", { name })),
 };
 
 /* Types */
@@ -132,6 +137,13 @@ export type AppInfo = {
 	dataDir: string | null,
 };
 
+/**  Why a working credential is still a poor choice, and the consent asked before saving it. */
+export type Catch = {
+	text: string,
+	/**  The checkbox's words. */
+	consent: string,
+};
+
 /**
  *  Everything a check needs. `server` is the Data Center address as typed (any Bitbucket URL).
  *  The dialog sends exactly this; the secret is read from the page once and never sent back.
@@ -157,12 +169,17 @@ export type CheckRequest = {
 
 /**
  *  A finished check as the form shows it: the report, the verdict in words for the status line,
- *  and the connection name to suggest.
+ *  the connection name to suggest, and the catch of a credential that works but is discouraged.
  */
 export type CheckView = {
 	report: ValidationReport,
 	verdict: string,
 	suggested_name: string,
+	/**
+	 *  Set when it works with a catch: the dialog says so apart from "It works" and asks the
+	 *  person to accept it before saving.
+	 */
+	catch: Catch | null,
 };
 
 /**  One scope or permission to choose on Atlassian's page. */
@@ -237,6 +254,8 @@ export type ConnectionView = {
 	server_label: string,
 	/**  The https address git clones the connection's repository from, when it has one. */
 	clone_url: string | null,
+	/**  What the connection is tied to: "acme", "acme/models", "project DATA", "DATA/warehouse". */
+	place: string | null,
 };
 
 /**  Where and how to create a credential. */

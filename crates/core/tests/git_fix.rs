@@ -102,4 +102,31 @@ fn preview_then_set_up_with_consent_leaves_only_the_saved_connection() {
     let again = git_fix::preview(&Git::default(), &connection).unwrap();
     assert!(again.commands.is_empty(), "{:?}", again.commands);
     assert!(again.old_credentials.is_empty());
+
+    // Undo from the dialog puts git's settings back: the store helper answers again for the host.
+    let undone = git_fix::undo(&Git::default(), &connection).unwrap();
+    assert!(!undone.is_empty());
+    assert_eq!(
+        git(
+            home.path(),
+            &["config", "--global", "--get-all", "credential.helper"]
+        ),
+        "store\n"
+    );
+    assert_eq!(
+        git(
+            home.path(),
+            &[
+                "config",
+                "--global",
+                "--get-regexp",
+                "^credential\\.https://bitbucket"
+            ]
+        ),
+        ""
+    );
+    assert!(
+        git_fix::undo(&Git::default(), &connection).unwrap().is_empty(),
+        "nothing left to undo"
+    );
 }

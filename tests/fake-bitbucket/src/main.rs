@@ -1,6 +1,9 @@
 //! Runs a fake Bitbucket as a process, for the end-to-end tests of the desktop app:
 //!
 //!   fake-bitbucket cloud|datacenter
+//!   fake-bitbucket datacenter-old              a Data Center 5.4.0 (too old for access tokens)
+//!   fake-bitbucket datacenter-tls CA_FILE      over https, with a certificate from a private CA
+//!                                              whose PEM it writes to CA_FILE
 //!
 //! It listens on a free port of 127.0.0.1, prints its URL on the first line of standard output,
 //! and serves until it is killed.
@@ -9,7 +12,7 @@ use std::io::Write;
 
 use fake_bitbucket::cloud::FakeCloud;
 use fake_bitbucket::datacenter::FakeDataCenter;
-use fake_bitbucket::{Behaviour, start};
+use fake_bitbucket::{Behaviour, TestCa, start};
 
 #[tokio::main]
 async fn main() {
@@ -17,8 +20,21 @@ async fn main() {
     let server = match which.as_str() {
         "cloud" => start(FakeCloud::standard(), Behaviour::default(), None).await,
         "datacenter" => start(FakeDataCenter::standard(), Behaviour::default(), None).await,
+        "datacenter-old" => {
+            let mut old = FakeDataCenter::standard();
+            old.version = "5.4.0".into();
+            start(old, Behaviour::default(), None).await
+        }
+        "datacenter-tls" => {
+            let ca = TestCa::new();
+            let path = std::env::args()
+                .nth(2)
+                .expect("usage: fake-bitbucket datacenter-tls CA_FILE");
+            std::fs::write(&path, &ca.ca_pem).expect("the CA file is written");
+            start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await
+        }
         _ => {
-            eprintln!("usage: fake-bitbucket cloud|datacenter");
+            eprintln!("usage: fake-bitbucket cloud|datacenter|datacenter-old|datacenter-tls CA_FILE");
             std::process::exit(2);
         }
     };

@@ -63,7 +63,12 @@ describe("the connection form", () => {
       }
       await type(method.secret_label, SECRETS.good);
       await fireEvent.click(screen.getByRole("button", { name: "Test" }));
-      expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+      // Data Center project and repository tokens and passwords work with a catch, to be accepted.
+      const caught = ["project-token", "repository-token", "basic"].includes(method.method);
+      expect(
+        await screen.findByRole("heading", { name: caught ? "Works, with a catch" : "It works" }),
+      ).toBeTruthy();
+      if (caught) await fireEvent.click(screen.getByRole("checkbox", { name: /anyway/ }));
       // Tokens are asked when they expire; passwords and OAuth are not.
       if (method.expiry.answers === "not_asked") {
         expect(screen.queryByLabelText("Expires on")).toBeNull();
@@ -83,6 +88,35 @@ describe("the connection form", () => {
       expect(await screen.findByRole("heading", { name })).toBeTruthy();
     },
   );
+
+  it("a project token works with a catch: said apart from It works, and saved only once accepted", async () => {
+    const state = installMockBackend();
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
+    await fireEvent.click(screen.getByRole("radio", { name: /^Project HTTP access token/ }));
+    expect(
+      screen.getByRole("radio", { name: /^Project HTTP access token/ }).closest("label")?.textContent,
+    ).toContain("not recommended for reviews");
+    await type("Server address", "https://git.example.com/bitbucket");
+    await type("Project key", "DATA");
+    await type("Token", SECRETS.good);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    const heading = await screen.findByRole("heading", { name: "Works, with a catch" });
+    expect(heading.closest("section")?.classList.contains("caught")).toBe(true);
+    expect(screen.getByTestId("catch").textContent).toContain("not recommended for reviews");
+    expect(screen.getByRole("status").textContent).toBe("Check finished: it works, with a catch.");
+    await type("Connection name", "data");
+    await type("Expires on", dateInDays(30));
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("tick “Save it anyway");
+    expect(state.connections).toHaveLength(0);
+    await fireEvent.click(screen.getByRole("checkbox", { name: /Save it anyway/ }));
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(state.connections).toHaveLength(1));
+    await fireEvent.click(await screen.findByRole("button", { name: "Back to connections" }));
+    // The list names the project the token is tied to.
+    expect((await screen.findByText(/project DATA/)).textContent).toContain("project DATA");
+  });
 
   it("shows app passwords as retired and not selectable", async () => {
     installMockBackend();

@@ -29,5 +29,5 @@ export function nextZoom(
 
 /** Applies a zoom level to the document. */
 export function applyZoom(level: number, root: HTMLElement = document.documentElement) {
-  root.style.fontSize = level === 1 ? "" : `${level * 100}%`;
+  root.style.fontSize = level === 1 ? "" : `${Math.round(level * 100)}%`;
 }

@@ -4,6 +4,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AppInfo,
+  Catch,
   CheckRequest,
   CheckView,
   Connection,
@@ -50,6 +51,10 @@ export const samples = fixtures.samples as unknown as {
   >;
   warnings: Record<"write_scope_unverified" | "plain_text_helper", ValidationReport["warnings"][number]>;
   names: Record<"taken" | "invalid", NameCheck>;
+  catches: Record<
+    "synthetic_identity" | "password_discouraged",
+    { warning: ValidationReport["warnings"][number]; catch: Catch; verdict: string }
+  >;
 };
 
 /** A Data Center server whose certificate no authority this computer trusts vouches for. */
@@ -286,8 +291,25 @@ export function reportFor(input: CheckRequest): ValidationReport {
         warnings: [],
       };
     default:
-      return report;
+      return { ...report, warnings: [...report.warnings, ...catchWarnings(input.method)] };
   }
+}
+
+/** The warning a working credential of this kind carries when it works with a catch (the core's). */
+function catchWarnings(method: Method): ValidationReport["warnings"] {
+  if (method === "project-token" || method === "repository-token")
+    return [samples.catches.synthetic_identity.warning];
+  if (method === "basic") return [samples.catches.password_discouraged.warning];
+  return [];
+}
+
+/** The catch of a working report (the core's `CheckView::catch`), from the samples. */
+function catchOf(report: ValidationReport): { catch: Catch; verdict: string } | null {
+  if (report.outcome !== "usable") return null;
+  const codes = report.warnings.map((w) => w.code);
+  if (codes.includes("synthetic_identity")) return samples.catches.synthetic_identity;
+  if (codes.includes("password_discouraged")) return samples.catches.password_discouraged;
+  return null;
 }
 
 // What the core adds to a report or a saved connection for the dialog (crates/core/src/guide). The
@@ -325,7 +347,13 @@ export function suggestedNameOf(report: ValidationReport): string {
 
 /** The answer to check_credential. */
 export function checkViewOf(report: ValidationReport): CheckView {
-  return { report, verdict: verdictOf(report), suggested_name: suggestedNameOf(report) };
+  const caught = catchOf(report);
+  return {
+    report,
+    verdict: caught?.verdict ?? verdictOf(report),
+    suggested_name: suggestedNameOf(report),
+    catch: caught?.catch ?? null,
+  };
 }
 
 /**
@@ -352,7 +380,17 @@ export function view(connection: ConnectionView["connection"]): ConnectionView {
         : connection.repository && connection.project
           ? `${connection.base_url.replace(/\/$/, "")}/scm/${connection.project.toLowerCase()}/${connection.repository}.git`
           : null,
+    place: placeOf(connection),
   };
+}
+
+/** What a connection is tied to, as the core's listing words it. */
+function placeOf(c: ConnectionView["connection"]): string | null {
+  const owner = (c.provider === "cloud" ? c.workspace : c.project) || null;
+  const repository = c.repository || null;
+  if (owner && repository) return `${owner}/${repository}`;
+  if (owner) return c.provider === "data-center" ? `project ${owner}` : owner;
+  return repository;
 }
 
 // What a credential reaches (reach_repositories) and default reviewers (repository_reviewers).
@@ -829,6 +867,11 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return gitScan(state);
       case "git_setup_preview":
         return gitPreview(state, String(args.name));
+      case "git_undo_setup": {
+        const was = state.git.setUp.includes(String(args.name));
+        state.git.setUp = state.git.setUp.filter((n) => n !== args.name);
+        return was ? ["git config --global --unset-all credential.https://bitbucket.org.helper"] : [];
+      }
       case "git_set_up": {
         const preview = gitPreview(state, String(args.name));
         const erased = args.eraseOld ? preview.old_credentials : [];

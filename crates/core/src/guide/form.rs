@@ -6,6 +6,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::check::report::{Outcome, ValidationReport};
+use crate::domain::catalogue::WarningCode;
 use crate::domain::dates::today;
 use crate::domain::method::{Field, Method, Need, ProviderKind};
 use crate::domain::scopes::Profile;
@@ -129,26 +130,70 @@ fn expiry_question(method: Method, policy: &PolicyState) -> ExpiryQuestion {
 }
 
 /// A finished check as the form shows it: the report, the verdict in words for the status line,
-/// and the connection name to suggest.
+/// the connection name to suggest, and the catch of a credential that works but is discouraged.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct CheckView {
     pub report: ValidationReport,
     pub verdict: String,
     pub suggested_name: String,
+    /// Set when it works with a catch: the dialog says so apart from "It works" and asks the
+    /// person to accept it before saving.
+    pub catch: Option<Catch>,
+}
+
+/// Why a working credential is still a poor choice, and the consent asked before saving it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Catch {
+    pub text: String,
+    /// The checkbox's words.
+    pub consent: String,
 }
 
 impl CheckView {
     pub fn new(report: ValidationReport) -> Self {
+        let catch = catch(&report);
         Self {
-            verdict: verdict(&report),
+            verdict: verdict(&report, catch.is_some()),
             suggested_name: suggested_name(&report),
+            catch,
             report,
         }
     }
 }
 
-fn verdict(report: &ValidationReport) -> String {
+/// The catch of a usable credential: a Data Center project or repository token acts as a user the
+/// server made for it (not a person: reviews and approvals are not yours), a password opens the
+/// whole account.
+fn catch(report: &ValidationReport) -> Option<Catch> {
+    if report.outcome != Outcome::Usable {
+        return None;
+    }
+    if report
+        .warnings
+        .iter()
+        .any(|w| w.code == WarningCode::SyntheticIdentity)
+    {
+        return Some(Catch {
+            text: "It works, but as a user the server made for this token, not as you: pull requests, comments and approvals made with it do not count as yours, so it is not recommended for reviews. A personal HTTP access token acts as you.".into(),
+            consent: "Save it anyway: my tools act as the token's own user".into(),
+        });
+    }
+    if report
+        .warnings
+        .iter()
+        .any(|w| w.code == WarningCode::PasswordDiscouraged)
+    {
+        return Some(Catch {
+            text: "It works, but a password opens your whole account, cannot be limited to what your tools need, and stops working when you change it. A personal HTTP access token can be limited and revoked on its own.".into(),
+            consent: "Save the password anyway".into(),
+        });
+    }
+    None
+}
+
+fn verdict(report: &ValidationReport, with_catch: bool) -> String {
     match (report.outcome, report.problems.len()) {
+        (Outcome::Usable, _) if with_catch => "Check finished: it works, with a catch.".to_owned(),
         (Outcome::Usable, _) => "Check finished: it works.".to_owned(),
         (_, 1) => "Check finished: 1 problem.".to_owned(),
         (_, count) => format!("Check finished: {count} problems."),
@@ -320,8 +365,12 @@ fn method_option(method: Method, policy: &PolicyState, server_version: Option<&s
         K::PersonalToken => {
             "A token of your account, limited to the permission you choose. The usual choice."
         }
-        K::ProjectToken => "A token for one project, acting as a user the server makes for it.",
-        K::RepositoryToken => "A token for one repository, acting as a user the server makes for it.",
+        K::ProjectToken => {
+            "A token for one project, acting as a user the server makes for it: not recommended for reviews."
+        }
+        K::RepositoryToken => {
+            "A token for one repository, acting as a user the server makes for it: not recommended for reviews."
+        }
         K::Basic => "Your login. It works where the server allows password logins, but a token is safer.",
     };
     let retired = (method == K::AppPassword).then(|| {
@@ -556,6 +605,43 @@ mod tests {
         let message = SecretHints::of(Method::ApiToken, &access).message.unwrap();
         assert!(!message.contains("a api token"), "{message}");
         assert!(message.contains("you chose \"API token\""), "{message}");
+    }
+
+    #[test]
+    fn a_project_token_and_a_password_work_with_a_catch_and_a_personal_token_without() {
+        use crate::check::report::Findings;
+        use crate::domain::catalogue::Notice;
+        let mut project = Findings::new(Method::ProjectToken);
+        project.warning(Notice::SyntheticIdentity {
+            name: "project-data-token".into(),
+        });
+        let view = CheckView::new(project.into_report("https://git.example.com/".into()));
+        assert!(view.report.ok);
+        let catch = view.catch.expect("a catch");
+        assert!(
+            catch.text.contains("not recommended for reviews"),
+            "{}",
+            catch.text
+        );
+        assert_eq!(view.verdict, "Check finished: it works, with a catch.");
+
+        let mut password = Findings::new(Method::Basic);
+        password.warning(Notice::PasswordDiscouraged);
+        let view = CheckView::new(password.into_report("https://git.example.com/".into()));
+        assert!(view.catch.expect("a catch").consent.contains("password"));
+
+        let personal = Findings::new(Method::PersonalToken).into_report("https://git.example.com/".into());
+        assert_eq!(CheckView::new(personal).catch, None);
+        // A credential that does not work has problems, not a catch.
+        let mut refused = Findings::new(Method::ProjectToken);
+        refused.warning(Notice::SyntheticIdentity { name: "t".into() });
+        refused.problem(crate::domain::catalogue::Fault::InvalidCredentials {
+            method: Method::ProjectToken,
+        });
+        assert_eq!(
+            CheckView::new(refused.into_report("https://git.example.com/".into())).catch,
+            None
+        );
     }
 
     #[test]

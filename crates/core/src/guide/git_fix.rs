@@ -178,6 +178,14 @@ pub fn set_up(git: &Git, connection: &Connection, erase_old: bool) -> Result<Git
     })
 }
 
+/// Puts the user's (global) git configuration back as it was before `set_up` for `connection`:
+/// removes exactly what set-up added. Returns the commands that ran (none when nothing was set up).
+pub fn undo(git: &Git, connection: &Connection) -> Result<Vec<String>, GitError> {
+    let plan = setup::plan_undo(git, connection, &Scope::Global)?;
+    setup::apply(git, &plan)?;
+    Ok(plan.changes.iter().map(|c| c.display()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

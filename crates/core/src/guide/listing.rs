@@ -32,6 +32,8 @@ pub struct ConnectionView {
     pub server_label: String,
     /// The https address git clones the connection's repository from, when it has one.
     pub clone_url: Option<String>,
+    /// What the connection is tied to: "acme", "acme/models", "project DATA", "DATA/warehouse".
+    pub place: Option<String>,
 }
 
 impl ConnectionView {
@@ -43,6 +45,7 @@ impl ConnectionView {
         };
         Self {
             clone_url: crate::guide::git_fix::clone_url(&connection),
+            place: place(&connection),
             expiry_text: expiry.describe(),
             status_text: status_text(connection.status, expiry),
             tone: tone(connection.status, expiry),
@@ -77,6 +80,23 @@ fn tone(status: Status, expiry: Expiry) -> Tone {
     }
 }
 
+/// The workspace or project, and repository, a connection is tied to, as the list shows it.
+fn place(connection: &Connection) -> Option<String> {
+    let filled = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    let owner = match connection.provider {
+        ProviderKind::Cloud => filled(&connection.workspace),
+        ProviderKind::DataCenter => filled(&connection.project),
+    };
+    match (owner, filled(&connection.repository)) {
+        (Some(owner), Some(repository)) => Some(format!("{owner}/{repository}")),
+        (Some(owner), None) if connection.provider == ProviderKind::DataCenter => {
+            Some(format!("project {owner}"))
+        }
+        (Some(owner), None) => Some(owner),
+        (None, repository) => repository,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +120,19 @@ mod tests {
         assert_eq!((view.status_text.as_str(), view.tone), ("Expired", Tone::Bad));
         c.status = Status::RejectedByGit;
         assert_eq!(ConnectionView::new(c, today).status_text, "Rejected by git");
+    }
+
+    #[test]
+    fn the_place_names_the_project_for_a_data_center_token() {
+        let mut c = Connection::sample("t");
+        assert_eq!(place(&c), None);
+        c.workspace = Some("acme".into());
+        assert_eq!(place(&c).as_deref(), Some("acme"));
+        c.repository = Some("models".into());
+        assert_eq!(place(&c).as_deref(), Some("acme/models"));
+        c.provider = ProviderKind::DataCenter;
+        c.repository = None;
+        c.project = Some("DATA".into());
+        assert_eq!(place(&c).as_deref(), Some("project DATA"));
     }
 }

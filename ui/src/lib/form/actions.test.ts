@@ -266,7 +266,7 @@ describe("the expiry question", () => {
     await type("Username", "ada");
     await type("Password", SECRETS.good);
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
-    await screen.findByRole("heading", { name: "It works" });
+    await screen.findByRole("heading", { name: "Works, with a catch" });
     expect(screen.queryByLabelText("Expires on")).toBeNull();
     expect(screen.queryByRole("group", { name: "When does this token expire?" })).toBeNull();
   });

@@ -10,6 +10,7 @@
 import {
   commands,
   type Connection,
+  type Catch,
   type CheckRequest,
   type ConnectionView,
   type CredentialLink,
@@ -79,6 +80,9 @@ export class ConnectionDraft {
   hints = $state<SecretHints | null>(null);
   link = $state<CredentialLink | null>(null);
   report = $state<ValidationReport | null>(null);
+  /** Set when the credential works with a catch: saving then needs `catchAccepted`. */
+  catch = $state<Catch | null>(null);
+  catchAccepted = $state(false);
 
   /** What the credential of the latest passed check reaches: the repository picker. */
   readonly picker: RepositoryPicker = new RepositoryPicker(this);
@@ -247,6 +251,8 @@ export class ConnectionDraft {
    */
   inputsChanged() {
     this.report = null;
+    this.catch = null;
+    this.catchAccepted = false;
     this.picker.hide();
     if (!this.checking) {
       // What the status said was about the inputs as they were.
@@ -394,6 +400,8 @@ export class ConnectionDraft {
     if (answer.status === "ok") {
       // The core words the verdict and suggests the name: the form only shows them.
       this.report = answer.data.report;
+      this.catch = answer.data.catch;
+      this.catchAccepted = false;
       this.status = answer.data.verdict;
       if (!this.name) {
         this.name = answer.data.suggested_name;
@@ -601,6 +609,10 @@ export class ConnectionDraft {
   /** Saves the checked credential. Resolves to the saved connection, or null when nothing was saved. */
   async save(): Promise<ConnectionView | null> {
     if (!this.report?.ok || this.expiryError || this.nameError || !this.name.trim()) return null;
+    if (this.catch && !this.catchAccepted) {
+      this.problem = `It works with a catch: tick “${this.catch.consent}” to save it, or choose another way to connect.`;
+      return null;
+    }
     this.saving = true;
     this.problem = null;
     const checkId = this.#checkId;

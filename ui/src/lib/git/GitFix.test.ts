@@ -84,6 +84,11 @@ describe("Fix git for Bitbucket", () => {
     await screen.findByTestId("git-setup-done");
     expect(state.calls.find((c) => c.cmd === "git_set_up")?.args).toEqual({ name: "work", eraseOld: false });
     expect(state.git.storeHoldsAppPassword).toBe(true);
+    // Undo, in the window: no terminal needed to put git's settings back.
+    await fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    expect((await screen.findByTestId("git-undone")).textContent).toContain("back as they were before");
+    expect(state.git.setUp).toEqual([]);
+    expect(await screen.findByRole("button", { name: "Let git use “work”" })).toBeTruthy();
   });
 
   it("shows the clone address of the connection's repository with a Copy button", async () => {
