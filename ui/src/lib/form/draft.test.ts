@@ -286,7 +286,8 @@ describe("editing a saved connection", () => {
     );
     await type("Project key", "PLAT");
     await fireEvent.click(screen.getByRole("button", { name: "Test" }));
-    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    // A password works with a catch (it opens the whole account): the verdict says so.
+    expect(await screen.findByRole("heading", { name: "Works, with a catch" })).toBeTruthy();
     const check = state.calls.find((c) => c.cmd === "check_saved")!;
     expect(check.args).toMatchObject({ name: "dc", edits: { username: "ada" } });
     expect(JSON.stringify(state.calls)).not.toContain("a-saved-password");
