@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "inspect_server",
     "choose_certificate_file",
     "check_credential",
+    "check_saved",
     "cancel_check",
     "reach_repositories",
     "repository_reviewers",

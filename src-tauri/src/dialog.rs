@@ -15,7 +15,7 @@ use repoconn_core::check::{self, CheckEnv, CheckRequest, Checked, ServerCheck};
 use repoconn_core::domain::dates::today;
 use repoconn_core::domain::method::Method;
 use repoconn_core::domain::secret::Secret;
-use repoconn_core::flows;
+use repoconn_core::flows::{self, Edit, EditSecret, SavedEdits};
 use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
@@ -53,7 +53,7 @@ impl AppState {
     /// The request of the latest working check, which must be `check_id`.
     fn checked_request(&self, check_id: u32) -> Result<CheckRequest, AppError> {
         match &*self.checks.usable.lock().unwrap() {
-            Some((id, checked)) if *id == check_id => Ok(checked.request.clone()),
+            Some(kept) if kept.id == check_id => Ok(kept.checked.request.clone()),
             _ => Err(AppError::new(
                 ShellCode::NotChecked,
                 "This needs a credential that passed a check, and this one has not.",
@@ -71,7 +71,17 @@ impl AppState {
 #[derive(Default)]
 struct Checks {
     running: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
-    usable: Mutex<Option<(u32, Checked)>>,
+    usable: Mutex<Option<Kept>>,
+}
+
+/// A usable check, kept in this process until it is saved.
+#[derive(Clone)]
+struct Kept {
+    id: u32,
+    checked: Checked,
+    /// Set when the secret checked is a saved connection's own (`check_saved`): its name and the
+    /// keychain item the secret was read from. Only an edit of that connection saves it.
+    saved: Option<(String, String)>,
 }
 
 /// A check's result after a re-test of a saved connection.
@@ -175,6 +185,33 @@ pub async fn check_credential(
     check_id: u32,
     request: CheckRequest,
 ) -> Result<CheckView, AppError> {
+    run_check(&state, check_id, request, None).await
+}
+
+/// Checks a saved connection's own secret with the values edited in the form (an edit that
+/// keeps the secret): the secret is read from the keychain here and never goes to the page.
+/// Cancellable and kept for `save_connection` like `check_credential`; nothing is saved yet.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_saved(
+    state: State<'_, AppState>,
+    check_id: u32,
+    name: String,
+    edits: SavedEdits,
+) -> Result<CheckView, AppError> {
+    let registry = state.registry()?;
+    let the_name = name.clone();
+    let saved = blocking(move || Ok(flows::saved_request(&registry, &the_name, edits)?)).await?;
+    run_check(&state, check_id, saved.request, Some((name, saved.secret_key))).await
+}
+
+/// Runs a check as `check_id` (cancellable) and keeps it when usable; `saved` as in [`Kept`].
+async fn run_check(
+    state: &AppState,
+    check_id: u32,
+    request: CheckRequest,
+    saved: Option<(String, String)>,
+) -> Result<CheckView, AppError> {
     let env = state.env()?.clone();
     let handle = tauri::async_runtime::spawn(async move { check::check_and_keep(request, &env).await });
     let checks = &state.checks;
@@ -188,7 +225,11 @@ pub async fn check_credential(
     let checked = result.map_err(|_| AppError::new(ShellCode::Cancelled, "The check was cancelled."))?;
     let view = CheckView::new(checked.report.clone());
     // Only the latest check is kept, and only when it works: earlier secrets do not linger.
-    *checks.usable.lock().unwrap() = checked.report.ok.then_some((check_id, checked));
+    *checks.usable.lock().unwrap() = checked.report.ok.then_some(Kept {
+        id: check_id,
+        checked,
+        saved,
+    });
     Ok(view)
 }
 
@@ -246,7 +287,9 @@ pub fn cancel_check(state: State<'_, AppState>, check_id: u32) {
 }
 
 /// Saves the credential of a usable check: as a new connection named `name`, or, with
-/// `replacing`, in place of that connection's credential (rotation or a change of method).
+/// `replacing`, as an edit of that connection, which then takes `name` (a rename when it
+/// differs). A check of the connection's saved secret (`check_saved`) keeps that secret; a new
+/// one replaces it.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_connection(
@@ -262,8 +305,17 @@ pub async fn save_connection(
         .transpose()?;
     let policy = state.env()?.policy.clone();
     // Kept until saved: a refused save (a name taken, an expiry the policy forbids) can be retried.
-    let checked = match &*state.checks.usable.lock().unwrap() {
-        Some((id, checked)) if *id == check_id => checked.clone(),
+    let kept = match &*state.checks.usable.lock().unwrap() {
+        // A saved connection's secret is saved with that connection only, never copied to another.
+        Some(kept)
+            if kept.id == check_id
+                && kept
+                    .saved
+                    .as_ref()
+                    .is_none_or(|(of, _)| Some(of) == replacing.as_ref()) =>
+        {
+            kept.clone()
+        }
         _ => {
             return Err(AppError::new(
                 ShellCode::NotChecked,
@@ -274,8 +326,20 @@ pub async fn save_connection(
     };
     let registry = state.registry()?;
     let saved = blocking(move || {
+        let Kept { checked, saved, .. } = kept;
         let saved = match &replacing {
-            Some(existing) => flows::replace_checked(&registry, existing, &checked, expires, &policy),
+            Some(existing) => {
+                let secret = match &saved {
+                    Some((_, secret_key)) => EditSecret::Saved { secret_key },
+                    None => EditSecret::New,
+                };
+                let edit = Edit {
+                    name: existing,
+                    new_name: &name,
+                    secret,
+                };
+                flows::update_checked(&registry, &edit, &checked, expires, &policy)
+            }
             None => flows::save_checked(&registry, &name, &checked, expires, &policy),
         }?;
         Ok(saved.map(|c| ConnectionView::new(c, today())))

@@ -38,6 +38,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::inspect_server,
             dialog::choose_certificate_file::<tauri::Wry>,
             dialog::check_credential,
+            dialog::check_saved,
             dialog::cancel_check,
             dialog::reach_repositories,
             dialog::repository_reviewers,

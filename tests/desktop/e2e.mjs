@@ -219,6 +219,57 @@ try {
     if (stored !== token) throw new Error(`the keychain holds ${JSON.stringify(stored)} under ${key}`);
   });
 
+  await check("edit without a new token: rename and change the expiry", async () => {
+    const file = path.join(DATA_DIR, "connections.json");
+    const before = JSON.parse(readFileSync(file, "utf8")).connections[0];
+    await click(await findXPath(`//button[@aria-label="Edit work"]`));
+    await eventually("the edit form", () => heading("Edit work"));
+    const hint = await textOf("#secret-hint");
+    if (
+      !/^A token is saved \(added \d{1,2} [A-Z][a-z]+ \d{4}\)\. Paste a new one only to replace it\.$/.test(
+        hint,
+      )
+    )
+      throw new Error(`the secret field says ${JSON.stringify(hint)}`);
+    await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: "document.getElementById('secret').scrollIntoView({ block: 'center' })",
+      args: [],
+    });
+    await screenshot(screenshotPath.replace(/\.png$/, "-edit-saved-token.png"));
+    // The token field stays empty: Test checks the saved token, in the keychain.
+    await click(await button("Test"));
+    await eventually("the result", () => heading("It works"), 20000);
+    await typeInto("#name", "office");
+    const expires = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+    await webdriver("POST", `/session/${sid}/execute/sync`, {
+      script: `const input = document.getElementById("expires");
+        input.value = arguments[0];
+        input.dispatchEvent(new Event("input", { bubbles: true }));`,
+      args: [expires],
+    });
+    await screenshot(screenshotPath.replace(/\.png$/, "-edit.png"));
+    await click(await button("Save"));
+    await eventually("the confirmation", () => heading("✓ Saved “office”"), 15000);
+    const after = JSON.parse(readFileSync(file, "utf8")).connections;
+    if (after.length !== 1) throw new Error(`${after.length} connections after the edit`);
+    const [office] = after;
+    if (office.name !== "office" || office.expires_on !== expires || office.id !== before.id)
+      throw new Error(`saved as ${JSON.stringify({ name: office.name, expires: office.expires_on })}`);
+    if (office.secret_key !== before.secret_key)
+      throw new Error(`the keychain item changed: ${before.secret_key} → ${office.secret_key}`);
+    const stored = execFileSync("secret-tool", [
+      "lookup",
+      "service",
+      process.env.REPOCONN_KEYCHAIN_SERVICE,
+      "username",
+      office.secret_key,
+    ]).toString();
+    if (stored !== token) throw new Error("the keychain item no longer holds the token");
+    await click(await button("Back to connections"));
+    await eventually("the renamed connection in the list", () => heading("office"), 15000);
+    await screenshot(screenshotPath.replace(/\.png$/, "-edited.png"));
+  });
+
   await check("choosing a theme saves it through the store plugin", async () => {
     const option = await find('select option[value="dark"]');
     await webdriver("POST", `/session/${sid}/element/${option[ELEMENT]}/click`, {});

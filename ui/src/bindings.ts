@@ -42,6 +42,12 @@ export const commands = {
 	 *  for `save_connection`.
 	 */
 	checkCredential: (checkId: number, request: CheckRequest) => typedError<CheckView, AppError>(__TAURI_INVOKE("check_credential", { checkId, request })),
+	/**
+	 *  Checks a saved connection's own secret with the values edited in the form (an edit that
+	 *  keeps the secret): the secret is read from the keychain here and never goes to the page.
+	 *  Cancellable and kept for `save_connection` like `check_credential`; nothing is saved yet.
+	 */
+	checkSaved: (checkId: number, name: string, edits: SavedEdits) => typedError<CheckView, AppError>(__TAURI_INVOKE("check_saved", { checkId, name, edits })),
 	/**  Stops a running check. */
 	cancelCheck: (checkId: number) => __TAURI_INVOKE<void>("cancel_check", { checkId }),
 	/**
@@ -53,7 +59,9 @@ export const commands = {
 	repositoryReviewers: (checkId: number, owner: string, repository: string) => typedError<Reviewer[], AppError>(__TAURI_INVOKE("repository_reviewers", { checkId, owner, repository })),
 	/**
 	 *  Saves the credential of a usable check: as a new connection named `name`, or, with
-	 *  `replacing`, in place of that connection's credential (rotation or a change of method).
+	 *  `replacing`, as an edit of that connection, which then takes `name` (a rename when it
+	 *  differs). A check of the connection's saved secret (`check_saved`) keeps that secret; a new
+	 *  one replaces it.
 	 */
 	saveConnection: (checkId: number, name: string, expiresOn: string | null, replacing: string | null) => typedError<ConnectionView, AppError>(__TAURI_INVOKE("save_connection", { checkId, name, expiresOn, replacing })),
 	/**
@@ -672,6 +680,23 @@ export type Reviewer = {
 	username: string | null,
 };
 
+/**
+ *  What an edit of a saved connection may change while it keeps its secret: everything but the
+ *  way to connect and the server, which the saved secret belongs to. The dialog sends this to
+ *  check the saved secret with the values edited; the secret never goes to the page.
+ */
+export type SavedEdits = {
+	email: string | null,
+	username: string | null,
+	workspace: string | null,
+	project: string | null,
+	repository: string | null,
+	profile: Profile,
+	ca_file: string | null,
+	trust_fingerprint?: string | null,
+	allow_http: boolean,
+};
+
 /**  Everything the scan found, one entry per server. */
 export type ScanReport = {
 	/**  Whether each credential was checked with its server (false with `--offline`). */
@@ -758,7 +783,7 @@ export type Status = "valid" | "invalid" |
  *  Why saving, reading or changing stored connections failed. Unlike a check's problems these
  *  stop an operation.
  */
-export type StorageCode = "keychain_unavailable" | "keychain_locked" | "keychain_failure" | "data_dir_unavailable" | "metadata_unreadable" | "metadata_too_new" | "metadata_write_failed" | "name_taken" | "not_found" | "invalid_name" | "invalid_date" | "secret_missing" | "expiry_beyond_policy" | "policy_unreadable";
+export type StorageCode = "keychain_unavailable" | "keychain_locked" | "keychain_failure" | "data_dir_unavailable" | "metadata_unreadable" | "metadata_too_new" | "metadata_write_failed" | "name_taken" | "not_found" | "invalid_name" | "invalid_date" | "secret_missing" | "secret_changed" | "expiry_beyond_policy" | "policy_unreadable";
 
 /**  A pre-defined connection. */
 export type Template = {

@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{add, check, doctor, git, git_credential, info, link, list, remove, repos, rotate, test};
+use commands::{
+    add, change, check, doctor, git, git_credential, info, link, list, remove, repos, rotate, test,
+};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +47,12 @@ enum Command {
     Test(test::TestArgs),
     /// Replace a saved connection's secret with a new one from standard input, after checking it.
     Rotate(rotate::RotateArgs),
+    /// Change a saved connection and keep its secret: --name to rename it, --expires, the
+    /// workspace, project or repository, and how its server is reached.
+    ///
+    /// The saved secret is checked again with the new values, and the change saved only when that
+    /// check passes (nothing is read from standard input). Exit status as for `add`.
+    Change(change::ChangeArgs),
     /// Delete a saved connection and its secret.
     Remove(remove::RemoveArgs),
     /// Every repository a credential can reach, with your own permission on each.
@@ -115,6 +123,7 @@ fn dispatch(command: Command) -> error::CliResult {
         Command::List(args) => list::run(args),
         Command::Test(args) => test::run(args),
         Command::Rotate(args) => rotate::run(args),
+        Command::Change(args) => change::run(args),
         Command::Remove(args) => remove::run(args),
         Command::Repos(args) => repos::run(args),
         Command::Link(args) => link::run(args),

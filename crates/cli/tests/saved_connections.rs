@@ -272,6 +272,112 @@ async fn test_rotate_and_remove_keep_keychain_and_file_in_step() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_renames_and_edits_a_connection_keeping_its_keychain_item() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    for name in ["work", "home"] {
+        let out = world.run(&add_cloud_args(name), cloud::TOKEN_FULL, &[]).await;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let before = world.list().await[0]["connection"].clone();
+    let key = before["secret_key"].as_str().unwrap().to_owned();
+    let accounts = world.keychain_accounts();
+
+    // Renamed, another repository and expiry: checked again with the saved token, which stays put.
+    let changed = world
+        .run(
+            &[
+                "change",
+                "work",
+                "--name",
+                "acme site",
+                "--repo",
+                "site",
+                "--expires",
+                "2027-03-01",
+                "--json",
+            ],
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(
+        changed.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&changed.stdout),
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&changed.stdout).unwrap();
+    assert_eq!(answer["report"]["ok"], true);
+    let connection = world.list().await[0]["connection"].clone();
+    assert_eq!(connection["name"], "acme site");
+    assert_eq!(connection["repository"], "site");
+    assert_eq!(connection["expires_on"], "2027-03-01");
+    assert_eq!(connection["id"], before["id"]);
+    assert_eq!(connection["created_at"], before["created_at"]);
+    assert_eq!(connection["secret_key"], key.as_str());
+    assert_eq!(world.keychain_item(&key).as_deref(), Some(cloud::TOKEN_FULL));
+    assert_eq!(
+        world.keychain_accounts(),
+        accounts,
+        "no keychain item added or removed"
+    );
+    let gone = world.run(&["test", "work"], "", &[]).await;
+    assert_eq!(gone.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("not_found"));
+    assert!(
+        world.run(&["test", "acme site"], "", &[]).await.status.success(),
+        "the renamed connection still finds its secret"
+    );
+
+    // A name that is taken, a check that fails, a kill before the write: nothing changes.
+    let metadata = world.metadata_text();
+    let taken = world
+        .run(&["change", "acme site", "--name", "home"], "", &[])
+        .await;
+    assert_eq!(taken.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("name_taken"));
+    let refused = world
+        .run(
+            &[
+                "change",
+                "acme site",
+                "--name",
+                "elsewhere",
+                "--workspace",
+                "nowhere",
+            ],
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("Nothing was saved"));
+    let killed = world
+        .run(
+            &["change", "acme site", "--name", "elsewhere"],
+            "",
+            &[("REPOCONN_FAILPOINT", "update:before-write")],
+        )
+        .await;
+    assert!(!killed.status.success());
+    assert_eq!(world.metadata_text(), metadata);
+    assert_eq!(world.keychain_accounts(), accounts);
+    assert_eq!(world.keychain_item(&key).as_deref(), Some(cloud::TOKEN_FULL));
+    assert!(
+        world.doctor().await["orphan_secrets"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_network_failure_never_marks_a_connection_invalid() {
     let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
     let mut world = World::new();

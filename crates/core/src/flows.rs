@@ -3,9 +3,13 @@
 //! is exactly what was checked ([`Checked`]).
 //!
 //! Store calls (file and keychain) block; the async flows here suit the CLI. The app runs the
-//! blocking steps (`retest_request`, `record_retest`, `save_checked`, `replace_checked`) on a
-//! worker thread and only the check itself on the async runtime.
+//! blocking steps (`retest_request`, `saved_request`, `record_retest`, `save_checked`,
+//! `update_checked`) on a worker thread and only the check itself on the async runtime.
 
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use specta::Type;
 use time::Date;
 
 use crate::check::report::{Outcome, ValidationReport};
@@ -13,11 +17,12 @@ use crate::check::{CheckEnv, CheckRequest, Checked, check_and_keep};
 use crate::domain::catalogue::{StorageError, StorageFault};
 use crate::domain::dates::{self, format_date, now, parse_date, today};
 use crate::domain::method::{Method, ProviderKind};
+use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
 use crate::expiry::effective_expiry;
 use crate::policy::PolicyState;
 use crate::store::connection::{Connection, Status};
-use crate::store::registry::Registry;
+use crate::store::registry::{Registry, check_name};
 
 /// The result of a flow: the check's report, and the connection when it was saved or updated.
 #[derive(Debug)]
@@ -156,36 +161,187 @@ pub async fn change_credential(
 ) -> Result<Saved, StorageError> {
     registry.get(name)?;
     let checked = check_and_keep(request, env).await;
-    let connection = replace_checked(registry, name, &checked, expires_on, &env.policy)?;
+    let edit = Edit {
+        name,
+        new_name: name,
+        secret: EditSecret::New,
+    };
+    let connection = update_checked(registry, &edit, &checked, expires_on, &env.policy)?;
     Ok(Saved {
         report: checked.report,
         connection,
     })
 }
 
-/// Replaces a saved connection's credential with what a check found usable.
-pub fn replace_checked(
+/// What an edit of a saved connection may change while it keeps its secret: everything but the
+/// way to connect and the server, which the saved secret belongs to. The dialog sends this to
+/// check the saved secret with the values edited; the secret never goes to the page.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct SavedEdits {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub workspace: Option<String>,
+    pub project: Option<String>,
+    pub repository: Option<String>,
+    pub profile: Profile,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub trust_fingerprint: Option<String>,
+    pub allow_http: bool,
+}
+
+impl SavedEdits {
+    /// The values a saved connection is checked with: where an edit starts from.
+    pub fn of(connection: &Connection) -> Self {
+        let request = request_for(connection, Secret::new(""));
+        Self {
+            email: request.email,
+            username: request.username,
+            workspace: request.workspace,
+            project: request.project,
+            repository: request.repository,
+            profile: request.profile,
+            ca_file: request.ca_file,
+            trust_fingerprint: request.trust_fingerprint,
+            allow_http: request.allow_http,
+        }
+    }
+
+    /// `request` (a saved connection's) with these values instead of its own.
+    fn apply(self, request: CheckRequest) -> CheckRequest {
+        CheckRequest {
+            email: self.email,
+            username: self.username,
+            workspace: self.workspace,
+            project: self.project,
+            repository: self.repository,
+            profile: self.profile,
+            ca_file: self.ca_file,
+            trust_fingerprint: self.trust_fingerprint,
+            allow_http: self.allow_http,
+            ..request
+        }
+    }
+}
+
+/// What checking a saved connection's own secret with edited values needs: the request, and the
+/// keychain item the secret was read from (the change it was checked for is saved only while
+/// the connection still uses that item).
+pub fn saved_request(
     registry: &Registry,
     name: &str,
+    edits: SavedEdits,
+) -> Result<RetestRequest, StorageError> {
+    let RetestRequest { request, secret_key } = retest_request(registry, name)?;
+    Ok(RetestRequest {
+        request: edits.apply(request),
+        secret_key,
+    })
+}
+
+/// Checks a saved connection's own secret with edited values. Nothing is saved: pass the result
+/// to [`update_checked`] with [`EditSecret::Saved`].
+pub async fn check_saved_with(
+    registry: &Registry,
+    name: &str,
+    edits: SavedEdits,
+    env: &CheckEnv,
+) -> Result<(Checked, String), StorageError> {
+    let RetestRequest { request, secret_key } = saved_request(registry, name, edits)?;
+    Ok((check_and_keep(request, env).await, secret_key))
+}
+
+/// Changes a saved connection while it keeps its secret (`repoconn change`): another name, expiry
+/// or any of [`SavedEdits`]. A new name that cannot be used is refused before anything is sent;
+/// then the saved secret is checked with the new values, and the change saved only if that check
+/// passes. `expires_on`: `None` keeps the saved date.
+pub async fn change(
+    registry: &Registry,
+    name: &str,
+    new_name: &str,
+    edits: SavedEdits,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    let saved = registry.get(name)?;
+    if new_name != name {
+        check_name(new_name)?;
+        if registry.list()?.iter().any(|c| c.name == new_name) {
+            return Err(StorageFault::NameTaken {
+                name: new_name.to_owned(),
+            }
+            .into());
+        }
+    }
+    let expires_on = match expires_on {
+        Some(date) => Some(date),
+        None => saved.expires_on.as_deref().map(parse_expiry).transpose()?,
+    };
+    let (checked, secret_key) = check_saved_with(registry, name, edits, env).await?;
+    let edit = Edit {
+        name,
+        new_name,
+        secret: EditSecret::Saved {
+            secret_key: &secret_key,
+        },
+    };
+    let connection = update_checked(registry, &edit, &checked, expires_on, &env.policy)?;
+    Ok(Saved {
+        report: checked.report,
+        connection,
+    })
+}
+
+/// Where the secret of an edit comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditSecret<'a> {
+    /// Pasted and checked: it replaces the saved one, which goes only once the new one is saved.
+    New,
+    /// The saved one, read from the keychain item `secret_key` for the check: it stays there.
+    Saved { secret_key: &'a str },
+}
+
+/// One edit of a saved connection: which one, the name it gets, and where its secret comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit<'a> {
+    pub name: &'a str,
+    /// The same as `name` unless the connection is renamed.
+    pub new_name: &'a str,
+    pub secret: EditSecret<'a>,
+}
+
+/// Saves an edit of a saved connection once its check passed: every value as checked, the
+/// expiry (within the policy's cap) and the name; a new secret replaces the saved one, a saved
+/// one stays in its keychain item. `None` when the check did not pass: nothing changes. All or
+/// nothing: a name that is taken or invalid, an expiry the policy refuses, a keychain or file
+/// failure, or a secret replaced since the check leave the connection and its secret as they were.
+pub fn update_checked(
+    registry: &Registry,
+    edit: &Edit<'_>,
     checked: &Checked,
     expires_on: Option<Date>,
     policy: &PolicyState,
 ) -> Result<Option<Connection>, StorageError> {
-    let Some(fresh) = describe_usable(name, checked, expires_on, policy)? else {
+    let Some(fresh) = describe_usable(edit.new_name, checked, expires_on, policy)? else {
         return Ok(None);
     };
-    registry
-        .replace_secret(name, &checked.request.secret, |c| {
-            // Same connection, new credential: what a newer version recorded about it stays too.
-            *c = Connection {
-                id: c.id.clone(),
-                created_at: c.created_at.clone(),
-                secret_key: c.secret_key.clone(),
-                extra: std::mem::take(&mut c.extra),
-                ..fresh
-            };
-        })
-        .map(Some)
+    // Same connection, checked again: what a newer version recorded about it stays too.
+    let keep_identity = |c: &mut Connection| {
+        *c = Connection {
+            id: c.id.clone(),
+            created_at: c.created_at.clone(),
+            secret_key: c.secret_key.clone(),
+            extra: std::mem::take(&mut c.extra),
+            ..fresh
+        };
+    };
+    let updated = match edit.secret {
+        EditSecret::New => registry.replace_secret(edit.name, &checked.request.secret, keep_identity)?,
+        EditSecret::Saved { secret_key } => {
+            registry.update_keeping_secret(edit.name, secret_key, keep_identity)?
+        }
+    };
+    Ok(Some(updated))
 }
 
 /// Parses a `YYYY-MM-DD` expiry typed by the user.
@@ -311,7 +467,7 @@ fn reported_expiry(report: &ValidationReport) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::scopes::Profile;
+    use crate::domain::catalogue::StorageCode;
     use crate::expiry::default_expiry;
     use crate::store::keychain::{Keychain, memory::MemoryStore};
     use fake_bitbucket::cloud::{self, FakeCloud};
@@ -390,6 +546,269 @@ mod tests {
         assert_eq!(registry.secret(&changed).unwrap().expose(), cloud::REPO_TOKEN);
         assert_eq!(store.items.lock().unwrap().len(), 1);
         assert_eq!(changed.extra["colour"], "teal");
+    }
+
+    /// A registry in a temporary folder over an in-memory keychain, and the fake Cloud's check
+    /// environment.
+    struct World {
+        dir: tempfile::TempDir,
+        store: MemoryStore,
+        registry: Registry,
+        env: CheckEnv,
+        _server: fake_bitbucket::Server,
+    }
+
+    /// "work" saved with the full API token for acme/models, and "home" beside it.
+    async fn two_saved() -> World {
+        let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+        let env = CheckEnv::with_cloud_api(server.url.clone(), Default::default());
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let registry = Registry::new(
+            dir.path().to_owned(),
+            Keychain::with_store(Box::new(store.clone()), 10_000),
+        );
+        for name in ["work", "home"] {
+            let saved = add(
+                &registry,
+                name,
+                request(Method::ApiToken, cloud::TOKEN_FULL),
+                None,
+                &env,
+            )
+            .await
+            .unwrap();
+            assert!(saved.connection.is_some(), "{:?}", saved.report.problems);
+        }
+        World {
+            dir,
+            store,
+            registry,
+            env,
+            _server: server,
+        }
+    }
+
+    /// The connections file and every keychain item, to prove that nothing changed.
+    fn snapshot(world: &World) -> (Vec<u8>, std::collections::BTreeMap<String, String>) {
+        (
+            std::fs::read(world.registry.file_path()).unwrap(),
+            world.store.items.lock().unwrap().clone(),
+        )
+    }
+
+    fn date(text: &str) -> Date {
+        parse_expiry(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_edit_without_a_new_secret_renames_and_keeps_the_keychain_item() {
+        let world = two_saved().await;
+        let before = world.registry.get("work").unwrap();
+        let (_, items_before) = snapshot(&world);
+        let edits = SavedEdits {
+            repository: Some("site".into()),
+            ..SavedEdits::of(&before)
+        };
+        let (checked, secret_key) = check_saved_with(&world.registry, "work", edits, &world.env)
+            .await
+            .unwrap();
+        assert!(checked.report.ok, "{:?}", checked.report.problems);
+        assert_eq!(secret_key, before.secret_key);
+        let edit = Edit {
+            name: "work",
+            new_name: "acme site",
+            secret: EditSecret::Saved {
+                secret_key: &secret_key,
+            },
+        };
+        let expires = today() + time::Duration::days(60);
+        let renamed = update_checked(&world.registry, &edit, &checked, Some(expires), &world.env.policy)
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(renamed.name, "acme site");
+        assert_eq!(renamed.repository.as_deref(), Some("site"));
+        assert_eq!(renamed.expires_on, Some(format_date(expires)));
+        assert_eq!(
+            (&renamed.id, &renamed.created_at),
+            (&before.id, &before.created_at)
+        );
+        assert_eq!(renamed.secret_key, before.secret_key, "the same keychain item");
+        assert_eq!(
+            *world.store.items.lock().unwrap(),
+            items_before,
+            "the keychain untouched"
+        );
+        assert_eq!(
+            world.registry.get("work").unwrap_err().code,
+            StorageCode::NotFound
+        );
+        assert_eq!(
+            world.registry.secret(&renamed).unwrap().expose(),
+            cloud::TOKEN_FULL
+        );
+        let names: Vec<String> = world
+            .registry
+            .list()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["acme site", "home"], "it keeps its place in the list");
+    }
+
+    #[tokio::test]
+    async fn a_name_that_is_taken_is_refused_and_nothing_changes() {
+        let world = two_saved().await;
+        let before = snapshot(&world);
+        // From the command line: refused before anything is checked.
+        let edits = SavedEdits::of(&world.registry.get("work").unwrap());
+        let err = change(&world.registry, "work", "home", edits.clone(), None, &world.env)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, StorageCode::NameTaken);
+        assert_eq!(
+            change(&world.registry, "work", "a/b", edits.clone(), None, &world.env)
+                .await
+                .unwrap_err()
+                .code,
+            StorageCode::InvalidName
+        );
+        // From the dialog, after the check passed, with the saved secret or a new one.
+        let (checked, key) = check_saved_with(&world.registry, "work", edits, &world.env)
+            .await
+            .unwrap();
+        for secret in [EditSecret::Saved { secret_key: &key }, EditSecret::New] {
+            let edit = Edit {
+                name: "work",
+                new_name: "home",
+                secret,
+            };
+            let err = update_checked(&world.registry, &edit, &checked, None, &world.env.policy).unwrap_err();
+            assert_eq!(err.code, StorageCode::NameTaken, "{secret:?}");
+            assert_eq!(snapshot(&world), before, "{secret:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expiry_beyond_the_policy_is_refused_and_nothing_changes() {
+        let mut world = two_saved().await;
+        let policy_file = world.dir.path().join("policy.json");
+        std::fs::write(&policy_file, r#"{"max_token_lifetime_days": 90}"#).unwrap();
+        world.env.policy = PolicyState::load_from(&policy_file);
+        let before = snapshot(&world);
+        let edits = SavedEdits::of(&world.registry.get("work").unwrap());
+        let too_late = today() + time::Duration::days(200);
+        let err = change(
+            &world.registry,
+            "work",
+            "renamed",
+            edits,
+            Some(too_late),
+            &world.env,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, StorageCode::ExpiryBeyondPolicy);
+        assert_eq!(snapshot(&world), before);
+        // Within the cap it goes through.
+        let edits = SavedEdits::of(&world.registry.get("work").unwrap());
+        let within = today() + time::Duration::days(90);
+        let changed = change(
+            &world.registry,
+            "work",
+            "renamed",
+            edits,
+            Some(within),
+            &world.env,
+        )
+        .await
+        .unwrap()
+        .connection
+        .unwrap();
+        assert_eq!(changed.expires_on, Some(format_date(within)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_check_of_the_saved_secret_saves_nothing() {
+        let world = two_saved().await;
+        let before = snapshot(&world);
+        let edits = SavedEdits {
+            workspace: Some("nowhere".into()),
+            ..SavedEdits::of(&world.registry.get("work").unwrap())
+        };
+        let changed = change(
+            &world.registry,
+            "work",
+            "renamed",
+            edits,
+            Some(date("2027-01-01")),
+            &world.env,
+        )
+        .await
+        .unwrap();
+        assert!(!changed.report.ok);
+        assert!(changed.connection.is_none());
+        assert_eq!(snapshot(&world), before);
+    }
+
+    #[tokio::test]
+    async fn a_secret_replaced_after_the_check_refuses_the_change() {
+        let world = two_saved().await;
+        let edits = SavedEdits::of(&world.registry.get("work").unwrap());
+        let (checked, key) = check_saved_with(&world.registry, "work", edits, &world.env)
+            .await
+            .unwrap();
+        // Another process rotates the secret meanwhile.
+        rotate(
+            &world.registry,
+            "work",
+            Secret::new(cloud::TOKEN_READ_ONLY),
+            None,
+            &world.env,
+        )
+        .await
+        .unwrap()
+        .connection
+        .unwrap();
+        let before = snapshot(&world);
+        let edit = Edit {
+            name: "work",
+            new_name: "renamed",
+            secret: EditSecret::Saved { secret_key: &key },
+        };
+        let err = update_checked(&world.registry, &edit, &checked, None, &world.env.policy).unwrap_err();
+        assert_eq!(err.code, StorageCode::SecretChanged);
+        assert_eq!(snapshot(&world), before);
+    }
+
+    #[tokio::test]
+    async fn an_edit_with_a_new_secret_replaces_it_and_may_rename() {
+        let world = two_saved().await;
+        let before = world.registry.get("work").unwrap();
+        let read_only = CheckRequest {
+            profile: Profile::ReadOnly,
+            ..request(Method::ApiToken, cloud::TOKEN_READ_ONLY)
+        };
+        let checked = check_and_keep(read_only, &world.env).await;
+        assert!(checked.report.ok, "{:?}", checked.report.problems);
+        let edit = Edit {
+            name: "work",
+            new_name: "reader",
+            secret: EditSecret::New,
+        };
+        let saved = update_checked(&world.registry, &edit, &checked, None, &world.env.policy)
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.name, "reader");
+        assert_eq!(saved.id, before.id);
+        assert_ne!(saved.secret_key, before.secret_key);
+        assert_eq!(
+            world.registry.secret(&saved).unwrap().expose(),
+            cloud::TOKEN_READ_ONLY
+        );
+        assert!(!world.store.items.lock().unwrap().contains_key(&before.secret_key));
     }
 
     #[test]

@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import type { CheckView, ConnectionView } from "../bindings";
-import { formOptions, formOptionsCapped, installMockBackend, SECRETS } from "../mock/backend";
+import { formOptions, formOptionsCapped, installMockBackend, type MockState, SECRETS } from "../mock/backend";
 import { dateInDays } from "./ipc";
 
 afterEach(() => {
@@ -438,6 +438,106 @@ describe("the connection list", () => {
       expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing === "work")).toBe(true),
     );
     expect(state.connections).toHaveLength(1);
+  });
+
+  /** Opens Edit on `name` and returns the commands called from then on. */
+  async function edit(state: MockState, name: string) {
+    const from = state.calls.length;
+    await fireEvent.click(screen.getByRole("button", { name: `Edit ${name}` }));
+    return () => state.calls.slice(from);
+  }
+
+  it("says a token is saved when editing, and Test checks the saved one without it crossing", async () => {
+    const state = await withOneConnection();
+    const since = await edit(state, "work");
+    const secret = screen.getByLabelText("API token") as HTMLInputElement;
+    expect(secret.value).toBe("");
+    expect(document.getElementById("secret-hint")!.textContent!.trim()).toBe(
+      "A token is saved (added 26 November 2026). Paste a new one only to replace it.",
+    );
+    const test = screen.getByRole("button", { name: "Test" }) as HTMLButtonElement;
+    expect(test.disabled).toBe(false);
+    await fireEvent.click(test);
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const calls = since();
+    const checks = calls.filter((c) => c.cmd === "check_saved" || c.cmd === "check_credential");
+    expect(checks.map((c) => c.cmd)).toEqual(["check_saved"]);
+    expect(checks[0].args.name).toBe("work");
+    expect(checks[0].args.edits).toMatchObject({ email: "ada@example.com", profile: "pull-requests" });
+    expect(checks[0].args.edits).not.toHaveProperty("secret");
+    // The saved secret never reaches the page, nor goes back from it.
+    expect(JSON.stringify(calls)).not.toContain(SECRETS.good);
+    expect(document.body.textContent).not.toContain(SECRETS.good);
+  });
+
+  it("saves an edit without a new token: renamed, another expiry, the same keychain item", async () => {
+    const state = await withOneConnection();
+    const before = state.connections[0].connection;
+    const since = await edit(state, "work");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    const name = screen.getByLabelText("Connection name") as HTMLInputElement;
+    expect(name.readOnly).toBe(false);
+    expect(name.value).toBe("work");
+    await type("Connection name", "office");
+    await type("Expires on", dateInDays(100));
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await screen.findByRole("heading", { name: "Saved “office”" });
+    const save = since().find((c) => c.cmd === "save_connection")!;
+    expect(save.args).toMatchObject({ name: "office", replacing: "work", expiresOn: dateInDays(100) });
+    expect(state.connections).toHaveLength(1);
+    const after = state.connections[0].connection;
+    expect(after).toMatchObject({ name: "office", expires_on: dateInDays(100), id: before.id });
+    expect(after.secret_key).toBe(before.secret_key);
+    expect(after.created_at).toBe(before.created_at);
+    expect(state.secrets).toEqual({ office: SECRETS.good });
+    // The renamed connection still works with the secret it kept.
+    await fireEvent.click(screen.getByRole("button", { name: "Back to connections" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Re-test office" }));
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+  });
+
+  it("refuses a rename to a name another connection has, as it is typed", async () => {
+    const state = await withOneConnection();
+    state.connections = [
+      ...state.connections,
+      { ...state.connections[0], connection: { ...state.connections[0].connection, id: "2", name: "home" } },
+    ];
+    await edit(state, "work");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It works" });
+    await type("Connection name", "home");
+    await waitFor(() => expect(document.getElementById("name-hint")!.textContent).toContain('"home"'));
+    expect(screen.getByRole("button", { name: 'Use "home 2"' })).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing === "work")).toBe(false);
+    // Its own name is free to keep.
+    await type("Connection name", "work");
+    await waitFor(() =>
+      expect(document.getElementById("name-hint")!.classList.contains("field-error")).toBe(false),
+    );
+  });
+
+  it("a failed check of the saved token saves nothing", async () => {
+    const state = await withOneConnection();
+    // The token was revoked on Bitbucket since it was saved.
+    state.secrets.work = SECRETS.refused;
+    await edit(state, "work");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    await screen.findByRole("heading", { name: "It does not work yet" });
+    expect(screen.queryByLabelText("Connection name")).toBeNull();
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing)).toBe(false);
+  });
+
+  it("asks for a new token when the way to connect changes", async () => {
+    const state = await withOneConnection();
+    await edit(state, "work");
+    await fireEvent.click(screen.getByRole("radio", { name: /^Repository access token/ }));
+    expect(document.getElementById("secret-hint")!.textContent).toContain(
+      "The saved token is for another way to connect or another server: paste a new one here.",
+    );
+    expect((screen.getByRole("button", { name: "Test" }) as HTMLButtonElement).disabled).toBe(true);
   });
 });
 

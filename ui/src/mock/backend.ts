@@ -7,6 +7,7 @@ import type {
   Catch,
   CheckRequest,
   CheckView,
+  Connection,
   ConnectionView,
   CredentialLink,
   FormOptions,
@@ -19,6 +20,7 @@ import type {
   Reach,
   ReachableRepository,
   RepoPermission,
+  SavedEdits,
   NameCheck,
   Reviewer,
   ScanReport,
@@ -154,6 +156,11 @@ export interface MockState {
   health: { orphan_secrets: string[]; missing_secrets: string[] };
   /** What the system's file dialog answers for a certificate file (null: closed without choosing). */
   chosenFile?: string | null;
+  /**
+   * What the keychain holds, by connection name (the page never sees it). A connection missing
+   * here holds a working token.
+   */
+  secrets: Record<string, string>;
 }
 
 const INFO: AppInfo = {
@@ -603,10 +610,21 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
     theme: "system",
     git: { storeHoldsAppPassword: false, setUp: [] },
     health: { orphan_secrets: [], missing_secrets: [] },
+    secrets: {},
     ...initial,
   };
   const checked = new Map<number, CheckRequest>();
+  /** The checks of a saved connection's own secret (check_saved): which connection's. */
+  const checkedSaved = new Map<number, string>();
   const pending = new Map<number, (value: unknown) => void>();
+  /** The saved secret of a connection; one the mock was started with holds a working token. */
+  const secretOf = (name: string) => state.secrets[name] ?? SECRETS.good;
+  const notFound = (name: string) => ({
+    code: "not_found",
+    message: `There is no connection named "${name}".`,
+    fix: "",
+    fix_in_dialog: "Go back to the list: it shows the saved connections.",
+  });
 
   mockIPC(async (cmd, rawArgs) => {
     const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -697,7 +715,28 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
           });
         }
         const report = reportFor(request);
+        checkedSaved.delete(id);
         if (report.ok) checked.set(id, request);
+        return checkViewOf(report);
+      }
+      case "check_saved": {
+        // As the core's flows::saved_request: the saved method, server and secret, the edited values.
+        const name = String(args.name);
+        const found = state.connections.find((c) => c.connection.name === name)?.connection;
+        if (!found) throw notFound(name);
+        const request: CheckRequest = {
+          ...(args.edits as SavedEdits),
+          method: found.method,
+          server: found.provider === "data-center" ? found.base_url : null,
+          require: [],
+          secret: secretOf(name),
+        };
+        const id = args.checkId as number;
+        const report = reportFor(request);
+        if (report.ok) {
+          checked.set(id, request);
+          checkedSaved.set(id, name);
+        }
         return checkViewOf(report);
       }
       case "reach_repositories": {
@@ -727,13 +766,30 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
             fix: `Create the token with an expiry date no later than ${dateInDays(max)}, and give that date.`,
           };
         }
-        if (!args.replacing && state.connections.some((c) => c.connection.name === name)) {
+        const replacing = (args.replacing as string | null) ?? null;
+        // A saved connection's secret is saved with that connection only.
+        const savedOf = checkedSaved.get(args.checkId as number);
+        if (savedOf !== undefined && savedOf !== replacing) throw NOT_CHECKED;
+        const existing = replacing
+          ? state.connections.find((c) => c.connection.name === replacing)?.connection
+          : undefined;
+        if (replacing && !existing) throw notFound(replacing);
+        // A new name, or a rename, must be free (an edit keeps its own).
+        if (name !== replacing && state.connections.some((c) => c.connection.name === name)) {
           throw {
             code: "name_taken",
             message: `There is already a connection named "${name}".`,
             fix: "Choose another name.",
           };
         }
+        const kept: Partial<Connection> = existing
+          ? {
+              id: existing.id,
+              created_at: existing.created_at,
+              // The saved secret stays in its keychain item; a new one gets a new item.
+              secret_key: savedOf ? existing.secret_key : `${existing.secret_key}.2`,
+            }
+          : {};
         const saved = view({
           id: String(state.connections.length + 1),
           name,
@@ -757,9 +813,18 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
           status: "valid",
           allow_http: false,
           ca_file: null,
-          secret_key: "conn-1",
+          secret_key: `conn-${state.connections.length + 1}`,
+          ...kept,
         });
-        state.connections = [...state.connections.filter((c) => c.connection.name !== args.replacing), saved];
+        if (replacing) delete state.secrets[replacing];
+        state.secrets[name] = input.secret.trim();
+        // Saved: the check's secret leaves the shell's memory.
+        checked.delete(args.checkId as number);
+        checkedSaved.delete(args.checkId as number);
+        // An edit keeps the connection's place in the list.
+        state.connections = existing
+          ? state.connections.map((c) => (c.connection.name === replacing ? saved : c))
+          : [...state.connections, saved];
         return saved;
       }
       case "list_connections":
@@ -785,7 +850,7 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
             require: [],
             ca_file: null,
             allow_http: false,
-            secret: SECRETS.good,
+            secret: secretOf(found.connection.name),
           }),
           connection: found,
         };

@@ -2,6 +2,7 @@
 //! core, prints its answer and returns its exit status or a `CliError`.
 
 pub mod add;
+pub mod change;
 pub mod check;
 pub mod doctor;
 pub mod git;

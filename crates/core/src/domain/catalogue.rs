@@ -89,6 +89,7 @@ pub enum StorageCode {
     InvalidName,
     InvalidDate,
     SecretMissing,
+    SecretChanged,
     ExpiryBeyondPolicy,
     PolicyUnreadable,
 }
@@ -175,6 +176,7 @@ codes_as_str! {
         InvalidName => "invalid_name",
         InvalidDate => "invalid_date",
         SecretMissing => "secret_missing",
+        SecretChanged => "secret_changed",
         ExpiryBeyondPolicy => "expiry_beyond_policy",
         PolicyUnreadable => "policy_unreadable",
     }
@@ -561,6 +563,11 @@ pub enum StorageFault {
         value: String,
     },
     SecretMissing {
+        name: String,
+    },
+    /// The connection's secret was replaced between a check of the saved one and the change it
+    /// was checked for.
+    SecretChanged {
         name: String,
     },
     ExpiryBeyondPolicy {
@@ -1081,6 +1088,7 @@ impl StorageFault {
             Self::InvalidName { .. } => C::InvalidName,
             Self::InvalidDate { .. } => C::InvalidDate,
             Self::SecretMissing { .. } => C::SecretMissing,
+            Self::SecretChanged { .. } => C::SecretChanged,
             Self::ExpiryBeyondPolicy { .. } => C::ExpiryBeyondPolicy,
             Self::PolicyUnreadable { .. } => C::PolicyUnreadable,
         }
@@ -1139,6 +1147,10 @@ impl StorageFault {
                 format!("The keychain holds no secret for \"{name}\"."),
                 format!("Store a new one with `repoconn rotate {name}`, or remove the connection."),
             ),
+            Self::SecretChanged { name } => (
+                format!("The secret of \"{name}\" was replaced while this change was being checked, so nothing was changed."),
+                "Run the same command again: it checks the secret saved now.".into(),
+            ),
             Self::ExpiryBeyondPolicy { days, latest, value } => (
                 format!("Your organisation's policy allows tokens to live at most {days} days, so it must expire by {latest}; {value} is later."),
                 format!("Create the token with an expiry date no later than {latest}, and give that date."),
@@ -1166,6 +1178,7 @@ impl StorageFault {
             Self::SecretMissing { .. } => {
                 Some("Press Edit on it in the list and paste a new secret, or Delete it.".into())
             }
+            Self::SecretChanged { .. } => Some("Press Test again, then Save.".into()),
             _ => None,
         }
     }
@@ -1448,6 +1461,7 @@ mod tests {
                 value: s("2027-02-30"),
             },
             StorageFault::SecretMissing { name: s("work") },
+            StorageFault::SecretChanged { name: s("work") },
             StorageFault::ExpiryBeyondPolicy {
                 days: 90,
                 latest: s("2027-02-24"),

@@ -110,6 +110,8 @@ impl Registry {
 
     /// Replaces a connection's secret (rotation, or a change of credential kind): the new secret
     /// is stored under a new item, the metadata switched to it, and only then the old one removed.
+    /// `update` may rename the connection: a name that is invalid or taken refuses the whole
+    /// change before anything is stored.
     pub fn replace_secret(
         &self,
         name: &str,
@@ -118,19 +120,16 @@ impl Registry {
     ) -> Result<Connection, StorageError> {
         let _lock = self.file.lock()?;
         let mut file = self.file.read()?;
-        let index = file
-            .connections
-            .iter()
-            .position(|c| c.name == name)
-            .ok_or_else(|| not_found(name))?;
-        let old_key = file.connections[index].secret_key.clone();
-        let new_key = next_key(&file.connections[index].id, &old_key);
+        let index = position(&file.connections, name)?;
+        let mut updated = file.connections[index].clone();
+        update(&mut updated);
+        check_rename(&file.connections, name, &updated.name)?;
+        let old_key = updated.secret_key.clone();
+        let new_key = next_key(&updated.id, &old_key);
         self.keychain.store(&new_key, secret)?;
         failpoint("rotate:new-secret-stored");
-        let connection = &mut file.connections[index];
-        update(connection);
-        connection.secret_key = new_key.clone();
-        let updated = connection.clone();
+        updated.secret_key = new_key.clone();
+        file.connections[index] = updated.clone();
         if let Err(err) = self.file.write(&file) {
             let _ = self.keychain.remove(&new_key);
             return Err(err);
@@ -141,24 +140,52 @@ impl Registry {
         Ok(updated)
     }
 
-    /// Changes a connection's metadata (check results, git's verdicts). The secret is untouched;
-    /// a change that changes nothing writes nothing.
+    /// Changes a connection's metadata (check results, git's verdicts, an edit). The secret is
+    /// untouched; a change that changes nothing writes nothing. `change` may rename the
+    /// connection: a name that is invalid or taken refuses it, and nothing is written.
     pub fn update(
         &self,
         name: &str,
         change: impl FnOnce(&mut Connection),
     ) -> Result<Connection, StorageError> {
+        self.update_if(name, None, change)
+    }
+
+    /// [`Registry::update`], only while the connection's secret is still the keychain item
+    /// `secret_key` (the one a check just used): when another process replaced it meanwhile, the
+    /// change is refused (`secret_changed`), since it was checked with the old secret.
+    pub fn update_keeping_secret(
+        &self,
+        name: &str,
+        secret_key: &str,
+        change: impl FnOnce(&mut Connection),
+    ) -> Result<Connection, StorageError> {
+        self.update_if(name, Some(secret_key), change)
+    }
+
+    fn update_if(
+        &self,
+        name: &str,
+        secret_key: Option<&str>,
+        change: impl FnOnce(&mut Connection),
+    ) -> Result<Connection, StorageError> {
         let _lock = self.file.lock()?;
         let mut file = self.file.read()?;
-        let connection = file
-            .connections
-            .iter_mut()
-            .find(|c| c.name == name)
-            .ok_or_else(|| not_found(name))?;
-        let before = connection.clone();
-        change(connection);
-        let updated = connection.clone();
-        if updated != before {
+        let index = position(&file.connections, name)?;
+        let before = &file.connections[index];
+        if secret_key.is_some_and(|key| key != before.secret_key) {
+            return Err(StorageFault::SecretChanged {
+                name: name.to_owned(),
+            }
+            .into());
+        }
+        let mut updated = before.clone();
+        change(&mut updated);
+        check_rename(&file.connections, name, &updated.name)?;
+        if updated != file.connections[index] {
+            file.connections[index] = updated.clone();
+            // One atomic write: the rename and every other change land together, or none does.
+            failpoint("update:before-write");
             self.file.write(&file)?;
         }
         Ok(updated)
@@ -175,11 +202,7 @@ impl Registry {
     pub fn remove(&self, name: &str) -> Result<(Connection, bool), StorageError> {
         let _lock = self.file.lock()?;
         let mut file = self.file.read()?;
-        let index = file
-            .connections
-            .iter()
-            .position(|c| c.name == name)
-            .ok_or_else(|| not_found(name))?;
+        let index = position(&file.connections, name)?;
         let had_secret = self.keychain.holds(&file.connections[index].secret_key)?;
         let removed = file.connections.remove(index);
         self.file.write(&file)?;
@@ -244,6 +267,25 @@ pub fn check_name(name: &str) -> Result<(), StorageError> {
         }
         .into())
     }
+}
+
+/// A connection renamed from `old` to `new` must take a valid name that no other one has.
+fn check_rename(connections: &[Connection], old: &str, new: &str) -> Result<(), StorageError> {
+    if new == old {
+        return Ok(());
+    }
+    check_name(new)?;
+    if connections.iter().any(|c| c.name == new) {
+        return Err(StorageFault::NameTaken { name: new.to_owned() }.into());
+    }
+    Ok(())
+}
+
+fn position(connections: &[Connection], name: &str) -> Result<usize, StorageError> {
+    connections
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| not_found(name))
 }
 
 fn not_found(name: &str) -> StorageError {
@@ -385,6 +427,31 @@ mod tests {
         let items = store.items.lock().unwrap().clone();
         assert_eq!(items.len(), 1, "{items:?}");
         assert!(registry.doctor().unwrap().is_consistent());
+    }
+
+    #[test]
+    fn a_rename_to_a_taken_or_invalid_name_changes_nothing() {
+        let (_dir, store, registry) = registry();
+        registry.add(sample("work"), &Secret::new("a")).unwrap();
+        registry.add(sample("home"), &Secret::new("b")).unwrap();
+        let file = std::fs::read(registry.file_path()).unwrap();
+        let items = store.items.lock().unwrap().clone();
+        for (taken, code) in [
+            ("home", StorageCode::NameTaken),
+            ("a/b", StorageCode::InvalidName),
+        ] {
+            let rename = |c: &mut Connection| c.name = taken.to_owned();
+            assert_eq!(registry.update("work", rename).unwrap_err().code, code);
+            let err = registry
+                .replace_secret("work", &Secret::new("c"), rename)
+                .unwrap_err();
+            assert_eq!(err.code, code);
+            assert_eq!(std::fs::read(registry.file_path()).unwrap(), file);
+            assert_eq!(*store.items.lock().unwrap(), items, "no new secret stored");
+        }
+        let renamed = registry.update("work", |c| c.name = "office".into()).unwrap();
+        assert_eq!(renamed.name, "office");
+        assert_eq!(registry.secret(&renamed).unwrap().expose(), "a");
     }
 
     #[test]

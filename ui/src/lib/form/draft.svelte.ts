@@ -22,6 +22,7 @@ import {
   type ProblemAction,
   type ProviderKind,
   type ReachableRepository,
+  type SavedEdits,
   type SecretHints,
   type ServerCheck,
   type Template,
@@ -124,6 +125,15 @@ export class ConnectionDraft {
   );
   /** What is wrong with the expiry answer, or null when it can be saved. */
   expiryError = $derived(this.#expiryError());
+  /**
+   * Editing, with no new secret typed, and the same way to connect to the same server: Test then
+   * checks the saved secret (in the keychain, never sent to the page) with the values edited.
+   */
+  usesSavedSecret = $derived(this.#savedSecretUsable() && !this.secret.trim());
+  /** What the secret field says about the saved secret while editing; null when adding. */
+  savedSecretNote = $derived(this.#savedSecretNote());
+  /** Whether Test can check something: a secret typed, or the saved one. */
+  canTest = $derived(!this.checking && (!!this.secret.trim() || this.usesSavedSecret));
   /** What is wrong with the connection name as typed (the core's rule, names taken), or null. */
   nameError = $state<string | null>(null);
   /** A free name like the one typed, when that one is taken. */
@@ -370,12 +380,20 @@ export class ConnectionDraft {
     this.report = null;
     this.checking = true;
     this.picker.hide(picked);
-    this.status = picked ? `Checking ${pathOf(picked)}…` : "Checking with Bitbucket…";
+    const saved = this.usesSavedSecret ? this.existing : null;
+    this.status = picked
+      ? `Checking ${pathOf(picked)}…`
+      : saved
+        ? `Checking the saved ${isPassword(saved.method) ? "password" : "token"} with Bitbucket…`
+        : "Checking with Bitbucket…";
     const request = this.#checkRequest();
     const key = credentialKey(this.provider, request, this.#secretEdits, this.methodOption.tied_to_place);
     const answer = await this.#checks.send((id) => {
       this.#checkId = id;
-      return commands.checkCredential(id, request);
+      // The saved secret is checked where it is kept: the page sends only the values edited.
+      return saved
+        ? commands.checkSaved(id, saved.name, savedEdits(request))
+        : commands.checkCredential(id, request);
     });
     if (answer === STALE) return;
     this.checking = false;
@@ -465,7 +483,7 @@ export class ConnectionDraft {
       clearTimeout(this.#serverTimer);
       void this.#inspectServer(this.server);
     }
-    if (this.secret.trim()) void this.test();
+    if (this.secret.trim() || this.usesSavedSecret) void this.test();
   }
 
   /**
@@ -536,6 +554,29 @@ export class ConnectionDraft {
   #clearMessages() {
     this.status = "";
     this.problem = null;
+  }
+
+  /** Whether the saved secret fits what the form says: the same way to connect, the same server. */
+  #savedSecretUsable(): boolean {
+    const existing = this.existing;
+    if (!existing || existing.method !== this.method || existing.provider !== this.provider) return false;
+    const trimmed = (url: string) => url.trim().replace(/\/+$/, "");
+    return this.provider === "cloud" || trimmed(this.server) === trimmed(existing.base_url);
+  }
+
+  #savedSecretNote(): string | null {
+    const existing = this.existing;
+    if (!existing) return null;
+    const password = isPassword(existing.method);
+    const what = password ? "password" : "token";
+    if (!this.#savedSecretUsable()) {
+      return `The saved ${what} is for another way to connect or another server: ${password ? "type" : "paste"} a new one here.`;
+    }
+    const added = plainDate(existing.created_at);
+    const saved = `A ${what} is saved${added ? ` (added ${added})` : ""}.`;
+    return password
+      ? `${saved} Type a new one only to replace it.`
+      : `${saved} Paste a new one only to replace it.`;
   }
 
   /** What is wrong with the expiry answer, or null when it can be saved. */
@@ -609,6 +650,40 @@ export class ConnectionDraft {
       secret: this.secret,
     };
   }
+}
+
+/** The values of a check request an edit may change while keeping the saved secret. */
+function savedEdits(request: CheckRequest): SavedEdits {
+  const { email, username, workspace, project, repository, profile, ca_file, trust_fingerprint, allow_http } =
+    request;
+  return { email, username, workspace, project, repository, profile, ca_file, trust_fingerprint, allow_http };
+}
+
+/** Whether the secret of `method` is a password (typed) rather than a token (pasted). */
+function isPassword(method: Method): boolean {
+  return method === "basic" || method === "app-password";
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** "26 November 2026" for a saved timestamp ("2026-11-26T10:00:00Z"); null when it is not one. */
+export function plainDate(timestamp: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(timestamp);
+  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
+  return match && month ? `${Number(match[3])} ${month} ${match[1]}` : null;
 }
 
 /** "an API token", "a personal HTTP access token": a label after an article, mid-sentence. */

@@ -3,8 +3,9 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formOptions, installMockBackend, SECRETS, SERVERS } from "../../mock/backend";
+import { formOptions, installMockBackend, SECRETS, SERVERS, view } from "../../mock/backend";
 import ConnectionForm from "../ConnectionForm.svelte";
+import { plainDate } from "./draft.svelte";
 
 afterEach(() => {
   cleanup();
@@ -247,5 +248,55 @@ describe("answers that arrive late", () => {
     await settle();
     expect(screen.getByText("No default reviewers for acme/api-service.")).toBeTruthy();
     expect(screen.queryByText(/Ada Lovelace, Grace Hopper/)).toBeNull();
+  });
+});
+
+describe("editing a saved connection", () => {
+  it("a saved password: says so with the day it was added, and Test checks it where it is kept", async () => {
+    const server = "https://git.example.com/bitbucket";
+    const saved = view({
+      id: "7",
+      name: "dc",
+      provider: "data-center",
+      base_url: server,
+      method: "basic",
+      email: null,
+      bitbucket_username: "ada",
+      git_username: "ada",
+      workspace: null,
+      project: null,
+      repository: null,
+      profile: "pull-requests",
+      scopes: [],
+      permission: "REPO_WRITE",
+      server_version: "9.2.1",
+      expires_on: null,
+      created_at: "2025-03-03T08:30:00Z",
+      validated_at: null,
+      rejected_at: null,
+      status: "valid",
+      allow_http: false,
+      ca_file: null,
+      secret_key: "conn-7",
+    });
+    const state = installMockBackend({ connections: [saved], secrets: { dc: "a-saved-password" } });
+    render(ConnectionForm, { props: { options: formOptions, editing: saved, onDone: vi.fn() } });
+    expect(document.getElementById("secret-hint")!.textContent!.trim()).toBe(
+      "A password is saved (added 3 March 2025). Type a new one only to replace it.",
+    );
+    await type("Project key", "PLAT");
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    // A password works with a catch (it opens the whole account): the verdict says so.
+    expect(await screen.findByRole("heading", { name: "Works, with a catch" })).toBeTruthy();
+    const check = state.calls.find((c) => c.cmd === "check_saved")!;
+    expect(check.args).toMatchObject({ name: "dc", edits: { username: "ada" } });
+    expect(JSON.stringify(state.calls)).not.toContain("a-saved-password");
+  });
+
+  it("formats a saved timestamp plainly", () => {
+    expect(plainDate("2026-11-26T10:00:00Z")).toBe("26 November 2026");
+    expect(plainDate("2027-01-05")).toBe("5 January 2027");
+    expect(plainDate("not a date")).toBeNull();
+    expect(plainDate("2027-13-05T00:00:00Z")).toBeNull();
   });
 });
