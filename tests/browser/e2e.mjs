@@ -581,6 +581,7 @@ await check(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the window`);
+    await axe(page, "the form with its verdict at 200% zoom");
     await page.screenshot({ path: path.join(shots, "zoom-200-ctrl-plus.png"), fullPage: true });
   },
 );

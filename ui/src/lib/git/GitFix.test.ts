@@ -79,7 +79,7 @@ describe("Fix git for Bitbucket", () => {
       name: /Also erase these old credentials/,
     })) as HTMLInputElement;
     expect(erase.checked).toBe(false);
-    expect(screen.getByText("git version 2.47.3")).toBeTruthy();
+    expect(screen.getByText(/Your git: git version 2.47.3/)).toBeTruthy();
     await fireEvent.click(screen.getByRole("button", { name: "Let git use “work”" }));
     await screen.findByTestId("git-setup-done");
     expect(state.calls.find((c) => c.cmd === "git_set_up")?.args).toEqual({ name: "work", eraseOld: false });
