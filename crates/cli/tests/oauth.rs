@@ -27,6 +27,7 @@ struct World {
     fake: Arc<FakeCloudOauth>,
     server: Server,
     browser: PathBuf,
+    policy: Option<PathBuf>,
 }
 
 impl World {
@@ -51,7 +52,25 @@ impl World {
             fake,
             server,
             browser,
+            policy: None,
         }
+    }
+
+    /// Makes every command read `policy` as the administrator's policy file.
+    fn with_policy(&mut self, policy: &str) {
+        let path = self.data.path().join("policy.json");
+        std::fs::write(&path, policy).unwrap();
+        self.policy = Some(path);
+    }
+
+    /// What the Secret Service holds under `account`, read with the desktop's own tool.
+    fn keychain_item(&self, account: &str) -> String {
+        let out = Run::program(
+            "secret-tool",
+            ["lookup", "service", &self.service, "username", account],
+        )
+        .output();
+        text(&out.stdout)
     }
 
     fn root(&self) -> String {
@@ -66,7 +85,10 @@ impl World {
             .env("REPOCONN_CLOUD_API_URL", self.root())
             .env("BROWSER", &self.browser)
             .env_remove("REPOCONN_FAILPOINT")
-            .env_remove("REPOCONN_POLICY_FILE")
+            .env_or_remove(
+                "REPOCONN_POLICY_FILE",
+                self.policy.as_deref().and_then(|p| p.to_str()),
+            )
     }
 
     async fn run(&self, args: &[&str], stdin: &str) -> Output {
@@ -468,4 +490,37 @@ async fn a_refused_refresh_asks_to_sign_in_again_and_keeps_the_connection() {
         1,
         "the connection and its item are kept"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_can_come_from_the_policy_and_its_secret_stays_there() {
+    let mut world = World::new().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.with_policy(&format!(
+        r#"{{"oauth_clients": [{{"provider": "cloud", "client_id": "{CLIENT_ID}", "client_secret": "{CLIENT_SECRET}"}}]}}"#
+    ));
+    world.fake.access_lifetime.store(60, Ordering::SeqCst);
+    let out = world
+        .run(&["add", "work", "--cloud", "--method", "oauth"], "")
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let key = world.connection("work").await["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = world.keychain_item(&key);
+    assert!(
+        stored.contains("oauth-refresh-"),
+        "the tokens are in the keychain"
+    );
+    assert!(
+        !stored.contains(CLIENT_SECRET),
+        "the policy's consumer secret is not copied"
+    );
+    // Refreshing takes the consumer's secret from the policy.
+    let (password, out) = world.git_password().await;
+    assert!(password.is_some(), "{}", text(&out.stderr));
+    assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
 }

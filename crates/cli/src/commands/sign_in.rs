@@ -11,6 +11,7 @@ use repoconn_core::flows::{self, Saved};
 use repoconn_core::oauth::authorize::Authorization;
 use repoconn_core::oauth::loopback::Loopback;
 use repoconn_core::oauth::{self, CALLBACK_PATH, Consumer, OauthError, token};
+use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
 use repoconn_core::{Method, Secret};
 
@@ -36,7 +37,7 @@ pub fn run(sign_in: SignIn) -> CliResult {
     let env = context::environment()?;
     let web = oauth::cloud_web().map_err(|err| CliError::usage(err.to_string()))?;
     let mut stdin = std::io::stdin().lock();
-    let consumer = consumer(sign_in.client_id.clone(), &mut stdin)?;
+    let (consumer, given) = consumer(sign_in.client_id.clone(), &env.policy, &mut stdin)?;
     let registry = Registry::open_default()?;
     if registry.list()?.iter().any(|c| c.name == sign_in.name) {
         // Found before the browser opens, not after the person signed in.
@@ -56,7 +57,8 @@ pub fn run(sign_in: SignIn) -> CliResult {
         ))
         .map_err(refusal)?;
     let mut tokens = tokens;
-    tokens.client_secret = Some(consumer.client_secret.expose().to_owned());
+    // Kept only when the person gave it: the policy's stays in the policy file.
+    tokens.client_secret = given.then(|| consumer.client_secret.expose().to_owned());
     let request = request(sign_in.target, &sign_in.options, tokens.access());
     let saved: Saved = runtime.block_on(flows::add_signed_in(
         &registry,
@@ -68,12 +70,15 @@ pub fn run(sign_in: SignIn) -> CliResult {
     output::print_saved(&saved, sign_in.options.json, "Saved")
 }
 
-/// The consumer: its key from --client-id and its secret on standard input (its first line).
-fn consumer(client_id: Option<String>, stdin: &mut impl BufRead) -> Result<Consumer, CliError> {
+/// The consumer, and whether the person gave it: its key from --client-id and its secret on
+/// standard input (its first line), or both from the administrator's policy.
+fn consumer(
+    client_id: Option<String>,
+    policy: &PolicyState,
+    stdin: &mut impl BufRead,
+) -> Result<(Consumer, bool), CliError> {
     let Some(client_id) = client_id.filter(|id| !id.trim().is_empty()) else {
-        return Err(CliError::usage(
-            "--method oauth needs the OAuth consumer: give its key with --client-id and its secret on standard input",
-        ));
+        return from_policy(policy).map(|consumer| (consumer, false));
     };
     let secret = if std::io::stdin().is_terminal() {
         rpassword::prompt_password("OAuth consumer secret (input hidden): ")
@@ -86,9 +91,27 @@ fn consumer(client_id: Option<String>, stdin: &mut impl BufRead) -> Result<Consu
             "no consumer secret on standard input: pipe it in on the first line, e.g. `repoconn add NAME --cloud --method oauth --client-id KEY < secret.txt`",
         ));
     }
-    Ok(Consumer {
+    let consumer = Consumer {
         client_id: client_id.trim().to_owned(),
         client_secret: Secret::new(secret.trim()),
+    };
+    Ok((consumer, true))
+}
+
+fn from_policy(policy: &PolicyState) -> Result<Consumer, CliError> {
+    let Some(client) = policy.cloud_oauth_client() else {
+        return Err(CliError::usage(
+            "--method oauth needs the OAuth consumer: give its key with --client-id and its secret on standard input",
+        ));
+    };
+    let Some(secret) = client.client_secret.as_deref().filter(|s| !s.trim().is_empty()) else {
+        return Err(CliError::usage(
+            "the policy's OAuth consumer for Bitbucket Cloud has no client_secret: give --client-id KEY and the secret on standard input, or ask your administrators",
+        ));
+    };
+    Ok(Consumer {
+        client_id: client.client_id.clone(),
+        client_secret: Secret::new(secret),
     })
 }
 

@@ -28,7 +28,13 @@ pub async fn fresh(registry: &Registry, name: &str, env: &CheckEnv) -> Result<()
     let Some(tokens) = due_tokens(registry, name)? else {
         return Ok(());
     };
-    let Some(client_secret) = tokens.client_secret.clone() else {
+    // The consumer's secret as the person gave it, else the policy's for the same consumer.
+    let policy_secret = env
+        .policy
+        .cloud_oauth_client()
+        .filter(|c| c.client_id == tokens.client_id)
+        .and_then(|c| c.client_secret.clone());
+    let Some(client_secret) = tokens.client_secret.clone().or(policy_secret) else {
         return Err(sign_in_again(registry, name)?);
     };
     let consumer = Consumer {
