@@ -441,6 +441,10 @@ async fn the_git_helper_refreshes_an_expiring_token_and_saves_the_rotated_refres
     let out = world.run(&["test", "work", "--json"], "").await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 3);
+    // `repoconn repos` too.
+    let out = world.run(&["repos", "work", "--json"], "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 4);
     assert_eq!(world.keychain_accounts().len(), 1, "old items removed");
 }
 

@@ -112,3 +112,55 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) {
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends `GET target` to the listener as a browser would; the answer's text.
+    async fn browse(port: u16, target: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let request = format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[tokio::test]
+    async fn answers_only_our_path_and_says_the_page_can_be_closed() {
+        let loopback = Loopback::bind().await.unwrap();
+        let port = url::Url::parse(&loopback.redirect_uri).unwrap().port().unwrap();
+        assert!(loopback.redirect_uri.ends_with(CALLBACK_PATH));
+        let web = url::Url::parse("https://bitbucket.org").unwrap();
+        let attempt = Authorization::new(&web, "key", &loopback.redirect_uri);
+        let state: String = attempt
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let waiting = tokio::spawn(async move { loopback.wait(&attempt).await });
+        let other = browse(port, "/favicon.ico").await;
+        assert!(other.starts_with("HTTP/1.1 404"), "{other}");
+        let page = browse(port, &format!("{CALLBACK_PATH}?code=c0de&state={state}")).await;
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(
+            page.contains("You can close this page and go back to Repository Connections."),
+            "{page}"
+        );
+        assert_eq!(waiting.await.unwrap().unwrap(), "c0de");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_is_refused_in_the_page_too() {
+        let loopback = Loopback::bind().await.unwrap();
+        let port = url::Url::parse(&loopback.redirect_uri).unwrap().port().unwrap();
+        let web = url::Url::parse("https://bitbucket.org").unwrap();
+        let attempt = Authorization::new(&web, "key", &loopback.redirect_uri);
+        let waiting = tokio::spawn(async move { loopback.wait(&attempt).await });
+        let page = browse(port, &format!("{CALLBACK_PATH}?code=c0de&state=forged")).await;
+        assert!(page.contains("Sign-in did not finish"), "{page}");
+        assert!(matches!(waiting.await.unwrap(), Err(OauthError::StateMismatch)));
+    }
+}
