@@ -318,9 +318,21 @@ async fn signs_in_through_the_browser_and_saves_the_tokens_in_the_keychain_only(
         "{}",
         authorize.query
     );
-    // The git helper answers x-token-auth and the access token, without a refresh.
-    let (password, _) = world.git_password().await;
+    // The git helper answers x-token-auth and the access token, without a refresh, and when it
+    // expires (about two hours from now).
+    let (password, out) = world.git_password().await;
     assert!(password.unwrap().starts_with("oauth-access-"));
+    let expiry: u64 = text(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("password_expiry_utc="))
+        .expect("the expiry is given to git")
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((now + 7000..=now + 7300).contains(&expiry), "{expiry} vs {now}");
     assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 0);
     // `remove` leaves no token of it in the keychain.
     assert_eq!(

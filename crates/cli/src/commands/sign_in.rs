@@ -2,7 +2,7 @@
 //! paste back what the browser ended on), check the access token, and save the connection with
 //! its tokens. Nothing is saved unless the check says usable.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
 
 use repoconn_core::check::{CheckEnv, CheckRequest};
@@ -20,6 +20,8 @@ use crate::context;
 use crate::error::{CliError, CliResult};
 use crate::output;
 
+/// The longest line read from standard input: a consumer secret or a pasted address is far shorter.
+const MAX_LINE_BYTES: u64 = 64 * 1024;
 /// How long the browser may take to come back (the person reads the page and decides).
 const BROWSER_WAIT: Duration = Duration::from_secs(10 * 60);
 
@@ -172,7 +174,8 @@ async fn sign_in_tokens(
 /// One line of standard input, without its line break; `None` at its end.
 fn read_line(stdin: &mut impl BufRead) -> Result<Option<String>, CliError> {
     let mut line = String::new();
-    let read = stdin
+    // Bounded: a file piped in by mistake must not fill memory.
+    let read = Read::take(stdin.by_ref(), MAX_LINE_BYTES)
         .read_line(&mut line)
         .map_err(|err| CliError::usage(format!("cannot read standard input: {err}")))?;
     Ok((read > 0).then(|| line.trim_end_matches(['\r', '\n']).to_owned()))
