@@ -78,8 +78,12 @@ impl World {
     }
 
     fn command(&self, args: &[&str]) -> Run {
-        Run::repoconn(args)
-            .env("REPOCONN_DATA_DIR", self.data.path())
+        self.in_world(Run::repoconn(args))
+    }
+
+    /// `run` with this world's data folder, keychain, fake Bitbucket, browser and policy.
+    fn in_world(&self, run: Run) -> Run {
+        run.env("REPOCONN_DATA_DIR", self.data.path())
             .env("REPOCONN_KEYCHAIN_SERVICE", &self.service)
             .env("REPOCONN_CLOUD_WEB_URL", self.root())
             .env("REPOCONN_CLOUD_API_URL", self.root())
@@ -538,5 +542,37 @@ async fn the_consumer_can_come_from_the_policy_and_its_secret_stays_there() {
     // Refreshing takes the consumer's secret from the policy.
     let (password, out) = world.git_password().await;
     assert!(password.is_some(), "{}", text(&out.stderr));
+    assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_git_receives_a_renewed_token_through_the_helper() {
+    let world = World::new().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.fake.access_lifetime.store(60, Ordering::SeqCst);
+    let out = world.sign_in("work", CLIENT_SECRET).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    world.fake.access_lifetime.store(7200, Ordering::SeqCst);
+    let helper = format!(
+        "credential.helper=!{} git-credential",
+        env!("CARGO_BIN_EXE_repoconn")
+    );
+    let git = Run::program(
+        "git",
+        ["-c", "credential.helper=", "-c", &helper, "credential", "fill"],
+    )
+    .env("GIT_CONFIG_NOSYSTEM", "1")
+    .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    .env("GIT_TERMINAL_PROMPT", "0")
+    .stdin("protocol=https\nhost=bitbucket.org\n\n");
+    let out = world.in_world(git).output_async().await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer = text(&out.stdout);
+    assert!(answer.contains("username=x-token-auth\n"), "{answer}");
+    assert!(answer.contains("password=oauth-access-"), "{answer}");
+    // Git kept the expiry: it would drop the token once past it.
+    assert!(answer.contains("password_expiry_utc="), "{answer}");
     assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
 }

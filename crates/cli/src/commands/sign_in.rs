@@ -5,7 +5,8 @@
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
 
-use repoconn_core::check::{CheckEnv, CheckRequest};
+use repoconn_core::Secret;
+use repoconn_core::check::CheckEnv;
 use repoconn_core::domain::catalogue::StorageFault;
 use repoconn_core::flows::{self, Saved};
 use repoconn_core::oauth::authorize::Authorization;
@@ -13,7 +14,6 @@ use repoconn_core::oauth::loopback::Loopback;
 use repoconn_core::oauth::{self, CALLBACK_PATH, Consumer, OauthError, token};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
-use repoconn_core::{Method, Secret};
 
 use crate::args::{CheckOptions, Target};
 use crate::context;
@@ -49,7 +49,7 @@ pub fn run(sign_in: SignIn) -> CliResult {
         return Err(CliError::storage(taken.into()));
     }
     let runtime = context::runtime()?;
-    let tokens = runtime
+    let mut tokens = runtime
         .block_on(sign_in_tokens(
             &env,
             &web,
@@ -58,10 +58,10 @@ pub fn run(sign_in: SignIn) -> CliResult {
             &mut stdin,
         ))
         .map_err(refusal)?;
-    let mut tokens = tokens;
     // Kept only when the person gave it: the policy's stays in the policy file.
     tokens.client_secret = given.then(|| consumer.client_secret.expose().to_owned());
-    let request = request(sign_in.target, &sign_in.options, tokens.access());
+    // The access token is checked like any other (Method::Oauth, which `add` routed here).
+    let request = sign_in.target.into_request(&sign_in.options, tokens.access());
     let saved: Saved = runtime.block_on(flows::add_signed_in(
         &registry,
         &sign_in.name,
@@ -179,12 +179,6 @@ fn read_line(stdin: &mut impl BufRead) -> Result<Option<String>, CliError> {
         .read_line(&mut line)
         .map_err(|err| CliError::usage(format!("cannot read standard input: {err}")))?;
     Ok((read > 0).then(|| line.trim_end_matches(['\r', '\n']).to_owned()))
-}
-
-fn request(target: Target, options: &CheckOptions, access: Secret) -> CheckRequest {
-    let mut target = target;
-    target.method = Method::Oauth;
-    target.into_request(options, access)
 }
 
 /// A sign-in that ended without tokens: 3 when no verdict could be reached, else 1.
