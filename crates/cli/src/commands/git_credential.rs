@@ -9,12 +9,12 @@
 use std::io::{Read, Write};
 
 use clap::Args;
-use repoconn_core::Secret;
 use repoconn_core::check::CheckEnv;
 use repoconn_core::domain::catalogue::Notice;
 use repoconn_core::git::credential::{self, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
+use repoconn_core::{Method, Secret};
 
 use crate::error::{CliError, CliResult, NOT_USABLE};
 use crate::signed_in;
@@ -100,7 +100,8 @@ fn refreshed_if_due(registry: &Registry, policy: &PolicyState, query: &Query) ->
         .into_iter()
         .filter(|c| policy.git_allows(c.method))
         .collect();
-    let Some(connection) = credential::find(&allowed, query) else {
+    // Only OAuth connections have anything to renew: the others answer without more work.
+    let Some(connection) = credential::find(&allowed, query).filter(|c| c.method == Method::Oauth) else {
         return true;
     };
     let refreshed = CheckEnv::from_env()

@@ -5,7 +5,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::OauthError;
+use super::{OauthError, printable};
 
 /// One sign-in attempt: what was sent in the address and what must come back.
 pub struct Authorization {
@@ -52,7 +52,7 @@ impl Authorization {
         match (get("error"), get("code")) {
             (Some("access_denied"), _) => Err(OauthError::ConsentDenied),
             (Some(error), _) => Err(OauthError::Refused {
-                detail: get("error_description").unwrap_or(error).to_owned(),
+                detail: printable(get("error_description").unwrap_or(error)),
             }),
             (None, Some(code)) if !code.is_empty() => Ok(code.to_owned()),
             _ => Err(OauthError::BadAnswer {
@@ -140,6 +140,14 @@ mod tests {
             a.code_from_query(&denied),
             Err(OauthError::ConsentDenied)
         ));
+        let odd = format!(
+            "error=server_error&error_description=bad%1B%5B2Jthing&state={}",
+            a.state
+        );
+        match a.code_from_query(&odd) {
+            Err(OauthError::Refused { detail }) => assert_eq!(detail, "bad[2Jthing"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

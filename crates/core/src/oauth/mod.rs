@@ -80,6 +80,12 @@ pub fn cloud_web() -> Result<Url, OauthError> {
         })
 }
 
+/// What a server said, made fit to show in a terminal or a page: no control characters, and
+/// not a whole essay.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
 /// Seconds since 1970 (UTC), as token expiry times are kept.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()

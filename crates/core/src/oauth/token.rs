@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use super::{Consumer, OauthError, unix_now};
+use super::{Consumer, OauthError, printable, unix_now};
 use crate::check::CheckEnv;
 use crate::check::http::{Auth, Http, NetFailure};
 use crate::domain::tokens::OauthTokens;
@@ -79,7 +79,7 @@ async fn grant(
         }
         400 | 401 | 403 => {
             let error = text("error").unwrap_or_default();
-            let detail = text("error_description").unwrap_or_else(|| error.clone());
+            let detail = printable(&text("error_description").unwrap_or_else(|| error.clone()));
             Err(match error.as_str() {
                 "invalid_client" | "unauthorized_client" => OauthError::InvalidConsumer { detail },
                 _ => OauthError::Refused { detail },
