@@ -11,6 +11,7 @@ mod context;
 mod error;
 mod input;
 mod output;
+mod signed_in;
 
 use std::process::ExitCode;
 

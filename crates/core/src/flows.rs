@@ -19,6 +19,7 @@ use crate::domain::dates::{self, format_date, now, parse_date, today};
 use crate::domain::method::{Method, ProviderKind};
 use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
+use crate::domain::tokens::OauthTokens;
 use crate::expiry::effective_expiry;
 use crate::policy::PolicyState;
 use crate::store::connection::{Connection, Status};
@@ -48,6 +49,33 @@ pub async fn add(
     }
     let checked = check_and_keep(request, env).await;
     let connection = save_checked(registry, name, &checked, expires_on, &env.policy)?;
+    Ok(Saved {
+        report: checked.report,
+        connection,
+    })
+}
+
+/// Checks the access token a sign-in with Bitbucket gave and, only when usable, saves the
+/// connection with all its tokens (access, refresh, expiry, consumer) as its one keychain item.
+/// `request` carries the access token as its secret.
+pub async fn add_signed_in(
+    registry: &Registry,
+    name: &str,
+    request: CheckRequest,
+    tokens: &OauthTokens,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    if registry.list()?.iter().any(|c| c.name == name) {
+        return Err(StorageFault::NameTaken {
+            name: name.to_owned(),
+        }
+        .into());
+    }
+    let checked = check_and_keep(request, env).await;
+    let connection = match describe_usable(name, &checked, None, &env.policy)? {
+        Some(connection) => Some(registry.add(connection, &tokens.to_secret())?),
+        None => None,
+    };
     Ok(Saved {
         report: checked.report,
         connection,

@@ -9,6 +9,7 @@
 //! - [`reach`]: what a credential reaches: every repository with its permission, default reviewers;
 //! - [`store`]: saved connections (the metadata file and the keychain, kept consistent);
 //! - [`expiry`]: how close a connection is to its expiry date, and which date to record;
+//! - [`oauth`]: signing in with Bitbucket Cloud (OAuth 2.0) and refreshing its tokens before use;
 //! - [`git`]: git's credential-helper protocol over the saved connections;
 //! - [`guide`]: what the dialog and the CLI show: the form, the Generate links, the list;
 //! - [`flows`]: add, test, rotate and change: a check, then the store;
@@ -21,6 +22,7 @@ pub mod expiry;
 pub mod flows;
 pub mod git;
 pub mod guide;
+pub mod oauth;
 pub mod policy;
 pub mod reach;
 pub mod store;

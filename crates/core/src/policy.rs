@@ -58,6 +58,26 @@ pub struct Policy {
     /// The HTTP(S) proxy for every request, e.g. "http://proxy.example.com:3128".
     #[serde(default)]
     pub proxy: Option<String>,
+    /// The OAuth consumers people sign in with ("Sign in with Bitbucket"), so that nobody has
+    /// to copy a key and secret. Bitbucket Cloud needs the consumer's secret too.
+    #[serde(default)]
+    pub oauth_clients: Vec<OauthClient>,
+}
+
+/// An OAuth consumer (Bitbucket Cloud) or incoming application link (Data Center).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Type)]
+#[serde(deny_unknown_fields)]
+pub struct OauthClient {
+    pub provider: ProviderKind,
+    /// The Data Center base URL the link belongs to; leave out for Bitbucket Cloud.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The consumer's key (Cloud) or the link's client ID (Data Center).
+    pub client_id: String,
+    /// The consumer's secret. Never sent to the app's window.
+    #[serde(default, skip_serializing)]
+    #[specta(skip)]
+    pub client_secret: Option<String>,
 }
 
 /// A pre-defined connection.
@@ -321,6 +341,14 @@ impl PolicyState {
         })
     }
 
+    /// The Bitbucket Cloud consumer the policy gives, if any.
+    pub fn cloud_oauth_client(&self) -> Option<&OauthClient> {
+        self.policy
+            .oauth_clients
+            .iter()
+            .find(|c| c.provider == ProviderKind::Cloud)
+    }
+
     /// The longest a token may live, in days, for saves; an error when that setting cannot be
     /// read (nothing may be saved then).
     pub fn max_token_lifetime_days(&self) -> Result<Option<u32>, StorageError> {
@@ -401,6 +429,7 @@ impl Reader<'_> {
         self.read_ca_file();
         self.read_proxy();
         self.read_templates();
+        self.read_oauth_clients();
         self.read_unknown_keys();
     }
 
@@ -524,6 +553,18 @@ impl Reader<'_> {
                     None => self.damaged(setting, problem),
                 },
             }
+        }
+    }
+
+    fn read_oauth_clients(&mut self) {
+        let setting = Setting::OauthClients;
+        match self.typed::<Option<Vec<OauthClient>>>(setting) {
+            Ok(Some(Some(clients))) if clients.iter().any(|c| c.client_id.trim().is_empty()) => {
+                self.damaged(setting, "oauth_clients: a client_id is empty".to_owned());
+            }
+            Ok(found) => self.policy.oauth_clients = found.flatten().unwrap_or_default(),
+            // No consumer from a list that cannot be read: people give their own.
+            Err(problem) => self.damaged(setting, problem),
         }
     }
 
@@ -838,6 +879,27 @@ mod tests {
             assert!(!state.allows(Method::Basic));
             assert_eq!(state.max_token_lifetime_days().unwrap(), Some(90));
         }
+    }
+
+    #[test]
+    fn oauth_clients_give_the_cloud_consumer_and_never_serialise_its_secret() {
+        let state = load(
+            r#"{"oauth_clients": [
+                {"provider": "data-center", "base_url": "https://git.example.com", "client_id": "dc"},
+                {"provider": "cloud", "client_id": "key", "client_secret": "shh"}
+            ]}"#,
+        );
+        assert!(state.error.is_none(), "{:?}", state.error);
+        let cloud = state.cloud_oauth_client().unwrap();
+        assert_eq!(
+            (cloud.client_id.as_str(), cloud.client_secret.as_deref()),
+            ("key", Some("shh"))
+        );
+        let sent = serde_json::to_string(&state).unwrap();
+        assert!(sent.contains("\"key\"") && !sent.contains("shh"), "{sent}");
+        let damaged = load(r#"{"oauth_clients": [{"provider": "cloud"}]}"#);
+        assert!(damaged.cloud_oauth_client().is_none());
+        assert!(damaged.unreadable(Setting::OauthClients).is_some());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Lowest first, as `lib.rs` lists them.
 const LAYERS: &[&str] = &[
-    "domain", "policy", "check", "reach", "store", "expiry", "git", "guide", "flows", "about",
+    "domain", "policy", "check", "reach", "store", "expiry", "oauth", "git", "guide", "flows", "about",
 ];
 
 fn src() -> PathBuf {

@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cloud;
+pub mod cloud_oauth;
 pub mod datacenter;
 pub mod git_http;
 mod tls;

@@ -1,6 +1,8 @@
 //! Runs a fake Bitbucket as a process, for the end-to-end tests of the desktop app:
 //!
 //!   fake-bitbucket cloud|datacenter
+//!   fake-bitbucket cloud-oauth                 Cloud with its OAuth 2.0 authorization server
+//!                                              (consumer fakeConsumerKey123 / fakeConsumerSecret456)
 //!   fake-bitbucket datacenter-old              a Data Center 5.4.0 (too old for access tokens)
 //!   fake-bitbucket datacenter-tls CA_FILE      over https, with a certificate from a private CA
 //!                                              whose PEM it writes to CA_FILE
@@ -11,6 +13,7 @@
 use std::io::Write;
 
 use fake_bitbucket::cloud::FakeCloud;
+use fake_bitbucket::cloud_oauth::FakeCloudOauth;
 use fake_bitbucket::datacenter::FakeDataCenter;
 use fake_bitbucket::{Behaviour, TestCa, start};
 
@@ -19,6 +22,7 @@ async fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     let server = match which.as_str() {
         "cloud" => start(FakeCloud::standard(), Behaviour::default(), None).await,
+        "cloud-oauth" => start(FakeCloudOauth::default(), Behaviour::default(), None).await,
         "datacenter" => start(FakeDataCenter::standard(), Behaviour::default(), None).await,
         "datacenter-old" => {
             let mut old = FakeDataCenter::standard();
@@ -34,7 +38,9 @@ async fn main() {
             start(FakeDataCenter::standard(), Behaviour::default(), Some(&ca)).await
         }
         _ => {
-            eprintln!("usage: fake-bitbucket cloud|datacenter|datacenter-old|datacenter-tls CA_FILE");
+            eprintln!(
+                "usage: fake-bitbucket cloud|cloud-oauth|datacenter|datacenter-old|datacenter-tls CA_FILE"
+            );
             std::process::exit(2);
         }
     };

@@ -2,12 +2,14 @@
 //! keychain, the rest in the connections file).
 
 use clap::Args;
+use repoconn_core::Method;
 use repoconn_core::flows;
 use repoconn_core::store::registry::Registry;
 
 use crate::args::{self, CheckOptions, Target};
+use crate::commands::sign_in::{self, SignIn};
 use crate::context;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::output;
 
 #[derive(Args)]
@@ -21,9 +23,30 @@ pub struct AddArgs {
     /// When the token expires (YYYY-MM-DD). Default for Cloud API tokens: a year from today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub expires: Option<String>,
+    /// The OAuth consumer's key (--method oauth); its secret is read from standard input.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Sign in without opening a browser (--method oauth): print the address, then read the
+    /// address the browser ended on, or the code, from standard input.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 pub fn run(args: AddArgs) -> CliResult {
+    if args.target.method == Method::Oauth && args.target.cloud {
+        return sign_in::run(SignIn {
+            name: args.name,
+            target: args.target,
+            options: args.options,
+            client_id: args.client_id,
+            no_browser: args.no_browser,
+        });
+    }
+    if args.client_id.is_some() || args.no_browser {
+        return Err(CliError::usage(
+            "--client-id and --no-browser are for --cloud --method oauth",
+        ));
+    }
     let expires_on = args::expires(args.expires.as_deref())?;
     let json = args.options.json;
     let (request, env) = args::prepare(args.target, &args.options)?;

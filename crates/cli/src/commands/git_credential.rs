@@ -9,13 +9,15 @@
 use std::io::{Read, Write};
 
 use clap::Args;
-use repoconn_core::Secret;
+use repoconn_core::check::CheckEnv;
 use repoconn_core::domain::catalogue::Notice;
 use repoconn_core::git::credential::{self, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
+use repoconn_core::{Method, Secret};
 
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult, NOT_USABLE};
+use crate::signed_in;
 
 #[derive(Args)]
 pub struct GitCredentialArgs {
@@ -80,5 +82,36 @@ fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, HelperE
         };
         eprintln!("repoconn: warning: {}", notice.text());
     }
+    if operation == Operation::Get && !refreshed_if_due(&registry, &policy, query) {
+        return Ok(None);
+    }
     credential::handle(&registry, &policy, operation, query)
+}
+
+/// Before answering `get` with a signed-in OAuth connection, renews its access token when it
+/// expires within five minutes. False when the sign-in has ended (git then asks its next helper
+/// rather than receive a dead token); a passing network failure only warns, as the token in
+/// hand may still work.
+fn refreshed_if_due(registry: &Registry, policy: &PolicyState, query: &Query) -> bool {
+    let Ok(connections) = registry.list() else {
+        return true;
+    };
+    let allowed: Vec<_> = connections
+        .into_iter()
+        .filter(|c| policy.git_allows(c.method))
+        .collect();
+    // Only OAuth connections have anything to renew: the others answer without more work.
+    let Some(connection) = credential::find(&allowed, query).filter(|c| c.method == Method::Oauth) else {
+        return true;
+    };
+    let refreshed = CheckEnv::from_env()
+        .map_err(|err| CliError::usage(err.to_string()))
+        .and_then(|env| signed_in::refresh(registry, &connection.name, &env));
+    match refreshed {
+        Ok(()) => true,
+        Err(err) => {
+            eprintln!("repoconn: {err}");
+            err.exit_code() != NOT_USABLE
+        }
+    }
 }

@@ -13,4 +13,5 @@ pub mod list;
 pub mod remove;
 pub mod repos;
 pub mod rotate;
+pub mod sign_in;
 pub mod test;

@@ -11,6 +11,7 @@ use crate::args::{self, CREDENTIAL_ONLY, Credential};
 use crate::context;
 use crate::error::{CliError, CliResult};
 use crate::output;
+use crate::signed_in;
 
 /// Either a saved connection's NAME or the credential flags of `check`, never both.
 #[derive(Args)]
@@ -57,6 +58,7 @@ pub fn run(args: ReposArgs) -> CliResult {
             let method = registry.get(&name)?.method;
             fits(method, workspace.is_some(), project.is_some())?;
             let env = context::environment()?;
+            signed_in::refresh(&registry, &name, &env)?;
             let saved = flows::retest_request(&registry, &name)?.request;
             (narrowed(saved, workspace, project), env)
         }

@@ -8,6 +8,7 @@ use repoconn_core::store::registry::Registry;
 use crate::context;
 use crate::error::CliResult;
 use crate::output;
+use crate::signed_in;
 
 #[derive(Args)]
 pub struct TestArgs {
@@ -20,6 +21,7 @@ pub struct TestArgs {
 pub fn run(args: TestArgs) -> CliResult {
     let registry = Registry::open_default()?;
     let env = context::environment()?;
+    signed_in::refresh(&registry, &args.name, &env)?;
     let runtime = context::runtime()?;
     let saved = runtime.block_on(flows::test(&registry, &args.name, &env))?;
     output::print_saved(&saved, args.json, "Updated")

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use url::Url;
@@ -299,6 +299,42 @@ impl Http {
                 500..=599 => return Err(NetFailure::ServerError { status }),
                 _ => return self.read(response).await,
             }
+        }
+    }
+
+    /// POST a form to `url` (on this client's origin), once: no redirect followed, no retry. An
+    /// OAuth grant must never be repeated, since a refresh token works only once.
+    pub async fn post_form(
+        &self,
+        url: Url,
+        auth: Auth<'_>,
+        form: &[(&str, &str)],
+    ) -> Result<Answer, NetFailure> {
+        assert!(
+            url.origin() == self.origin,
+            "a request left its connection's origin"
+        );
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish(),
+            );
+        if let Auth::Basic { user, secret } = auth {
+            let pair =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", secret.expose()));
+            request = request.header(AUTHORIZATION, format!("Basic {pair}"));
+        }
+        match request.send().await {
+            Ok(response) => {
+                tracing::debug!(%url, status = response.status().as_u16(), "POST");
+                self.read(response).await
+            }
+            Err(err) => Err(self.classify(&err).await),
         }
     }
 

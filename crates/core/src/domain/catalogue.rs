@@ -227,15 +227,17 @@ pub enum PolicySetting {
     MaxTokenLifetimeDays,
     CaFile,
     Proxy,
+    OauthClients,
 }
 
 impl PolicySetting {
-    pub const ALL: [PolicySetting; 5] = [
+    pub const ALL: [PolicySetting; 6] = [
         Self::Templates,
         Self::AllowedMethods,
         Self::MaxTokenLifetimeDays,
         Self::CaFile,
         Self::Proxy,
+        Self::OauthClients,
     ];
 
     /// The key in the file.
@@ -246,6 +248,7 @@ impl PolicySetting {
             Self::MaxTokenLifetimeDays => "max_token_lifetime_days",
             Self::CaFile => "ca_file",
             Self::Proxy => "proxy",
+            Self::OauthClients => "oauth_clients",
         }
     }
 
@@ -257,6 +260,7 @@ impl PolicySetting {
             Self::MaxTokenLifetimeDays => "sets the longest a token may live",
             Self::CaFile => "names the certificate file to trust",
             Self::Proxy => "sets the proxy every request must go through",
+            Self::OauthClients => "lists the OAuth consumers to sign in with",
         }
     }
 }
@@ -715,6 +719,7 @@ impl Fault {
                     PolicySetting::Templates => "connections to this server cannot be checked",
                     PolicySetting::MaxTokenLifetimeDays => "nothing can be saved",
                     PolicySetting::CaFile => "its certificate is not trusted",
+                    PolicySetting::OauthClients => "signing in with Bitbucket needs the consumer's key and secret from you",
                 };
                 (
                     format!(

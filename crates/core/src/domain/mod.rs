@@ -11,4 +11,5 @@ pub mod scopes;
 pub mod secret;
 pub mod similar;
 pub mod sniff;
+pub mod tokens;
 pub mod version;

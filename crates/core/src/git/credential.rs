@@ -11,6 +11,7 @@ use crate::domain::catalogue::StorageError;
 use crate::domain::dates::now;
 use crate::domain::method::{API_TOKEN_GIT_USER, Method, ProviderKind, TOKEN_GIT_USER};
 use crate::domain::secret::Secret;
+use crate::domain::tokens::OauthTokens;
 use crate::policy::PolicyState;
 use crate::store::connection::{Connection, Status};
 use crate::store::registry::Registry;
@@ -89,9 +90,15 @@ pub fn handle(
     let Some(connection) = find(&connections, query) else {
         return Ok(None);
     };
-    let secret = registry.secret(connection)?;
+    let stored = registry.stored_secret(connection)?;
+    let tokens = match connection.method {
+        Method::Oauth => OauthTokens::read(&stored),
+        _ => None,
+    };
+    let secret = tokens.as_ref().map_or(stored, OauthTokens::access);
     if operation == Operation::Get {
-        return answer(connection, &secret, query).map_err(HelperError::from);
+        let answered = answer(connection, &secret, query).map_err(HelperError::from)?;
+        return Ok(answered.map(|lines| with_expiry(lines, tokens.as_ref())));
     }
     // Only a verdict about our own secret counts.
     let ours = query
@@ -114,6 +121,19 @@ pub fn handle(
         _ => {}
     }
     Ok(None)
+}
+
+/// A signed-in OAuth connection's answer also says when its access token expires, so that git
+/// (2.41 and newer) never keeps using it past then; older versions ignore the line.
+fn with_expiry(lines: Secret, tokens: Option<&OauthTokens>) -> Secret {
+    match tokens {
+        Some(tokens) => Secret::new(format!(
+            "{}password_expiry_utc={}\n",
+            lines.expose(),
+            tokens.expires_at
+        )),
+        None => lines,
+    }
 }
 
 /// What git sent: `key=value` lines up to an empty line.

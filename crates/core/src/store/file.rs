@@ -52,12 +52,18 @@ impl MetadataFile {
 
     /// Waits for the exclusive lock that every change holds.
     pub fn lock(&self) -> Result<Lock, StorageError> {
+        self.lock_named(LOCK_NAME)
+    }
+
+    /// Waits for the exclusive lock on the file `name` of the data folder, shared by every
+    /// process of this user (the app, the CLI, each git helper).
+    pub fn lock_named(&self, name: &str) -> Result<Lock, StorageError> {
         create_private_dir(&self.dir).map_err(|err| self.write_error(err))?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.dir.join(LOCK_NAME))
+            .open(self.dir.join(name))
             .map_err(|err| self.write_error(err))?;
         file.lock().map_err(|err| self.write_error(err))?;
         Ok(Lock(file))

@@ -10,10 +10,12 @@ use serde::Serialize;
 use specta::Type;
 
 use super::connection::Connection;
-use super::file::MetadataFile;
+use super::file::{Lock, MetadataFile};
 use super::keychain::Keychain;
 use crate::domain::catalogue::{StorageError, StorageFault};
+use crate::domain::method::Method;
 use crate::domain::secret::Secret;
+use crate::domain::tokens::access_secret;
 
 /// Makes the process stop dead at a named step (fault-injection tests of consistency).
 pub const FAILPOINT_ENV: &str = "REPOCONN_FAILPOINT";
@@ -74,8 +76,25 @@ impl Registry {
             .ok_or_else(|| not_found(name))
     }
 
-    /// The connection's secret, from the keychain.
+    /// The secret to use for the connection: what the keychain holds, or for a signed-in OAuth
+    /// connection the access token among its tokens (`oauth` refreshes them before use).
     pub fn secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
+        let stored = self.stored_secret(connection)?;
+        Ok(match connection.method {
+            Method::Oauth => access_secret(stored),
+            _ => stored,
+        })
+    }
+
+    /// Held while an OAuth connection's tokens are refreshed: the one refresh token may be used
+    /// once, so every process that needs a fresh access token takes turns. Separate from the
+    /// connections file's lock, which the refresh takes to save what it got.
+    pub fn tokens_lock(&self, connection: &Connection) -> Result<Lock, StorageError> {
+        self.file.lock_named(&format!("tokens-{}.lock", connection.id))
+    }
+
+    /// Exactly what the connection's keychain item holds.
+    pub fn stored_secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
         self.keychain.load(&connection.secret_key)?.ok_or_else(|| {
             StorageFault::SecretMissing {
                 name: connection.name.clone(),
