@@ -20,6 +20,7 @@ use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
 use repoconn_core::guide::listing::ConnectionView;
 use repoconn_core::guide::naming::{self, NameCheck};
+use repoconn_core::oauth::{self, OauthError};
 use repoconn_core::reach::{self, Reach, ReachOptions, Reviewer};
 use repoconn_core::store::registry::{Health, Registry};
 use serde::Serialize;
@@ -200,6 +201,7 @@ pub async fn check_saved(
     edits: SavedEdits,
 ) -> Result<CheckView, AppError> {
     let registry = state.registry()?;
+    renew_if_due(registry.clone(), state.env()?.clone(), name.clone()).await?;
     let the_name = name.clone();
     let saved = blocking(move || Ok(flows::saved_request(&registry, &the_name, edits)?)).await?;
     run_check(&state, check_id, saved.request, Some((name, saved.secret_key))).await
@@ -391,6 +393,7 @@ pub async fn list_connections(state: State<'_, AppState>) -> Result<Vec<Connecti
 pub async fn test_connection(state: State<'_, AppState>, name: String) -> Result<Retest, AppError> {
     let env = state.env()?.clone();
     let registry = state.registry()?;
+    renew_if_due(registry.clone(), env.clone(), name.clone()).await?;
     let (reader, the_name) = (registry.clone(), name.clone());
     let tested = blocking(move || Ok(flows::retest_request(&reader, &the_name)?)).await?;
     let report = check::check(tested.request, &env).await;
@@ -433,4 +436,36 @@ pub async fn saved_health(state: State<'_, AppState>) -> Result<Health, AppError
 pub async fn repair_saved(state: State<'_, AppState>) -> Result<Health, AppError> {
     let registry = state.registry()?;
     blocking(move || Ok(registry.repair()?)).await
+}
+
+/// A signed-in OAuth connection gets a fresh access token before use, under the lock every
+/// process shares (the CLI and git's helper do the same); other connections are left as they are.
+/// Runs on a worker thread: it reads and writes the keychain.
+async fn renew_if_due(registry: Arc<Registry>, env: CheckEnv, name: String) -> Result<(), AppError> {
+    blocking(move || {
+        tauri::async_runtime::block_on(oauth::refresh::fresh(&registry, &name, &env)).map_err(renew_failed)
+    })
+    .await
+}
+
+fn renew_failed(err: OauthError) -> AppError {
+    match err {
+        OauthError::Storage(err) => err.into(),
+        OauthError::SignInAgain { name } => AppError::new(
+            ShellCode::SignInAgain,
+            format!("The sign-in of \"{name}\" has ended: Bitbucket refused to renew it."),
+        )
+        .with_fix(format!(
+            "Sign in again in a terminal (this window cannot sign in yet): repoconn remove \"{name}\", then repoconn add \"{name}\" --cloud --method oauth."
+        )),
+        other if other.is_unverified() => AppError::new(
+            ShellCode::RenewFailed,
+            format!("The access token could not be renewed: {other}."),
+        )
+        .with_fix("Check the network, then press Re-test again."),
+        other => AppError::new(
+            ShellCode::RenewFailed,
+            format!("The access token could not be renewed: {other}."),
+        ),
+    }
 }

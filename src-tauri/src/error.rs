@@ -23,6 +23,10 @@ pub enum ShellCode {
     ReviewersUnavailable,
     /// The `git` program could not be run or answered with an error.
     GitFailed,
+    /// A signed-in (OAuth) connection's refresh was refused: the person must sign in again.
+    SignInAgain,
+    /// A signed-in connection's access token could not be renewed (the network, most often).
+    RenewFailed,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

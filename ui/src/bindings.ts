@@ -756,6 +756,10 @@ export type ShellCode =
 "reviewers_unavailable" | 
 /**  The `git` program could not be run or answered with an error. */
 "git_failed" | 
+/**  A signed-in (OAuth) connection's refresh was refused: the person must sign in again. */
+"sign_in_again" | 
+/**  A signed-in connection's access token could not be renewed (the network, most often). */
+"renew_failed" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 
