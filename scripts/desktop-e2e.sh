@@ -9,8 +9,15 @@ SHOT="$ROOT/target/desktop-e2e.png"
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 mkdir -p "$SCRATCH/data" "$SCRATCH/keyring"
-# The "browser" records the address it was asked to open.
-printf '#!/bin/sh\nprintf "%%s" "$1" > "%s/browser.log"\n' "$SCRATCH" > "$SCRATCH/browser"
+# The "browser" records the address it was asked to open; Bitbucket's sign-in page it follows to
+# its end (the fake grants access at once and redirects back to the app), as a person would.
+cat > "$SCRATCH/browser" <<EOF
+#!/bin/sh
+printf "%s" "\$1" > "$SCRATCH/browser.log"
+case "\$1" in
+  */site/oauth2/authorize*) exec curl --noproxy '*' -s -L -o /dev/null "\$1" ;;
+esac
+EOF
 chmod +x "$SCRATCH/browser"
 export REPOCONN_DATA_DIR="$SCRATCH/data" REPOCONN_KEYCHAIN_SERVICE="repoconn-e2e" BROWSER="$SCRATCH/browser" \
   BROWSER_LOG="$SCRATCH/browser.log" XDG_DATA_HOME="$SCRATCH/keyring" APP SHOT ROOT
@@ -27,8 +34,10 @@ printf 'https://ada:ATBB3deadAppPassword0000@bitbucket.org\n' > "$GIT_HOME/.git-
 
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c '
   echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  coproc FAKE_CLOUD { exec "'"$FAKE"'" cloud; }
+  # The fake Cloud with its OAuth server (sign-in), at one address for the API and the web.
+  coproc FAKE_CLOUD { exec "'"$FAKE"'" cloud-oauth; }
   read -r REPOCONN_CLOUD_API_URL <&"${FAKE_CLOUD[0]}"
+  export REPOCONN_CLOUD_WEB_URL="$REPOCONN_CLOUD_API_URL"
   # A Data Center behind a private certificate authority (its CA file written beside), and an old one.
   "'"$FAKE"'" datacenter-tls "'"$SCRATCH"'/company-ca.pem" > "'"$SCRATCH"'/tls.url" & FAKE_TLS_PID=$!
   "'"$FAKE"'" datacenter-old > "'"$SCRATCH"'/old.url" & FAKE_OLD_PID=$!

@@ -27,4 +27,6 @@ pub const COMMANDS: &[&str] = &[
     "git_setup_preview",
     "git_set_up",
     "git_undo_setup",
+    "oauth_begin",
+    "oauth_finish",
 ];

@@ -15,6 +15,7 @@ use repoconn_core::check::{self, CheckEnv, CheckRequest, Checked, ServerCheck};
 use repoconn_core::domain::dates::today;
 use repoconn_core::domain::method::Method;
 use repoconn_core::domain::secret::Secret;
+use repoconn_core::domain::tokens::access_secret;
 use repoconn_core::flows::{self, Edit, EditSecret, SavedEdits};
 use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
@@ -54,7 +55,12 @@ impl AppState {
     /// The request of the latest working check, which must be `check_id`.
     fn checked_request(&self, check_id: u32) -> Result<CheckRequest, AppError> {
         match &*self.checks.usable.lock().unwrap() {
-            Some(kept) if kept.id == check_id => Ok(kept.checked.request.clone()),
+            Some(kept) if kept.id == check_id => {
+                // A signed-in check keeps its tokens as the secret: requests send the access token.
+                let mut request = kept.checked.request.clone();
+                request.secret = access_secret(request.secret);
+                Ok(request)
+            }
             _ => Err(AppError::new(
                 ShellCode::NotChecked,
                 "This needs a credential that passed a check, and this one has not.",
@@ -215,7 +221,21 @@ async fn run_check(
     saved: Option<(String, String)>,
 ) -> Result<CheckView, AppError> {
     let env = state.env()?.clone();
-    let handle = tauri::async_runtime::spawn(async move { check::check_and_keep(request, &env).await });
+    run_job(state, check_id, saved, async move {
+        Ok(check::check_and_keep(request, &env).await)
+    })
+    .await
+}
+
+/// Runs `job` (a check, or a sign-in then its check) as `check_id`: cancellable with
+/// `cancel_check`, and its result kept when usable, for `save_connection`.
+pub(crate) async fn run_job(
+    state: &AppState,
+    check_id: u32,
+    saved: Option<(String, String)>,
+    job: impl std::future::Future<Output = Result<Checked, AppError>> + Send + 'static,
+) -> Result<CheckView, AppError> {
+    let handle = tauri::async_runtime::spawn(job);
     let checks = &state.checks;
     checks
         .running
@@ -224,7 +244,7 @@ async fn run_check(
         .insert(check_id, handle.inner().abort_handle());
     let result = handle.await;
     checks.running.lock().unwrap().remove(&check_id);
-    let checked = result.map_err(|_| AppError::new(ShellCode::Cancelled, "The check was cancelled."))?;
+    let checked = result.map_err(|_| AppError::new(ShellCode::Cancelled, "The check was cancelled."))??;
     let view = CheckView::new(checked.report.clone());
     // Only the latest check is kept, and only when it works: earlier secrets do not linger.
     *checks.usable.lock().unwrap() = checked.report.ok.then_some(Kept {

@@ -27,6 +27,8 @@ pub enum ShellCode {
     SignInAgain,
     /// A signed-in connection's access token could not be renewed (the network, most often).
     RenewFailed,
+    /// Signing in with Bitbucket did not give tokens (consent denied, a refused consumer...).
+    SignInRefused,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

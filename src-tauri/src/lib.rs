@@ -7,6 +7,7 @@ mod dialog;
 mod error;
 mod git_setup;
 mod preferences;
+mod sign_in;
 
 use std::io::IsTerminal;
 
@@ -53,6 +54,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             git_setup::git_setup_preview,
             git_setup::git_set_up,
             git_setup::git_undo_setup,
+            sign_in::oauth_begin,
+            sign_in::oauth_finish,
         ])
 }
 
@@ -78,6 +81,7 @@ pub fn with_commands<R: Runtime>(
         .plugin(tauri_plugin_dialog::init())
         .manage(preferences)
         .manage(dialog::AppState::open())
+        .manage(sign_in::SignIns::default())
         .invoke_handler(specta.invoke_handler())
 }
 

@@ -93,8 +93,15 @@ async function addConnection(page, provider, kind, name) {
       .getByLabel(field.label, { exact: true })
       .fill(field.field === "email" ? "ada@example.com" : "acme");
   }
-  await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
-  await page.getByRole("button", { name: "Test", exact: true }).click();
+  if (kind.method === "oauth") {
+    // OAuth signs in in the browser, through the consumer.
+    await page.getByLabel("OAuth consumer key").fill("consumerKey1");
+    await page.getByLabel("OAuth consumer secret").fill("consumerSecret1");
+    await page.getByRole("button", { name: "Sign in with Bitbucket" }).click();
+  } else {
+    await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+  }
   // Data Center project and repository tokens and passwords work with a catch, to be accepted.
   await page.getByRole("heading", { name: /^(It works|Works, with a catch)$/ }).waitFor();
   if (await page.getByTestId("catch").count()) {

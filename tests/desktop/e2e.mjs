@@ -379,6 +379,44 @@ try {
     },
   );
 
+  await check(
+    "Sign in with Bitbucket (OAuth): the browser comes back, the token works, the tokens go to the keychain",
+    async () => {
+      await click(await button("Add connection"));
+      await click(await findXPath(`//label[contains(normalize-space(), "OAuth 2.0")]/input`));
+      // fake-bitbucket's consumer (tests/fake-bitbucket/src/cloud_oauth.rs).
+      await typeInto("#consumer-key", "fakeConsumerKey123");
+      await typeInto("#consumer-secret", "fakeConsumerSecret456");
+      await click(await button("Sign in with Bitbucket"));
+      await eventually("the result", () => heading("It works"), 30000);
+      const opened = readFileSync(process.env.BROWSER_LOG, "utf8");
+      if (!opened.includes("/site/oauth2/authorize?") || !opened.includes("code_challenge="))
+        throw new Error(`the browser was given ${opened}`);
+      await typeInto("#name", "signed-in");
+      await screenshot(screenshotPath.replace(/\.png$/, "-oauth.png"));
+      await click(await button("Save"));
+      await eventually("the confirmation", () => heading("✓ Saved “signed-in”"), 15000);
+      const metadata = readFileSync(path.join(DATA_DIR, "connections.json"), "utf8");
+      if (
+        metadata.includes("oauth-access-") ||
+        metadata.includes("oauth-refresh-") ||
+        metadata.includes("fakeConsumerSecret")
+      )
+        throw new Error("connections.json holds a token or the consumer secret");
+      const saved = JSON.parse(metadata).connections.find((c) => c.name === "signed-in");
+      if (saved?.method !== "oauth") throw new Error(`saved as ${saved?.method}`);
+      const stored = execFileSync("secret-tool", [
+        "lookup",
+        "service",
+        process.env.REPOCONN_KEYCHAIN_SERVICE,
+        "username",
+        saved.secret_key,
+      ]).toString();
+      if (!stored.includes("oauth-refresh-")) throw new Error("the keychain does not hold the refresh token");
+      await click(await button("Back to connections"));
+    },
+  );
+
   await check("a second launch hands over to the first window and exits", async () => {
     const second = spawn(path.resolve(appPath), [], { stdio: "ignore" });
     const code = await Promise.race([

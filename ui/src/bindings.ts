@@ -106,6 +106,18 @@ export const commands = {
 	 *  Returns the commands that ran; none when git was not set up for it.
 	 */
 	gitUndoSetup: (name: string) => typedError<string[], AppError>(__TAURI_INVOKE("git_undo_setup", { name })),
+	/**
+	 *  Starts signing in as `check_id`: the consumer typed in the form (key, and secret unless the
+	 *  administrator's policy has it), a listener on a free port of 127.0.0.1, and Bitbucket's page
+	 *  opened in the browser. Answers the page's address, for "Copy the address".
+	 */
+	oauthBegin: (checkId: number, clientId: string | null, clientSecret: string | null) => typedError<string, AppError>(__TAURI_INVOKE("oauth_begin", { checkId, clientId, clientSecret })),
+	/**
+	 *  Waits for the browser of sign-in `check_id` to come back, exchanges the code, and checks the
+	 *  access token with the form's `request` (its secret is ignored). Cancellable with
+	 *  `cancel_check`; a usable result is kept for `save_connection` with its tokens.
+	 */
+	oauthFinish: (checkId: number, request: CheckRequest) => typedError<CheckView, AppError>(__TAURI_INVOKE("oauth_finish", { checkId, request })),
 };
 
 /* Types */
@@ -329,6 +341,11 @@ export type FormOptions = {
 	policy_error: PolicyError | null,
 	/**  The hint under the expiry date: from when the list marks it, and the policy's cap. */
 	expiry_hint: string,
+	/**
+	 *  The key of the administrator's OAuth consumer for Bitbucket Cloud, when the policy has one
+	 *  with its secret (the form then signs in with it and asks for neither).
+	 */
+	oauth_consumer: string | null,
 };
 
 /**  What setting git up did. */
@@ -760,6 +777,8 @@ export type ShellCode =
 "sign_in_again" | 
 /**  A signed-in connection's access token could not be renewed (the network, most often). */
 "renew_failed" | 
+/**  Signing in with Bitbucket did not give tokens (consent denied, a refused consumer...). */
+"sign_in_refused" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 

@@ -61,8 +61,15 @@ describe("the connection form", () => {
       for (const other of ["email", "username", "workspace", "project", "repository"]) {
         expect(asked.includes(`field-${other}`)).toBe(method.fields.some((f) => f.field === other));
       }
-      await type(method.secret_label, SECRETS.good);
-      await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+      if (method.method === "oauth") {
+        // OAuth signs in in the browser: the consumer, then Sign in with Bitbucket.
+        await type("OAuth consumer key", "consumerKey1");
+        await type("OAuth consumer secret", "consumerSecret1");
+        await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
+      } else {
+        await type(method.secret_label, SECRETS.good);
+        await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+      }
       // Data Center project and repository tokens and passwords work with a catch, to be accepted.
       const caught = ["project-token", "repository-token", "basic"].includes(method.method);
       expect(
@@ -116,6 +123,46 @@ describe("the connection form", () => {
     await fireEvent.click(await screen.findByRole("button", { name: "Back to connections" }));
     // The list names the project the token is tied to.
     expect((await screen.findByText(/project DATA/)).textContent).toContain("project DATA");
+  });
+
+  it("OAuth signs in with Bitbucket: the consumer goes to Rust, the tokens never come back", async () => {
+    const state = installMockBackend();
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: /^OAuth 2.0/ }));
+    expect(screen.queryByLabelText("Access token")).toBeNull();
+    const signIn = screen.getByRole("button", { name: "Sign in with Bitbucket" }) as HTMLButtonElement;
+    expect(signIn.disabled).toBe(true);
+    await type("OAuth consumer key", "consumerKey1");
+    await type("OAuth consumer secret", "consumerSecret1");
+    await fireEvent.click(signIn);
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const begun = state.calls.find((c) => c.cmd === "oauth_begin");
+    expect(begun?.args).toEqual({
+      checkId: expect.any(Number),
+      clientId: "consumerKey1",
+      clientSecret: "consumerSecret1",
+    });
+    const finished = state.calls.find((c) => c.cmd === "oauth_finish");
+    expect(finished?.args.checkId).toBe(begun?.args.checkId);
+    expect(state.calls.some((c) => c.cmd === "check_credential")).toBe(false);
+    await type("Connection name", "signed-in");
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(state.connections).toHaveLength(1));
+    expect(state.connections[0].connection.method).toBe("oauth");
+    expect(JSON.stringify(state.calls.filter((c) => c.cmd === "save_connection"))).not.toContain(
+      "consumerSecret1",
+    );
+  });
+
+  it("OAuth with the administrator's consumer asks for neither key nor secret", async () => {
+    installMockBackend({ formOptions: { ...formOptions, oauth_consumer: "companyConsumer" } });
+    await openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: /^OAuth 2.0/ }));
+    expect(screen.getByTestId("oauth-consumer").textContent).toContain("companyConsumer");
+    expect(screen.queryByLabelText("OAuth consumer secret")).toBeNull();
+    expect(
+      (screen.getByRole("button", { name: "Sign in with Bitbucket" }) as HTMLButtonElement).disabled,
+    ).toBe(false);
   });
 
   it("shows app passwords as retired and not selectable", async () => {

@@ -867,6 +867,18 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return gitScan(state);
       case "git_setup_preview":
         return gitPreview(state, String(args.name));
+      case "oauth_begin": {
+        const clientId =
+          (args.clientId as string | null) ?? (state.formOptions ?? formOptions).oauth_consumer;
+        return `https://bitbucket.org/site/oauth2/authorize?client_id=${clientId}&response_type=code`;
+      }
+      case "oauth_finish": {
+        // Bitbucket came back with a code, exchanged for a working access token (kept in Rust).
+        const request = { ...(args.request as CheckRequest), secret: SECRETS.good };
+        const report = reportFor(request);
+        if (report.ok) checked.set(args.checkId as number, request);
+        return checkViewOf(report);
+      }
       case "git_undo_setup": {
         const was = state.git.setUp.includes(String(args.name));
         state.git.setUp = state.git.setUp.filter((n) => n !== args.name);

@@ -28,6 +28,9 @@ pub struct FormOptions {
     pub policy_error: Option<PolicyError>,
     /// The hint under the expiry date: from when the list marks it, and the policy's cap.
     pub expiry_hint: String,
+    /// The key of the administrator's OAuth consumer for Bitbucket Cloud, when the policy has one
+    /// with its secret (the form then signs in with it and asks for neither).
+    pub oauth_consumer: Option<String>,
 }
 
 /// Hints about a pasted secret, shown while the user pastes, before anything goes over the network.
@@ -348,6 +351,10 @@ pub fn options_for_server(policy: &PolicyState, server_version: Option<&str>) ->
         max_token_lifetime_days: policy.policy.max_token_lifetime_days,
         policy_error: policy.error.clone(),
         expiry_hint: expiry_hint(policy),
+        oauth_consumer: policy
+            .cloud_oauth_client()
+            .filter(|c| c.client_secret.as_deref().is_some_and(|s| !s.trim().is_empty()))
+            .map(|c| c.client_id.clone()),
     }
 }
 
@@ -361,7 +368,9 @@ fn method_option(method: Method, policy: &PolicyState, server_version: Option<&s
         K::ProjectAccessToken => "A token for one project's repositories (Bitbucket Premium).",
         K::WorkspaceAccessToken => "A token for a whole workspace (Bitbucket Premium).",
         K::AppPassword => "The old way: Bitbucket stopped accepting app passwords on 28 July 2026.",
-        K::Oauth => "An access token from an OAuth consumer (it lasts two hours).",
+        K::Oauth => {
+            "Sign in with Bitbucket in your browser, through an OAuth consumer; its access token is renewed for you."
+        }
         K::PersonalToken => {
             "A token of your account, limited to the permission you choose. The usual choice."
         }

@@ -308,7 +308,7 @@ fn usual_steps(method: Method) -> &'static str {
             "Click \"Create Workspace Access Token\", name it, tick the scopes listed here, and create it. Copy the token: it is shown only once."
         }
         Method::Oauth => {
-            "Open OAuth consumers, add a consumer with a callback URL and the permissions listed here. Signing in with it comes in a later version."
+            "Open OAuth consumers, add a consumer with the callback URL http://127.0.0.1 and the permissions listed here, then sign in with its key and secret (in the app: Sign in with Bitbucket; on the command line: repoconn add NAME --cloud --method oauth --client-id KEY)."
         }
         Method::PersonalToken => {
             "Click \"Create token\", name it, choose the permissions listed here, set an expiry date, and create it. Copy the token: it is shown only once. (Also under your avatar, Manage account, HTTP access tokens.)"

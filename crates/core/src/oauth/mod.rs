@@ -86,6 +86,50 @@ pub(crate) fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
+/// The consumer to sign in with, and whether the person gave it: the key and secret typed (the
+/// secret may be left out when the administrator's policy has this key), or the policy's.
+pub fn choose_consumer(
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    policy: &crate::policy::PolicyState,
+) -> Result<(Consumer, bool), OauthError> {
+    let typed_id = client_id
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty());
+    let typed_secret = client_secret.filter(|s| !s.expose().trim().is_empty());
+    let from_policy = policy.cloud_oauth_client();
+    let missing = |what: &str| OauthError::BadAnswer {
+        detail: format!("the OAuth consumer's {what} is missing"),
+    };
+    match (typed_id, typed_secret) {
+        (Some(client_id), Some(secret)) => Ok((
+            Consumer {
+                client_id,
+                client_secret: Secret::new(secret.expose().trim()),
+            },
+            true,
+        )),
+        (typed, None) => {
+            let client = from_policy
+                .filter(|c| typed.as_deref().is_none_or(|id| id == c.client_id))
+                .ok_or_else(|| missing(if typed.is_some() { "secret" } else { "key" }))?;
+            let secret = client
+                .client_secret
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| missing("secret"))?;
+            Ok((
+                Consumer {
+                    client_id: client.client_id.clone(),
+                    client_secret: Secret::new(secret),
+                },
+                false,
+            ))
+        }
+        (None, Some(_)) => Err(missing("key")),
+    }
+}
+
 /// Seconds since 1970 (UTC), as token expiry times are kept.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()

@@ -80,6 +80,10 @@ export class ConnectionDraft {
   hints = $state<SecretHints | null>(null);
   link = $state<CredentialLink | null>(null);
   report = $state<ValidationReport | null>(null);
+  /** Signing in with Bitbucket (OAuth, Cloud): the consumer typed, and the page's address once begun. */
+  consumerKey = $state("");
+  consumerSecret = $state("");
+  signInAddress = $state<string | null>(null);
   /** Set when the credential works with a catch: saving then needs `catchAccepted`. */
   catch = $state<Catch | null>(null);
   catchAccepted = $state(false);
@@ -111,6 +115,10 @@ export class ConnectionDraft {
   template = $derived(this.options.templates.find((t) => t.name === this.chosenTemplate) ?? null);
   /** A template fixes the provider and the server. */
   locked = $derived(this.template !== null);
+  /** OAuth on Cloud is a sign-in in the browser: no secret is pasted. */
+  get signsIn(): boolean {
+    return this.provider === "cloud" && this.method === "oauth" && !this.existing;
+  }
   /** Whether the chosen way to connect keeps a repository (it is then the connection's default one). */
   keepsRepository = $derived(this.methodOption.fields.some((f) => f.field === "repository"));
   /** Whether and how the form asks when the credential expires. */
@@ -388,8 +396,11 @@ export class ConnectionDraft {
         : "Checking with Bitbucket…";
     const request = this.#checkRequest();
     const key = credentialKey(this.provider, request, this.#secretEdits, this.methodOption.tied_to_place);
-    const answer = await this.#checks.send((id) => {
+    const signIn = this.signsIn && !picked;
+    if (signIn) this.status = "Waiting for you to allow access on Bitbucket's page in your browser…";
+    const answer = await this.#checks.send(async (id) => {
       this.#checkId = id;
+      if (signIn) return this.#signIn(id, request);
       // The saved secret is checked where it is kept: the page sends only the values edited.
       return saved
         ? commands.checkSaved(id, saved.name, savedEdits(request))
@@ -407,12 +418,25 @@ export class ConnectionDraft {
         this.name = answer.data.suggested_name;
         void this.#checkName(true);
       }
-      if (answer.data.report.ok) this.picker.passed(this.#checkId, key, picked);
+      // The picker re-checks with a pasted secret; a sign-in has none to send (its tokens stay in Rust).
+      if (answer.data.report.ok && !signIn) this.picker.passed(this.#checkId, key, picked);
+      if (signIn) this.signInAddress = null;
     } else {
+      this.signInAddress = null;
       this.status = answer.error.code === "cancelled" ? "Check cancelled." : "";
       if (answer.error.code !== "cancelled") this.problem = describeError(answer.error);
     }
     if (!picked) this.verdicts += 1;
+  }
+
+  /** Opens Bitbucket's page in the browser (its address kept for "Copy the address"), then waits. */
+  async #signIn(id: number, request: CheckRequest) {
+    const key = this.options.oauth_consumer ? null : this.consumerKey.trim() || null;
+    const secret = this.options.oauth_consumer ? null : this.consumerSecret || null;
+    const begun = await commands.oauthBegin(id, key, secret);
+    if (begun.status === "error") return begun;
+    this.signInAddress = begun.data;
+    return commands.oauthFinish(id, request);
   }
 
   /** Call after each edit of the name: it is checked with the core's rule once typing pauses. */

@@ -1,0 +1,153 @@
+//! "Sign in with Bitbucket" (OAuth 2.0, Bitbucket Cloud) in the window: `oauth_begin` listens on
+//! 127.0.0.1 and opens Bitbucket's authorization page in the browser (the page shows its address
+//! too, to copy); `oauth_finish` waits for the browser to come back, exchanges the code and checks
+//! the access token like any other. The tokens stay in this process, then in the keychain once
+//! saved; the page never receives them. The protocol is the core's (`repoconn_core::oauth`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use repoconn_core::check::{self, CheckRequest};
+use repoconn_core::domain::secret::Secret;
+use repoconn_core::guide::form::CheckView;
+use repoconn_core::oauth::authorize::Authorization;
+use repoconn_core::oauth::loopback::Loopback;
+use repoconn_core::oauth::{self, Consumer, OauthError, token};
+use tauri::State;
+
+use crate::dialog::{AppState, run_job};
+use crate::error::{AppError, ShellCode};
+
+/// How long the browser may take to come back (the person reads the page and decides).
+const BROWSER_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// A sign-in whose browser has not come back yet, by the page's check id.
+pub struct PendingSignIn {
+    loopback: Loopback,
+    authorization: Authorization,
+    consumer: Consumer,
+    /// The person typed the consumer's secret (kept with the tokens); else it is the policy's.
+    given: bool,
+}
+
+#[derive(Default)]
+pub struct SignIns(Mutex<HashMap<u32, PendingSignIn>>);
+
+fn refused(err: OauthError) -> AppError {
+    let code = if err.is_unverified() {
+        ShellCode::RenewFailed
+    } else {
+        ShellCode::SignInRefused
+    };
+    let fix = match &err {
+        OauthError::ConsentDenied => {
+            "Press Sign in with Bitbucket again and choose Grant access on Bitbucket's page."
+        }
+        OauthError::InvalidConsumer { .. } => {
+            "Check the consumer's key and secret (Workspace settings, OAuth consumers), then sign in again."
+        }
+        OauthError::Unreachable { .. } => "Check the network, then sign in again.",
+        _ => "Press Sign in with Bitbucket again and finish in the browser it opens.",
+    };
+    AppError::new(
+        code,
+        format!("The sign-in did not finish: {err}. Nothing was saved."),
+    )
+    .with_fix(fix)
+}
+
+/// Starts signing in as `check_id`: the consumer typed in the form (key, and secret unless the
+/// administrator's policy has it), a listener on a free port of 127.0.0.1, and Bitbucket's page
+/// opened in the browser. Answers the page's address, for "Copy the address".
+#[tauri::command]
+#[specta::specta]
+pub async fn oauth_begin(
+    state: State<'_, AppState>,
+    sign_ins: State<'_, SignIns>,
+    check_id: u32,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+) -> Result<String, AppError> {
+    let policy = &state.env()?.policy;
+    let (consumer, given) = oauth::choose_consumer(client_id, client_secret, policy).map_err(|err| {
+        AppError::new(ShellCode::SignInRefused, err.to_string())
+            .with_fix("Fill in the consumer's key and secret (Workspace settings, OAuth consumers).")
+    })?;
+    let web = oauth::cloud_web().map_err(refused)?;
+    let loopback = Loopback::bind().await.map_err(refused)?;
+    let authorization = Authorization::new(&web, &consumer.client_id, &loopback.redirect_uri);
+    let address = authorization.url.to_string();
+    // When no browser opens, the page shows the address to open by hand.
+    if let Err(err) = oauth::open_in_browser(&authorization.url) {
+        tracing::warn!("the browser could not be opened: {err}");
+    }
+    sign_ins.0.lock().unwrap().insert(
+        check_id,
+        PendingSignIn {
+            loopback,
+            authorization,
+            consumer,
+            given,
+        },
+    );
+    Ok(address)
+}
+
+/// Waits for the browser of sign-in `check_id` to come back, exchanges the code, and checks the
+/// access token with the form's `request` (its secret is ignored). Cancellable with
+/// `cancel_check`; a usable result is kept for `save_connection` with its tokens.
+#[tauri::command]
+#[specta::specta]
+pub async fn oauth_finish(
+    state: State<'_, AppState>,
+    sign_ins: State<'_, SignIns>,
+    check_id: u32,
+    request: CheckRequest,
+) -> Result<CheckView, AppError> {
+    let pending = sign_ins.0.lock().unwrap().remove(&check_id).ok_or_else(|| {
+        AppError::new(ShellCode::SignInRefused, "No sign-in was started for this form.")
+            .with_fix("Press Sign in with Bitbucket.")
+    })?;
+    let env = state.env()?.clone();
+    run_job(&state, check_id, None, async move {
+        let web = oauth::cloud_web().map_err(refused)?;
+        let PendingSignIn {
+            loopback,
+            authorization,
+            consumer,
+            given,
+        } = pending;
+        let code = tokio::time::timeout(BROWSER_WAIT, loopback.wait(&authorization))
+            .await
+            .map_err(|_| {
+                refused(OauthError::Unreachable {
+                    detail: "the browser did not come back within 10 minutes".into(),
+                })
+            })?
+            .map_err(refused)?;
+        let mut tokens = token::exchange_code(
+            &env,
+            &web,
+            &consumer,
+            &code,
+            &authorization.redirect_uri,
+            &authorization.verifier,
+        )
+        .await
+        .map_err(refused)?;
+        tokens.client_secret = given.then(|| consumer.client_secret.expose().to_owned());
+        let mut checked = check::check_and_keep(
+            CheckRequest {
+                secret: tokens.access(),
+                ..request
+            },
+            &env,
+        )
+        .await;
+        // Saved as the connection's secret: the tokens, which requests turn into the access token.
+        checked.request.secret = tokens.to_secret();
+        Ok(checked)
+    })
+    .await
+}
