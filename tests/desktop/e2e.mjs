@@ -352,14 +352,21 @@ try {
       await click(await button("Choose certificate file…"));
       // The system's file dialog (GTK): type the path into it, as a person would, and press Enter.
       const env = { ...process.env };
-      execFileSync(
-        "xdotool",
-        ["search", "--sync", "--name", "Choose the certificate file", "windowfocus", "--sync"],
-        {
-          env,
-          timeout: 20000,
-        },
-      );
+      // It may exist a moment before it is shown (focusing it then fails): retried until visible.
+      let focused = false;
+      for (let attempt = 0; attempt < 75 && !focused; attempt += 1) {
+        try {
+          execFileSync(
+            "xdotool",
+            ["search", "--onlyvisible", "--name", "Choose the certificate file", "windowfocus", "--sync"],
+            { env, timeout: 5000, stdio: "pipe" },
+          );
+          focused = true;
+        } catch {
+          await sleep(200);
+        }
+      }
+      if (!focused) throw new Error("the system's file dialog never became visible");
       await sleep(500);
       execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"], { env });
       await sleep(300);
@@ -382,7 +389,12 @@ try {
   await check(
     "Sign in with Bitbucket (OAuth): the browser comes back, the token works, the tokens go to the keychain",
     async () => {
-      await click(await button("Add connection"));
+      // From the list, whatever the step before left on screen (Escape goes back).
+      await webdriver("POST", `/session/${sid}/execute/sync`, {
+        script: "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))",
+        args: [],
+      });
+      await click(await eventually("the Add connection button", () => button("Add connection")));
       await click(await findXPath(`//label[contains(normalize-space(), "OAuth 2.0")]/input`));
       // fake-bitbucket's consumer (tests/fake-bitbucket/src/cloud_oauth.rs).
       await typeInto("#consumer-key", "fakeConsumerKey123");
