@@ -420,6 +420,11 @@ export type HostReport = {
 	credentials: HeldCredential[],
 	/**  The remotes of the scanned repository on this server. */
 	remotes: RemoteReport[],
+	/**
+	 *  The saved connections git can be set up to use for this server (`repoconn git setup
+	 *  NAME`): on its host, and of a kind git accepts.
+	 */
+	usable_connections: string[],
 };
 
 /**  Who the credential acts as. */

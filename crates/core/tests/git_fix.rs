@@ -54,6 +54,22 @@ fn preview_then_set_up_with_consent_leaves_only_the_saved_connection() {
     }))
     .unwrap();
 
+    // The scan names the saved connections git can be set up to use for bitbucket.org (not a
+    // retired app password).
+    let mut retired = connection.clone();
+    retired.name = "old".into();
+    retired.method = repoconn_core::Method::AppPassword;
+    let found = repoconn_core::git::scan::scan(
+        &Git::default(),
+        &[connection.clone(), retired],
+        false,
+        &repoconn_core::git::plain_text::Home::from_env(),
+    )
+    .unwrap()
+    .offline();
+    assert_eq!(found.hosts[0].host, "bitbucket.org");
+    assert_eq!(found.hosts[0].usable_connections, ["work cloud"]);
+
     let before = everything_under(home.path());
     let preview = git_fix::preview(&Git::default(), &connection).unwrap();
     assert_eq!(everything_under(home.path()), before, "a preview changes nothing");

@@ -573,7 +573,19 @@ function gitScan(state: MockState): ScanReport {
       : [];
   return {
     checked_live: true,
-    hosts: [{ host: "bitbucket.org", url: "https://bitbucket.org/", helpers, credentials, remotes: [] }],
+    hosts: [
+      {
+        host: "bitbucket.org",
+        url: "https://bitbucket.org/",
+        helpers,
+        credentials,
+        remotes: [],
+        // As the core finds them: Cloud connections of a kind git accepts.
+        usable_connections: state.connections
+          .filter((c) => c.connection.provider === "cloud" && c.connection.method !== "app-password")
+          .map((c) => c.connection.name),
+      },
+    ],
   };
 }
 

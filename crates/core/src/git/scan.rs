@@ -37,6 +37,9 @@ pub struct HostReport {
     pub credentials: Vec<HeldCredential>,
     /// The remotes of the scanned repository on this server.
     pub remotes: Vec<RemoteReport>,
+    /// The saved connections git can be set up to use for this server (`repoconn git setup
+    /// NAME`): on its host, and of a kind git accepts.
+    pub usable_connections: Vec<String>,
 }
 
 /// What one helper (or file, or remote URL) holds: the username and the verdict, never the
@@ -273,6 +276,11 @@ fn scan_host(
         helpers: helpers.clone(),
         credentials: Vec::new(),
         remotes: Vec::new(),
+        usable_connections: saved
+            .iter()
+            .filter(|c| c.git_host().eq_ignore_ascii_case(&host) && crate::git::setup::refusal(c).is_none())
+            .map(|c| c.name.clone())
+            .collect(),
     });
     let index = scan.report.hosts.len() - 1;
     for helper in &helpers {
