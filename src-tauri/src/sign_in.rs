@@ -1,8 +1,10 @@
-//! "Sign in with Bitbucket" (OAuth 2.0, Bitbucket Cloud) in the window: `oauth_begin` listens on
-//! 127.0.0.1 and opens Bitbucket's authorization page in the browser (the page shows its address
-//! too, to copy); `oauth_finish` waits for the browser to come back, exchanges the code and checks
-//! the access token like any other. The tokens stay in this process, then in the keychain once
-//! saved; the page never receives them. The protocol is the core's (`repoconn_core::oauth`).
+//! "Sign in with Bitbucket" (OAuth 2.0, Cloud or a Data Center's application link) in the window:
+//! `oauth_begin` listens on 127.0.0.1 and opens the authorization page in the browser (the page
+//! shows its address too, to copy); `oauth_finish` waits for the browser to come back, exchanges
+//! the code and checks the access token like any other. Signing in again for a saved connection
+//! reuses its consumer, read here from the keychain. The tokens stay in this process, then in the
+//! keychain once saved; the page never receives them. The protocol is the core's
+//! (`repoconn_core::oauth`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,13 +12,15 @@ use std::time::Duration;
 
 use repoconn_core::check::{self, CheckRequest};
 use repoconn_core::domain::secret::Secret;
+use repoconn_core::domain::tokens::OauthTokens;
 use repoconn_core::guide::form::CheckView;
 use repoconn_core::oauth::authorize::Authorization;
 use repoconn_core::oauth::loopback::Loopback;
+use repoconn_core::oauth::server::{AuthServer, HTTP_REDIRECT_PROPERTY};
 use repoconn_core::oauth::{self, Consumer, OauthError, token};
 use tauri::State;
 
-use crate::dialog::{AppState, run_job};
+use crate::dialog::{AppState, blocking, run_job};
 use crate::error::{AppError, ShellCode};
 
 /// How long the browser may take to come back (the person reads the page and decides).
@@ -24,6 +28,7 @@ const BROWSER_WAIT: Duration = Duration::from_secs(10 * 60);
 
 /// A sign-in whose browser has not come back yet, by the page's check id.
 pub struct PendingSignIn {
+    server: AuthServer,
     loopback: Loopback,
     authorization: Authorization,
     consumer: Consumer,
@@ -35,6 +40,7 @@ pub struct PendingSignIn {
 pub struct SignIns(Mutex<HashMap<u32, PendingSignIn>>);
 
 fn refused(err: OauthError) -> AppError {
+    let fix_owned;
     let code = if err.is_unverified() {
         ShellCode::RenewFailed
     } else {
@@ -47,6 +53,13 @@ fn refused(err: OauthError) -> AppError {
         OauthError::InvalidConsumer { .. } => {
             "Check the consumer's key and secret (Workspace settings, OAuth consumers), then sign in again."
         }
+        OauthError::RedirectRefused { redirect_uri, .. } => {
+            fix_owned = format!(
+                "Ask your Bitbucket administrators to start the server with -D{HTTP_REDIRECT_PROPERTY}=true and to register {redirect_uri} as the application link's redirect URL. Until then, choose Personal HTTP access token above."
+            );
+            &fix_owned
+        }
+        OauthError::NotOffered => "Choose Personal HTTP access token above.",
         OauthError::Unreachable { .. } => "Check the network, then sign in again.",
         _ => "Press Sign in with Bitbucket again and finish in the browser it opens.",
     };
@@ -57,26 +70,49 @@ fn refused(err: OauthError) -> AppError {
     .with_fix(fix)
 }
 
-/// Starts signing in as `check_id`: the consumer typed in the form (key, and secret unless the
-/// administrator's policy has it), a listener on a free port of 127.0.0.1, and Bitbucket's page
-/// opened in the browser. Answers the page's address, for "Copy the address".
+/// Starts signing in as `check_id` for the form's `request` (Cloud, or the Data Center it names,
+/// asked for the scopes its profile needs): the consumer typed in the form (key, and secret
+/// unless the administrator's policy has it or the link has none), else the saved connection
+/// `again`'s own, else the policy's; a listener on 127.0.0.1; the authorization page opened in the
+/// browser. Answers the page's address, for "Copy the address".
 #[tauri::command]
 #[specta::specta]
 pub async fn oauth_begin(
     state: State<'_, AppState>,
     sign_ins: State<'_, SignIns>,
     check_id: u32,
+    request: CheckRequest,
     client_id: Option<String>,
     client_secret: Option<Secret>,
+    again: Option<String>,
 ) -> Result<String, AppError> {
-    let policy = &state.env()?.policy;
-    let (consumer, given) = oauth::choose_consumer(client_id, client_secret, policy).map_err(|err| {
-        AppError::new(ShellCode::SignInRefused, err.to_string())
-            .with_fix("Fill in the consumer's key and secret (Workspace settings, OAuth consumers).")
-    })?;
-    let web = oauth::cloud_web().map_err(refused)?;
-    let loopback = Loopback::bind().await.map_err(refused)?;
-    let authorization = Authorization::new(&web, &consumer.client_id, &loopback.redirect_uri);
+    let env = state.env()?.clone();
+    let server = AuthServer::for_request(&request).map_err(refused)?;
+    let typed = client_id.as_deref().is_some_and(|id| !id.trim().is_empty());
+    let (client_id, client_secret) = match again {
+        Some(name) if !typed => saved_consumer(&state, name).await?,
+        _ => (client_id, client_secret),
+    };
+    let (consumer, given) =
+        oauth::choose_consumer(&server, client_id, client_secret, &env.policy).map_err(|err| {
+            AppError::new(ShellCode::SignInRefused, err.to_string()).with_fix(if server.is_data_center() {
+                "Fill in the application link's client ID (and its secret, if it has one): your Bitbucket administrators have them."
+            } else {
+                "Fill in the consumer's key and secret (Workspace settings, OAuth consumers)."
+            })
+        })?;
+    let redirect = oauth::registered_redirect(&server, None, &env.policy).map_err(refused)?;
+    let loopback = match &redirect {
+        Some(url) => Loopback::bind_to(url).await,
+        None => Loopback::bind().await,
+    }
+    .map_err(refused)?;
+    let scopes = server.scopes_for(&request);
+    let authorization = Authorization::new(&server, &consumer.client_id, &loopback.redirect_uri, &scopes);
+    server
+        .preflight(&env, &authorization.url, &loopback.redirect_uri)
+        .await
+        .map_err(refused)?;
     let address = authorization.url.to_string();
     // When no browser opens, the page shows the address to open by hand.
     if let Err(err) = oauth::open_in_browser(&authorization.url) {
@@ -85,6 +121,7 @@ pub async fn oauth_begin(
     sign_ins.0.lock().unwrap().insert(
         check_id,
         PendingSignIn {
+            server,
             loopback,
             authorization,
             consumer,
@@ -92,6 +129,27 @@ pub async fn oauth_begin(
         },
     );
     Ok(address)
+}
+
+/// The consumer a saved connection signed in with: its key, and its secret when the person gave
+/// it (else the policy's is used). Read here; the page never sees them.
+async fn saved_consumer(
+    state: &AppState,
+    name: String,
+) -> Result<(Option<String>, Option<Secret>), AppError> {
+    let registry = state.registry()?;
+    blocking(move || {
+        let connection = registry.get(&name)?;
+        let tokens = registry
+            .stored_secret(&connection)
+            .ok()
+            .and_then(|s| OauthTokens::read(&s));
+        Ok(match tokens {
+            Some(t) => (Some(t.client_id), t.client_secret.map(Secret::new)),
+            None => (None, None),
+        })
+    })
+    .await
 }
 
 /// Waits for the browser of sign-in `check_id` to come back, exchanges the code, and checks the
@@ -111,8 +169,8 @@ pub async fn oauth_finish(
     })?;
     let env = state.env()?.clone();
     run_job(&state, check_id, None, async move {
-        let web = oauth::cloud_web().map_err(refused)?;
         let PendingSignIn {
+            server,
             loopback,
             authorization,
             consumer,
@@ -128,7 +186,7 @@ pub async fn oauth_finish(
             .map_err(refused)?;
         let mut tokens = token::exchange_code(
             &env,
-            &web,
+            &server,
             &consumer,
             &code,
             &authorization.redirect_uri,
@@ -136,7 +194,9 @@ pub async fn oauth_finish(
         )
         .await
         .map_err(refused)?;
-        tokens.client_secret = given.then(|| consumer.client_secret.expose().to_owned());
+        tokens.client_secret = given
+            .then(|| consumer.client_secret.as_ref().map(|s| s.expose().to_owned()))
+            .flatten();
         let mut checked = check::check_and_keep(
             CheckRequest {
                 secret: tokens.access(),

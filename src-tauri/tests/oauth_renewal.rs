@@ -63,6 +63,7 @@ fn re_test_renews_an_expiring_access_token_before_checking_it() {
         expires_at: unix_now() + 60,
         client_id: CLIENT_ID.to_owned(),
         client_secret: Some(CLIENT_SECRET.to_owned()),
+        redirect_uri: None,
     };
     let connection: Connection = serde_json::from_value(json!({
         "id": "1", "name": "signed-in", "provider": "cloud", "base_url": format!("{root}/"),

@@ -107,11 +107,13 @@ export const commands = {
 	 */
 	gitUndoSetup: (name: string) => typedError<string[], AppError>(__TAURI_INVOKE("git_undo_setup", { name })),
 	/**
-	 *  Starts signing in as `check_id`: the consumer typed in the form (key, and secret unless the
-	 *  administrator's policy has it), a listener on a free port of 127.0.0.1, and Bitbucket's page
-	 *  opened in the browser. Answers the page's address, for "Copy the address".
+	 *  Starts signing in as `check_id` for the form's `request` (Cloud, or the Data Center it names,
+	 *  asked for the scopes its profile needs): the consumer typed in the form (key, and secret
+	 *  unless the administrator's policy has it or the link has none), else the saved connection
+	 *  `again`'s own, else the policy's; a listener on 127.0.0.1; the authorization page opened in the
+	 *  browser. Answers the page's address, for "Copy the address".
 	 */
-	oauthBegin: (checkId: number, clientId: string | null, clientSecret: string | null) => typedError<string, AppError>(__TAURI_INVOKE("oauth_begin", { checkId, clientId, clientSecret })),
+	oauthBegin: (checkId: number, request: CheckRequest, clientId: string | null, clientSecret: string | null, again: string | null) => typedError<string, AppError>(__TAURI_INVOKE("oauth_begin", { checkId, request, clientId, clientSecret, again })),
 	/**
 	 *  Waits for the browser of sign-in `check_id` to come back, exchanges the code, and checks the
 	 *  access token with the form's `request` (its secret is ignored). Cancellable with
@@ -346,6 +348,13 @@ export type FormOptions = {
 	 *  with its secret (the form then signs in with it and asks for neither).
 	 */
 	oauth_consumer: string | null,
+	/**
+	 *  The Data Center application links the administrator's policy names, without secrets: the
+	 *  form signs in to that server with the link's client ID and asks for nothing.
+	 */
+	oauth_links: OauthLink[],
+	/**  The redirect URL a Data Center application link is registered with by default. */
+	oauth_redirect: string,
 };
 
 /**  What setting git up did. */
@@ -508,6 +517,8 @@ export type Method =
 "project-token" | 
 /**  Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user). */
 "repository-token" | 
+/**  Data Center: signed in through an incoming application link (OAuth 2.0 with PKCE, Bearer). */
+"data-center-oauth" | 
 /**  Data Center: username and password. */
 "basic";
 
@@ -545,6 +556,15 @@ export type NameCheck = {
 	problem: string | null,
 	/**  A name like it that is free, when this one is taken. */
 	suggestion: string | null,
+};
+
+/**  A Data Center application link from the policy, as the form shows it. */
+export type OauthLink = {
+	/**  The server's base URL, as the core normalises it. */
+	base_url: string,
+	client_id: string,
+	/**  The redirect URL the link is registered with. */
+	redirect_uri: string,
 };
 
 /**  A credential another helper holds for the URL: never its secret. */
@@ -805,7 +825,12 @@ export type Status = "valid" | "invalid" |
 /**  Git reported the credential as refused (`git credential reject`). */
 "rejected_by_git" | 
 /**  An app password: it must be replaced by an API token. */
-"needs_migration";
+"needs_migration" | 
+/**
+ *  Bitbucket refused to renew an OAuth sign-in: the person signs in again (the connection
+ *  and its settings are kept).
+ */
+"sign_in_again";
 
 /**
  *  Why saving, reading or changing stored connections failed. Unlike a check's problems these

@@ -161,14 +161,25 @@ impl Credential {
 }
 
 impl Target {
+    pub fn provider(&self) -> ProviderKind {
+        if self.cloud {
+            ProviderKind::Cloud
+        } else {
+            ProviderKind::DataCenter
+        }
+    }
+
+    /// The way to connect on the chosen provider: `--method oauth` with `--server` is the Data
+    /// Center sign-in.
+    pub fn method(&self) -> Method {
+        self.method.on(self.provider())
+    }
+
     /// `--method` must be one of the chosen provider's ways to connect.
     pub fn check_provider(&self) -> Result<(), CliError> {
-        let (provider, side) = if self.cloud {
-            (ProviderKind::Cloud, "--cloud")
-        } else {
-            (ProviderKind::DataCenter, "--server")
-        };
-        if self.method.provider() == provider {
+        let provider = self.provider();
+        let side = if self.cloud { "--cloud" } else { "--server" };
+        if self.method().provider() == provider {
             Ok(())
         } else {
             Err(CliError::usage(format!(
@@ -233,14 +244,14 @@ impl Target {
                 Field::Repository => from_url.as_ref().is_some_and(|a| a.repository.is_some()),
                 _ => false,
             };
-            (self.method.needs(field) == Some(Need::Required) && !filled && !implied)
+            (self.method().needs(field) == Some(Need::Required) && !filled && !implied)
                 .then(|| format!("--method {} needs {}", self.method, flag(field)))
         })
     }
 
     pub fn into_request(self, options: &CheckOptions, secret: Secret) -> CheckRequest {
         CheckRequest {
-            method: self.method,
+            method: self.method(),
             server: self.server,
             email: self.email,
             username: self.username,
@@ -261,12 +272,12 @@ impl Target {
 /// asking for the secret: the flags, the environment, then standard input.
 pub fn prepare(target: Target, options: &CheckOptions) -> Result<(CheckRequest, CheckEnv), CliError> {
     target.validate()?;
-    normalise_requirements(target.method, &options.require)?;
+    normalise_requirements(target.method(), &options.require)?;
     if let Some(typed) = &options.trust_fingerprint {
         sniff::fingerprint(typed).map_err(|err| CliError::usage(format!("--trust-fingerprint: {err}")))?;
     }
     let env = context::environment()?;
-    let secret = input::read_secret(target.method)?;
+    let secret = input::read_secret(target.method())?;
     if std::env::var(FAILPOINT_ENV).as_deref() == Ok("check:panic-with-secret") {
         // Lets the test suite prove that a panic never prints what it was looking at.
         panic!("failpoint holding {}", secret.expose());

@@ -24,8 +24,12 @@ pub fn into_cli(err: OauthError) -> CliError {
         OauthError::Storage(err) => CliError::storage(err),
         OauthError::SignInAgain { name } => {
             let q = quote(&name);
-            CliError::failed(format!("[oauth_sign_in_again] {}.", OauthError::SignInAgain { name })).with_fix(format!(
-                "sign in again: `repoconn remove {q}`, then `repoconn add {q} --cloud --method oauth --client-id KEY`"
+            CliError::failed(format!(
+                "[oauth_sign_in_again] {}.",
+                OauthError::SignInAgain { name }
+            ))
+            .with_fix(format!(
+                "sign in again: `repoconn rotate {q}` (the connection keeps its settings)"
             ))
         }
         other if other.is_unverified() => {

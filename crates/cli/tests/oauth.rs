@@ -1,7 +1,8 @@
-//! Signing in with Bitbucket Cloud (OAuth 2.0) from the command line, against the fake
-//! authorization server of tests/fake-bitbucket: the browser is a small script that follows the
-//! redirect with curl, the loopback listener and the paste-back are the real ones, and the
-//! tokens land in the real Secret Service (a private session, as for saved_connections).
+//! Signing in with Bitbucket (OAuth 2.0; Cloud, and a Data Center's application link with PKCE)
+//! from the command line, against the fake authorization servers of tests/fake-bitbucket: the
+//! browser is a small script that follows the redirect with curl, the loopback listener and the
+//! paste-back are the real ones, and the tokens land in the real Secret Service (a private
+//! session, as for saved_connections).
 //!
 //! Without a Secret Service these tests say so visibly and do nothing, unless
 //! REPOCONN_REQUIRE_KEYCHAIN=1 or CI=true, where they fail.
@@ -15,16 +16,18 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use fake_bitbucket::cloud_oauth::{CLIENT_ID, CLIENT_SECRET, FakeCloudOauth};
-use fake_bitbucket::{Behaviour, Server, start};
+use fake_bitbucket::datacenter_oauth::{self as dc, FakeDataCenterOauth};
+use fake_bitbucket::oauth_server::AuthorizationServer;
+use fake_bitbucket::{Api, Behaviour, Server, start};
 use serde_json::Value;
 use support::Run;
 
 /// One isolated world: a data folder, a keychain service, the fake's web and API root, and a
 /// browser script that follows Bitbucket's redirect back to the loopback listener.
-struct World {
+struct World<F = FakeCloudOauth> {
     data: tempfile::TempDir,
     service: String,
-    fake: Arc<FakeCloudOauth>,
+    fake: Arc<F>,
     server: Server,
     browser: PathBuf,
     policy: Option<PathBuf>,
@@ -32,12 +35,76 @@ struct World {
 
 impl World {
     async fn new() -> Self {
+        World::with(FakeCloudOauth::default()).await
+    }
+}
+
+impl World<FakeDataCenterOauth> {
+    async fn data_center() -> Self {
+        World::with(FakeDataCenterOauth::default()).await
+    }
+
+    /// The server's base URL, with its context path.
+    fn base(&self) -> String {
+        format!("{}/bitbucket", self.root())
+    }
+
+    /// `repoconn add NAME --server BASE --method oauth --client-id ID --redirect-uri R` with the
+    /// client secret (maybe empty: a link without one) on the first line of standard input.
+    async fn sign_in_dc(&self, name: &str, secret: &str, redirect: &str, extra: &[&str]) -> Output {
+        let base = self.base();
+        let mut args = vec![
+            "add",
+            name,
+            "--server",
+            &base,
+            "--method",
+            "oauth",
+            "--client-id",
+            dc::CLIENT_ID,
+            "--redirect-uri",
+            redirect,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args, &format!("{secret}\n")).await
+    }
+
+    /// `git credential get` for this server through our helper: the username and password given.
+    async fn git_login(&self) -> (Option<(String, String)>, Output) {
+        let host = self.server.url.host_str().unwrap().to_owned();
+        let port = self.server.url.port().unwrap();
+        let query = format!("protocol=http\nhost={host}:{port}\n\n");
+        let out = self.run(&["git-credential", "get"], &query).await;
+        let answer = text(&out.stdout);
+        let get = |key: &str| {
+            answer
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::to_owned)
+        };
+        (get("username=").zip(get("password=")), out)
+    }
+}
+
+/// A redirect address on a free port of 127.0.0.1 (the tests run side by side: each its own).
+fn free_redirect() -> String {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    format!("http://127.0.0.1:{port}/repoconn/callback")
+}
+
+impl<F> World<F>
+where
+    F: Api + std::ops::Deref<Target = AuthorizationServer> + Send + Sync + 'static,
+{
+    async fn with(fake: F) -> Self {
         let data = tempfile::tempdir().unwrap();
         let service = format!(
             "repoconn-oauth-{}",
             data.path().file_name().unwrap().to_string_lossy()
         );
-        let fake = Arc::new(FakeCloudOauth::default());
+        let fake = Arc::new(fake);
         let server = start(fake.clone(), Behaviour::default(), None).await;
         let browser = data.path().join("browser.sh");
         std::fs::write(
@@ -99,21 +166,6 @@ impl World {
         self.command(args).stdin(stdin).output_async().await
     }
 
-    /// `repoconn add NAME --cloud --method oauth --client-id KEY` with the consumer secret piped.
-    async fn sign_in(&self, name: &str, secret: &str) -> Output {
-        let args = [
-            "add",
-            name,
-            "--cloud",
-            "--method",
-            "oauth",
-            "--client-id",
-            CLIENT_ID,
-            "--json",
-        ];
-        self.run(&args, &format!("{secret}\n")).await
-    }
-
     async fn names(&self) -> Vec<String> {
         let out = self.run(&["list", "--json"], "").await;
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -130,6 +182,36 @@ impl World {
             .map(|row| row["connection"].clone())
             .find(|c| c["name"] == name)
             .expect("the connection is listed")
+    }
+
+    /// Every keychain item of this world, read with the desktop's own tool.
+    fn keychain_accounts(&self) -> Vec<String> {
+        let out = Run::program("secret-tool", ["search", "--all", "service", &self.service]).output();
+        let all = text(&out.stdout) + &text(&out.stderr);
+        all.lines()
+            .filter_map(|l| l.trim().strip_prefix("attribute.username = ").map(str::to_owned))
+            .collect()
+    }
+
+    fn metadata_text(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("connections.json")).unwrap_or_default()
+    }
+}
+
+impl World {
+    /// `repoconn add NAME --cloud --method oauth --client-id KEY` with the consumer secret piped.
+    async fn sign_in(&self, name: &str, secret: &str) -> Output {
+        let args = [
+            "add",
+            name,
+            "--cloud",
+            "--method",
+            "oauth",
+            "--client-id",
+            CLIENT_ID,
+            "--json",
+        ];
+        self.run(&args, &format!("{secret}\n")).await
     }
 
     /// `git credential get` for bitbucket.org through our helper: the password given.
@@ -150,19 +232,6 @@ impl World {
             .find_map(|l| l.strip_prefix("password="))
             .map(str::to_owned);
         (password, out)
-    }
-
-    /// Every keychain item of this world, read with the desktop's own tool.
-    fn keychain_accounts(&self) -> Vec<String> {
-        let out = Run::program("secret-tool", ["search", "--all", "service", &self.service]).output();
-        let all = text(&out.stdout) + &text(&out.stderr);
-        all.lines()
-            .filter_map(|l| l.trim().strip_prefix("attribute.username = ").map(str::to_owned))
-            .collect()
-    }
-
-    fn metadata_text(&self) -> String {
-        std::fs::read_to_string(self.data.path().join("connections.json")).unwrap_or_default()
     }
 
     /// Starts a paste-back sign-in, follows the printed address without a browser (the redirect
@@ -261,7 +330,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Whether a Secret Service answers; fails the test where one is required.
-async fn keychain_ready(world: &World) -> bool {
+async fn keychain_ready<F>(world: &World<F>) -> bool
+where
+    F: Api + std::ops::Deref<Target = AuthorizationServer> + Send + Sync + 'static,
+{
     let out = world.run(&["doctor", "--json"], "").await;
     if out.status.code() == Some(4) && text(&out.stderr).contains("keychain_unavailable") {
         let required = std::env::var("REPOCONN_REQUIRE_KEYCHAIN").as_deref() == Ok("1")
@@ -277,12 +349,21 @@ async fn keychain_ready(world: &World) -> bool {
 }
 
 /// No token, refresh token or consumer secret in the connections file or in what was printed.
-fn assert_no_secret_in(world: &World, out: &Output) {
+fn assert_no_secret_in<F>(world: &World<F>, out: &Output)
+where
+    F: Api + std::ops::Deref<Target = AuthorizationServer> + Send + Sync + 'static,
+{
     assert_no_secret_in_text(&(text(&out.stdout) + &text(&out.stderr) + &world.metadata_text()));
 }
 
 fn assert_no_secret_in_text(printed: &str) {
-    for secret in ["oauth-access-", "oauth-refresh-", CLIENT_SECRET, "code-"] {
+    for secret in [
+        "oauth-access-",
+        "oauth-refresh-",
+        CLIENT_SECRET,
+        dc::CLIENT_SECRET,
+        "code-",
+    ] {
         assert!(!printed.contains(secret), "{secret} leaked: {printed}");
     }
 }
@@ -498,18 +579,28 @@ async fn a_refused_refresh_asks_to_sign_in_again_and_keeps_the_connection() {
     let (password, out) = world.git_password().await;
     assert_eq!(password, None, "git gets no dead token");
     assert!(
-        text(&out.stderr).contains("repoconn add work --cloud --method oauth"),
+        text(&out.stderr).contains("repoconn rotate work"),
         "{}",
         text(&out.stderr)
     );
     let out = world.run(&["test", "work"], "").await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert_eq!(world.connection("work").await["status"], "invalid");
+    assert_eq!(world.connection("work").await["status"], "sign_in_again");
     assert_eq!(
         world.keychain_accounts().len(),
         1,
         "the connection and its item are kept"
     );
+    // `repoconn rotate` signs in again with the consumer the connection used (its secret from
+    // the keychain): the connection works again, with one keychain item.
+    world.fake.access_lifetime.store(7200, Ordering::SeqCst);
+    let out = world.run(&["rotate", "work", "--json"], "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_secret_in(&world, &out);
+    assert_eq!(world.connection("work").await["status"], "valid");
+    assert_eq!(world.keychain_accounts().len(), 1);
+    let (password, out) = world.git_password().await;
+    assert!(password.is_some(), "{}", text(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,4 +666,156 @@ async fn real_git_receives_a_renewed_token_through_the_helper() {
     // Git kept the expiry: it would drop the token once past it.
     assert!(answer.contains("password_expiry_utc="), "{answer}");
     assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_signs_in_with_pkce_and_the_scopes_the_profile_needs() {
+    let world = World::data_center().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let redirect = free_redirect();
+    let out = world.sign_in_dc("dc", dc::CLIENT_SECRET, &redirect, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["report"]["outcome"], "usable");
+    assert_eq!(json["connection"]["method"], "data-center-oauth");
+    assert_eq!(json["connection"]["bitbucket_username"], "ada");
+    assert_eq!(json["report"]["permission"], "REPO_WRITE");
+    assert_no_secret_in(&world, &out);
+    let authorize = world
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/bitbucket/rest/oauth2/latest/authorize")
+        .expect("the browser opened the link's authorization address");
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(authorize.query.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(
+        get("redirect_uri"),
+        Some(redirect.as_str()),
+        "the registered address, exactly"
+    );
+    assert_eq!(get("scope"), Some("PUBLIC_REPOS REPO_READ REPO_WRITE"));
+    assert_eq!(get("code_challenge_method"), Some("S256"));
+    // The tokens and the redirect address to repeat are in the keychain, never in the file.
+    let key = json["connection"]["secret_key"].as_str().unwrap().to_owned();
+    let stored = world.keychain_item(&key);
+    assert!(
+        stored.contains("oauth-refresh-") && stored.contains(&redirect),
+        "{stored}"
+    );
+    // Git gets the person's username with the access token (Basic, as for personal tokens).
+    let (login, out) = world.git_login().await;
+    let (user, password) = login.unwrap_or_else(|| panic!("{}", text(&out.stderr)));
+    assert_eq!(user, "ada");
+    assert!(password.starts_with("oauth-access-"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_accepts_a_link_without_a_secret_held_to_pkce() {
+    let world = World::data_center().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let redirect = free_redirect();
+    let extra = ["--profile", "read-only"];
+    let out = world.sign_in_dc("public", "", &redirect, &extra).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["report"]["permission"], "REPO_READ",
+        "only what was asked for"
+    );
+    let forms = world.fake.token_forms();
+    assert_eq!(forms.len(), 1, "the code was exchanged once");
+    assert!(forms[0].contains_key("code_verifier"), "{:?}", forms[0].keys());
+    assert!(!forms[0].contains_key("client_secret"), "no secret sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_refresh_repeats_the_redirect_address_and_rotates() {
+    let world = World::data_center().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.fake.access_lifetime.store(60, Ordering::SeqCst);
+    let redirect = free_redirect();
+    let out = world.sign_in_dc("dc", dc::CLIENT_SECRET, &redirect, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    world.fake.access_lifetime.store(3600, Ordering::SeqCst);
+    let (first, out) = world.git_login().await;
+    let first = first.unwrap_or_else(|| panic!("{}", text(&out.stderr)));
+    assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
+    // The fake refuses a refresh without the same redirect_uri: the one that passed sent it.
+    let forms = world.fake.token_forms();
+    let refresh = forms
+        .iter()
+        .find(|f| f.get("grant_type").map(String::as_str) == Some("refresh_token"))
+        .expect("a refresh was asked for");
+    assert_eq!(refresh.get("redirect_uri"), Some(&redirect));
+    // Valid for an hour now: the next use needs no refresh and gets the same token.
+    let (second, _) = world.git_login().await;
+    assert_eq!(second.unwrap().1, first.1);
+    assert_eq!(world.fake.refresh_grants.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_refusing_http_redirects_is_explained_before_the_browser_opens() {
+    let world = World::data_center().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    world.fake.https_redirects_only.store(true, Ordering::SeqCst);
+    let out = world
+        .sign_in_dc("dc", dc::CLIENT_SECRET, &free_redirect(), &[])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    for part in [
+        "atlassian.oauth2.provider.skip.redirect.url.https.requirement=true",
+        "--method personal-token",
+        "Nothing was saved",
+    ] {
+        assert!(said.contains(part), "{part} in {said}");
+    }
+    assert_eq!(world.fake.code_grants.load(Ordering::SeqCst), 0);
+    assert!(world.names().await.is_empty());
+    let asked = world
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/latest/authorize"))
+        .count();
+    assert_eq!(asked, 1, "asked once, by repoconn itself: no browser was opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_link_from_the_policy_with_its_redirect_address() {
+    let mut world = World::data_center().await;
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let redirect = free_redirect();
+    world.with_policy(&format!(
+        r#"{{"oauth_clients": [{{"provider": "data-center", "base_url": "{}", "client_id": "{}", "client_secret": "{}", "redirect_uri": "{redirect}"}}]}}"#,
+        world.base(),
+        dc::CLIENT_ID,
+        dc::CLIENT_SECRET
+    ));
+    let base = world.base();
+    let out = world
+        .run(&["add", "dc", "--server", &base, "--method", "oauth"], "")
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let key = world.connection("dc").await["secret_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !world.keychain_item(&key).contains(dc::CLIENT_SECRET),
+        "the policy's secret stays in the policy"
+    );
 }

@@ -156,6 +156,39 @@ pub async fn rotate(
     expires_on: Option<Date>,
     env: &CheckEnv,
 ) -> Result<Saved, StorageError> {
+    replace_checked(registry, name, secret, None, expires_on, env).await
+}
+
+/// A new sign-in for a saved OAuth connection (its refresh was refused, or the person signs in
+/// again): the new access token is checked as the connection is, and only when usable do the new
+/// tokens replace the old ones. The connection keeps its name, place and history.
+pub async fn rotate_signed_in(
+    registry: &Registry,
+    name: &str,
+    tokens: &OauthTokens,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
+    replace_checked(
+        registry,
+        name,
+        tokens.access(),
+        Some(tokens.to_secret()),
+        None,
+        env,
+    )
+    .await
+}
+
+/// Checks `secret` for the saved connection `name` and, only when usable, stores `stored` (or
+/// the secret itself) in place of its old one.
+async fn replace_checked(
+    registry: &Registry,
+    name: &str,
+    secret: Secret,
+    stored: Option<Secret>,
+    expires_on: Option<Date>,
+    env: &CheckEnv,
+) -> Result<Saved, StorageError> {
     let connection = registry.get(name)?;
     let checked = check_and_keep(request_for(&connection, secret), env).await;
     if checked.report.outcome != Outcome::Usable {
@@ -166,7 +199,8 @@ pub async fn rotate(
     }
     let given = expires_on.or_else(|| reported_expiry(&checked.report));
     let expires_on = effective_expiry(connection.method, given, &env.policy, today())?;
-    let updated = registry.replace_secret(name, &checked.request.secret, |c| {
+    let stored = stored.unwrap_or_else(|| checked.request.secret.clone());
+    let updated = registry.replace_secret(name, &stored, |c| {
         record(c, &checked.report);
         c.expires_on = expires_on.map(format_date);
         c.rejected_at = None;

@@ -78,6 +78,10 @@ pub struct OauthClient {
     #[serde(default, skip_serializing)]
     #[specta(skip)]
     pub client_secret: Option<String>,
+    /// Data Center: the redirect URL the link is registered with, when not
+    /// "http://127.0.0.1:47613/repoconn/callback" (an http address on 127.0.0.1 with a port).
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
 }
 
 /// A pre-defined connection.
@@ -347,6 +351,18 @@ impl PolicyState {
             .oauth_clients
             .iter()
             .find(|c| c.provider == ProviderKind::Cloud)
+    }
+
+    /// The Data Center application link the policy gives for the server at `base`, if any.
+    pub fn data_center_oauth_client(&self, base: &url::Url) -> Option<&OauthClient> {
+        let wanted = base.as_str().trim_end_matches('/');
+        self.policy.oauth_clients.iter().find(|c| {
+            c.provider == ProviderKind::DataCenter
+                && c.base_url
+                    .as_deref()
+                    .and_then(|b| crate::domain::sniff::server_address(b).ok())
+                    .is_some_and(|a| a.base.as_str().trim_end_matches('/') == wanted)
+        })
     }
 
     /// The longest a token may live, in days, for saves; an error when that setting cannot be

@@ -10,7 +10,9 @@
 pub mod cloud;
 pub mod cloud_oauth;
 pub mod datacenter;
+pub mod datacenter_oauth;
 pub mod git_http;
+pub mod oauth_server;
 mod tls;
 
 use std::convert::Infallible;

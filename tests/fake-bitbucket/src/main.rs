@@ -3,6 +3,9 @@
 //!   fake-bitbucket cloud|datacenter
 //!   fake-bitbucket cloud-oauth                 Cloud with its OAuth 2.0 authorization server
 //!                                              (consumer fakeConsumerKey123 / fakeConsumerSecret456)
+//!   fake-bitbucket datacenter-oauth            Data Center with an incoming OAuth 2.0 application link
+//!                                              (client 3f1c2a9b8d7e6f50a4b3c2d1e0f9a8b7, secret
+//!                                              dcLinkSecret-0123456789abcdef)
 //!   fake-bitbucket datacenter-old              a Data Center 5.4.0 (too old for access tokens)
 //!   fake-bitbucket datacenter-tls CA_FILE      over https, with a certificate from a private CA
 //!                                              whose PEM it writes to CA_FILE
@@ -15,6 +18,7 @@ use std::io::Write;
 use fake_bitbucket::cloud::FakeCloud;
 use fake_bitbucket::cloud_oauth::FakeCloudOauth;
 use fake_bitbucket::datacenter::FakeDataCenter;
+use fake_bitbucket::datacenter_oauth::FakeDataCenterOauth;
 use fake_bitbucket::{Behaviour, TestCa, start};
 
 #[tokio::main]
@@ -24,6 +28,7 @@ async fn main() {
         "cloud" => start(FakeCloud::standard(), Behaviour::default(), None).await,
         "cloud-oauth" => start(FakeCloudOauth::default(), Behaviour::default(), None).await,
         "datacenter" => start(FakeDataCenter::standard(), Behaviour::default(), None).await,
+        "datacenter-oauth" => start(FakeDataCenterOauth::default(), Behaviour::default(), None).await,
         "datacenter-old" => {
             let mut old = FakeDataCenter::standard();
             old.version = "5.4.0".into();
@@ -39,7 +44,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: fake-bitbucket cloud|cloud-oauth|datacenter|datacenter-old|datacenter-tls CA_FILE"
+                "usage: fake-bitbucket cloud|cloud-oauth|datacenter|datacenter-oauth|datacenter-old|datacenter-tls CA_FILE"
             );
             std::process::exit(2);
         }

@@ -139,8 +139,10 @@ describe("the connection form", () => {
     const begun = state.calls.find((c) => c.cmd === "oauth_begin");
     expect(begun?.args).toEqual({
       checkId: expect.any(Number),
+      request: expect.objectContaining({ method: "oauth", secret: "" }),
       clientId: "consumerKey1",
       clientSecret: "consumerSecret1",
+      again: null,
     });
     const finished = state.calls.find((c) => c.cmd === "oauth_finish");
     expect(finished?.args.checkId).toBe(begun?.args.checkId);

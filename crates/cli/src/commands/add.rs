@@ -2,7 +2,6 @@
 //! keychain, the rest in the connections file).
 
 use clap::Args;
-use repoconn_core::Method;
 use repoconn_core::flows;
 use repoconn_core::store::registry::Registry;
 
@@ -30,21 +29,26 @@ pub struct AddArgs {
     /// address the browser ended on, or the code, from standard input.
     #[arg(long)]
     pub no_browser: bool,
+    /// The redirect URL the Data Center application link is registered with (--server --method
+    /// oauth), when not the policy's or http://127.0.0.1:47613/repoconn/callback.
+    #[arg(long, value_name = "URL")]
+    pub redirect_uri: Option<String>,
 }
 
 pub fn run(args: AddArgs) -> CliResult {
-    if args.target.method == Method::Oauth && args.target.cloud {
+    if args.target.method().is_oauth() {
         return sign_in::run(SignIn {
             name: args.name,
             target: args.target,
             options: args.options,
             client_id: args.client_id,
             no_browser: args.no_browser,
+            redirect_uri: args.redirect_uri,
         });
     }
-    if args.client_id.is_some() || args.no_browser {
+    if args.client_id.is_some() || args.no_browser || args.redirect_uri.is_some() {
         return Err(CliError::usage(
-            "--client-id and --no-browser are for --cloud --method oauth",
+            "--client-id, --no-browser and --redirect-uri are for --method oauth",
         ));
     }
     let expires_on = args::expires(args.expires.as_deref())?;

@@ -9,12 +9,12 @@
 use std::io::{Read, Write};
 
 use clap::Args;
+use repoconn_core::Secret;
 use repoconn_core::check::CheckEnv;
 use repoconn_core::domain::catalogue::Notice;
 use repoconn_core::git::credential::{self, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
-use repoconn_core::{Method, Secret};
 
 use crate::error::{CliError, CliResult, NOT_USABLE};
 use crate::signed_in;
@@ -101,7 +101,7 @@ fn refreshed_if_due(registry: &Registry, policy: &PolicyState, query: &Query) ->
         .filter(|c| policy.git_allows(c.method))
         .collect();
     // Only OAuth connections have anything to renew: the others answer without more work.
-    let Some(connection) = credential::find(&allowed, query).filter(|c| c.method == Method::Oauth) else {
+    let Some(connection) = credential::find(&allowed, query).filter(|c| c.method.is_oauth()) else {
         return true;
     };
     let refreshed = CheckEnv::from_env()

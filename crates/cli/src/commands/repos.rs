@@ -65,7 +65,7 @@ pub fn run(args: ReposArgs) -> CliResult {
         None => {
             let (target, options) = credential.into_target(workspace, project, json)?;
             fits(
-                target.method,
+                target.method(),
                 target.workspace.is_some(),
                 target.project.is_some(),
             )?;

@@ -587,7 +587,7 @@ pub(crate) fn credential_refused(p: &Prepared, answer: &Answer, f: &mut Findings
             suggested,
         });
     }
-    if matches!(answer.body, Body::Html) {
+    if matches!(answer.body, Body::Html(_)) {
         return f.problem(Fault::LoginPage {
             url: p.base.to_string(),
         });

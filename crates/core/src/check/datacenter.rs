@@ -338,7 +338,7 @@ pub(crate) fn read_properties(
         .and_then(|v| v["version"].as_str())
         .filter(|_| properties.status == 200)
     else {
-        if matches!(properties.body, Body::Html) && properties.status != 404 {
+        if matches!(properties.body, Body::Html(_)) && properties.status != 404 {
             f.problem(Fault::LoginPage { url: url.to_string() });
         } else {
             f.problem(Fault::NotBitbucket {
@@ -370,7 +370,7 @@ pub(crate) fn refused(p: &Prepared, answer: &Answer, f: &mut Findings) {
     if exception.contains("Captcha") {
         return f.problem(Fault::CaptchaRequired);
     }
-    if matches!(answer.body, Body::Html) {
+    if matches!(answer.body, Body::Html(_)) {
         return f.problem(Fault::LoginPage {
             url: p.base.to_string(),
         });

@@ -68,8 +68,9 @@ pub struct Answer {
 pub enum Body {
     Empty,
     Json(serde_json::Value),
-    /// A web page: a login, SSO or proxy page where an API answer was expected.
-    Html,
+    /// A web page: a login, SSO or proxy page where an API answer was expected. Holds the start
+    /// of its visible text (tags left out), for the few answers that are meant as pages.
+    Html(String),
     Text(String),
     /// Claimed to be JSON but was not.
     Malformed(String),
@@ -424,6 +425,30 @@ impl Http {
     }
 }
 
+/// The words of a web page, roughly: tags dropped, spaces collapsed, the first 500 characters.
+fn visible_text(page: &str) -> String {
+    let mut words = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                words.push(' ');
+            }
+            _ if !in_tag => words.push(c),
+            _ => {}
+        }
+    }
+    words
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(500)
+        .collect()
+}
+
 fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Body {
     let text = String::from_utf8_lossy(bytes);
     let trimmed = text.trim_start();
@@ -436,7 +461,7 @@ fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Body {
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.contains("html") || trimmed.starts_with('<') {
-        return Body::Html;
+        return Body::Html(visible_text(trimmed));
     }
     let claims_json = content_type.contains("json") || trimmed.starts_with('{') || trimmed.starts_with('[');
     match serde_json::from_slice(bytes) {
@@ -510,7 +535,17 @@ mod tests {
         let json = headers(&[("content-type", "application/json")]);
         assert!(matches!(parse_body(&json, br#"{"a":1}"#), Body::Json(_)));
         assert!(matches!(parse_body(&json, b"{not json"), Body::Malformed(_)));
-        assert!(matches!(parse_body(&json, b"<!DOCTYPE html><html>"), Body::Html));
+        assert!(matches!(
+            parse_body(&json, b"<!DOCTYPE html><html>"),
+            Body::Html(_)
+        ));
+        match parse_body(
+            &json,
+            b"<html><body><h1>Invalid</h1>\n<p>URL  must use https.</p></body></html>",
+        ) {
+            Body::Html(words) => assert_eq!(words, "Invalid URL must use https."),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(parse_body(&HeaderMap::new(), b"  "), Body::Empty));
         assert!(matches!(
             parse_body(&headers(&[("content-type", "text/plain")]), b"Login failed"),

@@ -55,7 +55,7 @@ pub fn net_problem(findings: &mut Findings, failure: &NetFailure, base: &Url) {
 /// An answer from `url` that is neither success nor a known refusal.
 pub fn unexpected(answer: &Answer, url: &Url, findings: &mut Findings) {
     findings.problem(match &answer.body {
-        Body::Html => Fault::LoginPage { url: url.to_string() },
+        Body::Html(_) => Fault::LoginPage { url: url.to_string() },
         Body::Malformed(reason) => Fault::UnexpectedAnswer {
             detail: format!("malformed JSON: {reason}"),
         },

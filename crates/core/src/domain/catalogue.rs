@@ -635,7 +635,7 @@ impl Fault {
             Self::CredentialExpired { method } => (
                 format!("The server refused this credential ({}) and said why: it has expired.", method.label()),
                 match (method, method.provider()) {
-                    (Method::Oauth, _) => "Sign in again to get a fresh access token.".into(),
+                    (Method::Oauth | Method::DataCenterOauth, _) => "Sign in again to get a fresh access token.".into(),
                     (_, ProviderKind::Cloud) => format!(
                         "Create a new one (`repoconn link --cloud --method {}` says where and what to tick) and use it instead.",
                         method.id()
@@ -974,6 +974,10 @@ fn refusal_text(method: Method) -> (&'static str, &'static str) {
         ),
         M::Oauth => (
             "Bitbucket refused this OAuth access token: it expired (they last two hours) or it was revoked.",
+            "Sign in again to get a fresh access token.",
+        ),
+        M::DataCenterOauth => (
+            "The server refused this OAuth access token: it expired (they last an hour unless your administrators chose otherwise) or the sign-in was revoked.",
             "Sign in again to get a fresh access token.",
         ),
         M::AppPassword => (

@@ -34,6 +34,8 @@ pub enum Method {
     ProjectToken,
     /// Data Center: a repository HTTP access token (Bearer only, acts as a system-generated user).
     RepositoryToken,
+    /// Data Center: signed in through an incoming application link (OAuth 2.0 with PKCE, Bearer).
+    DataCenterOauth,
     /// Data Center: username and password.
     Basic,
 }
@@ -70,7 +72,7 @@ pub enum Need {
 }
 
 impl Method {
-    pub const ALL: [Method; 10] = [
+    pub const ALL: [Method; 11] = [
         Self::ApiToken,
         Self::RepositoryAccessToken,
         Self::ProjectAccessToken,
@@ -80,6 +82,7 @@ impl Method {
         Self::PersonalToken,
         Self::ProjectToken,
         Self::RepositoryToken,
+        Self::DataCenterOauth,
         Self::Basic,
     ];
 
@@ -92,6 +95,7 @@ impl Method {
             Self::WorkspaceAccessToken => "workspace-access-token",
             Self::AppPassword => "app-password",
             Self::Oauth => "oauth",
+            Self::DataCenterOauth => "data-center-oauth",
             Self::PersonalToken => "personal-token",
             Self::ProjectToken => "project-token",
             Self::RepositoryToken => "repository-token",
@@ -107,7 +111,7 @@ impl Method {
             Self::ProjectAccessToken => "Project access token",
             Self::WorkspaceAccessToken => "Workspace access token",
             Self::AppPassword => "App password (retired)",
-            Self::Oauth => "OAuth 2.0",
+            Self::Oauth | Self::DataCenterOauth => "OAuth 2.0",
             Self::PersonalToken => "Personal HTTP access token",
             Self::ProjectToken => "Project HTTP access token",
             Self::RepositoryToken => "Repository HTTP access token",
@@ -123,9 +127,11 @@ impl Method {
             | Self::WorkspaceAccessToken
             | Self::AppPassword
             | Self::Oauth => ProviderKind::Cloud,
-            Self::PersonalToken | Self::ProjectToken | Self::RepositoryToken | Self::Basic => {
-                ProviderKind::DataCenter
-            }
+            Self::DataCenterOauth
+            | Self::PersonalToken
+            | Self::ProjectToken
+            | Self::RepositoryToken
+            | Self::Basic => ProviderKind::DataCenter,
         }
     }
 
@@ -133,6 +139,22 @@ impl Method {
     /// its fields are part of the credential rather than a choice among what it reaches.
     pub fn is_tied_to_place(self) -> bool {
         self.is_cloud_access_token() || matches!(self, Self::ProjectToken | Self::RepositoryToken)
+    }
+
+    /// Signing in with Bitbucket (OAuth 2.0) on either provider: the keychain holds a tokens
+    /// document that is refreshed before use.
+    pub fn is_oauth(self) -> bool {
+        matches!(self, Self::Oauth | Self::DataCenterOauth)
+    }
+
+    /// The same way to connect on `provider`: `--method oauth` with `--server` means the Data
+    /// Center sign-in, and the Data Center one with `--cloud` means Cloud's.
+    pub fn on(self, provider: ProviderKind) -> Self {
+        match (self, provider) {
+            (Self::Oauth, ProviderKind::DataCenter) => Self::DataCenterOauth,
+            (Self::DataCenterOauth, ProviderKind::Cloud) => Self::Oauth,
+            (method, _) => method,
+        }
     }
 
     /// Cloud access tokens are not a person: REST and git see the token itself.
@@ -154,6 +176,7 @@ impl Method {
             Self::WorkspaceAccessToken => &[(Workspace, Required), (Repository, Optional)],
             Self::AppPassword => &[(Username, Required)],
             Self::Oauth => &[(Workspace, Optional), (Repository, Optional)],
+            Self::DataCenterOauth => &[(Project, Optional), (Repository, Optional)],
             Self::PersonalToken => &[(Username, Optional), (Project, Optional), (Repository, Optional)],
             Self::ProjectToken => &[(Project, Required), (Repository, Optional)],
             Self::RepositoryToken => &[(Project, Required), (Repository, Required)],

@@ -156,6 +156,42 @@ impl Permission {
     }
 }
 
+/// The scopes a Data Center sign-in asks for (`scope` of the authorization address): the levels
+/// `needed` as OAuth scopes, each with the ones below it in its family, since Data Center's
+/// application links list them as separate permissions. Project read and write have no scope of
+/// their own; repository scopes already cover reading the project.
+pub fn data_center_oauth_scopes(needed: &[Permission]) -> Vec<&'static str> {
+    use Permission as P;
+    let top_repo = needed
+        .iter()
+        .copied()
+        .filter(|l| !l.is_project_level())
+        .max()
+        .unwrap_or(P::RepoRead);
+    let mut scopes = vec!["PUBLIC_REPOS"];
+    scopes.extend(
+        [P::RepoRead, P::RepoWrite, P::RepoAdmin]
+            .into_iter()
+            .filter(|l| *l <= top_repo)
+            .map(P::id),
+    );
+    if needed.contains(&P::ProjectAdmin) {
+        scopes.push(P::ProjectAdmin.id());
+    }
+    scopes
+}
+
+/// How Data Center's "Incoming link" form names an OAuth scope ("Repositories Write").
+pub fn data_center_oauth_label(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "REPO_READ" => "Repositories: Read",
+        "REPO_WRITE" => "Repositories: Write",
+        "REPO_ADMIN" => "Repositories: Admin",
+        "PROJECT_ADMIN" => "Projects: Admin",
+        _ => return None,
+    })
+}
+
 impl std::fmt::Display for Permission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())

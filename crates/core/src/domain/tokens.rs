@@ -19,6 +19,9 @@ pub struct OauthTokens {
     /// The consumer's secret, when the person gave it (not when it comes from the policy).
     #[serde(default)]
     pub client_secret: Option<String>,
+    /// Data Center: the redirect address signed in with, which refreshing must repeat.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
 }
 
 /// The document's kind, so that a pasted access token saved by an older version is never read
@@ -86,6 +89,7 @@ mod tests {
             expires_at: 1_000,
             client_id: "key".into(),
             client_secret: Some("shh".into()),
+            redirect_uri: None,
         }
     }
 

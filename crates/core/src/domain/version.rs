@@ -22,11 +22,13 @@ pub fn at_least(version: &str, (major, minor): Release) -> bool {
 /// name; `None` for Cloud kinds and passwords (every server takes those).
 ///
 /// Personal tokens arrived in Bitbucket Server 5.5 (the 5.5 release notes). Project and
-/// repository tokens appear in the 7.17 documentation, the earliest that describes them.
+/// repository tokens appear in the 7.17 documentation, the earliest that describes them. Incoming
+/// OAuth 2.0 application links arrived in 7.20.
 pub fn first_release(method: Method) -> Option<(Release, &'static str)> {
     match method {
         Method::PersonalToken => Some(((5, 5), "Bitbucket 5.5")),
         Method::ProjectToken | Method::RepositoryToken => Some(((7, 17), "Bitbucket 7.17")),
+        Method::DataCenterOauth => Some(((7, 20), "Bitbucket 7.20")),
         _ => None,
     }
 }

@@ -91,9 +91,10 @@ pub fn handle(
         return Ok(None);
     };
     let stored = registry.stored_secret(connection)?;
-    let tokens = match connection.method {
-        Method::Oauth => OauthTokens::read(&stored),
-        _ => None,
+    let tokens = if connection.method.is_oauth() {
+        OauthTokens::read(&stored)
+    } else {
+        None
     };
     let secret = tokens.as_ref().map_or(stored, OauthTokens::access);
     if operation == Operation::Get {
@@ -216,7 +217,8 @@ pub fn git_username(connection: &Connection) -> Option<String> {
         | Method::ProjectAccessToken
         | Method::WorkspaceAccessToken
         | Method::Oauth => Some(TOKEN_GIT_USER.to_owned()),
-        Method::PersonalToken | Method::Basic => connection
+        // Git sends Basic: the server's username beside the access token, as for personal tokens.
+        Method::PersonalToken | Method::Basic | Method::DataCenterOauth => connection
             .git_username
             .clone()
             .or_else(|| connection.bitbucket_username.clone()),

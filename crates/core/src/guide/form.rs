@@ -14,6 +14,7 @@ use crate::domain::secret::Secret;
 use crate::domain::sniff::{SecretShape, paste_secret};
 use crate::domain::version;
 use crate::expiry::{SOON_DAYS, default_expiry};
+use crate::oauth::DATA_CENTER_REDIRECT;
 use crate::policy::{PolicyError, PolicyState, Template};
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -31,6 +32,21 @@ pub struct FormOptions {
     /// The key of the administrator's OAuth consumer for Bitbucket Cloud, when the policy has one
     /// with its secret (the form then signs in with it and asks for neither).
     pub oauth_consumer: Option<String>,
+    /// The Data Center application links the administrator's policy names, without secrets: the
+    /// form signs in to that server with the link's client ID and asks for nothing.
+    pub oauth_links: Vec<OauthLink>,
+    /// The redirect URL a Data Center application link is registered with by default.
+    pub oauth_redirect: String,
+}
+
+/// A Data Center application link from the policy, as the form shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct OauthLink {
+    /// The server's base URL, as the core normalises it.
+    pub base_url: String,
+    pub client_id: String,
+    /// The redirect URL the link is registered with.
+    pub redirect_uri: String,
 }
 
 /// Hints about a pasted secret, shown while the user pastes, before anything goes over the network.
@@ -102,7 +118,7 @@ fn expiry_question(method: Method, policy: &PolicyState) -> ExpiryQuestion {
     use Method as K;
     let capped = policy.policy.max_token_lifetime_days.is_some();
     let (answers, page) = match method {
-        K::Basic | K::AppPassword | K::Oauth => (ExpiryAnswers::NotAsked, ""),
+        K::Basic | K::AppPassword | K::Oauth | K::DataCenterOauth => (ExpiryAnswers::NotAsked, ""),
         K::ApiToken => (ExpiryAnswers::Date, "Atlassian's page"),
         K::RepositoryAccessToken | K::ProjectAccessToken | K::WorkspaceAccessToken => {
             (ExpiryAnswers::DateOrNever, "Bitbucket's page")
@@ -355,6 +371,26 @@ pub fn options_for_server(policy: &PolicyState, server_version: Option<&str>) ->
             .cloud_oauth_client()
             .filter(|c| c.client_secret.as_deref().is_some_and(|s| !s.trim().is_empty()))
             .map(|c| c.client_id.clone()),
+        oauth_links: policy
+            .policy
+            .oauth_clients
+            .iter()
+            .filter(|c| c.provider == ProviderKind::DataCenter)
+            .filter_map(|c| {
+                let base = crate::domain::sniff::server_address(c.base_url.as_deref()?)
+                    .ok()?
+                    .base;
+                Some(OauthLink {
+                    base_url: base.to_string(),
+                    client_id: c.client_id.clone(),
+                    redirect_uri: c
+                        .redirect_uri
+                        .clone()
+                        .unwrap_or_else(|| DATA_CENTER_REDIRECT.to_owned()),
+                })
+            })
+            .collect(),
+        oauth_redirect: DATA_CENTER_REDIRECT.to_owned(),
     }
 }
 
@@ -370,6 +406,9 @@ fn method_option(method: Method, policy: &PolicyState, server_version: Option<&s
         K::AppPassword => "The old way: Bitbucket stopped accepting app passwords on 28 July 2026.",
         K::Oauth => {
             "Sign in with Bitbucket in your browser, through an OAuth consumer; its access token is renewed for you."
+        }
+        K::DataCenterOauth => {
+            "Sign in with the server in your browser, through an application link your administrators set up (Bitbucket 7.20 or newer); its access token is renewed for you."
         }
         K::PersonalToken => {
             "A token of your account, limited to the permission you choose. The usual choice."
@@ -390,7 +429,7 @@ fn method_option(method: Method, policy: &PolicyState, server_version: Option<&s
     let secret_label = match method {
         K::Basic => "Password",
         K::AppPassword => "App password",
-        K::Oauth => "Access token",
+        K::Oauth | K::DataCenterOauth => "Access token",
         K::ApiToken => "API token",
         _ => "Token",
     };

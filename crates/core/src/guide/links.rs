@@ -12,6 +12,8 @@ use crate::domain::method::Method;
 use crate::domain::scopes::{self, Permission, Profile, ScopeNaming};
 use crate::domain::sniff::server_address;
 use crate::domain::version;
+use crate::oauth::DATA_CENTER_REDIRECT;
+use crate::oauth::server::HTTP_REDIRECT_PROPERTY;
 
 /// Where and how to create a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -189,7 +191,7 @@ pub fn needs(method: Method) -> &'static [LinkValue] {
         Method::RepositoryAccessToken => &[Workspace, Repository],
         Method::ProjectAccessToken => &[Workspace, Project],
         Method::WorkspaceAccessToken | Method::Oauth => &[Workspace],
-        Method::PersonalToken => &[Server],
+        Method::PersonalToken | Method::DataCenterOauth => &[Server],
         Method::ProjectToken => &[Server, Project],
         Method::RepositoryToken => &[Server, Project, Repository],
         Method::ApiToken | Method::AppPassword | Method::Basic => &[],
@@ -204,10 +206,10 @@ fn fill_in(method: Method, missing: &[LinkValue]) -> String {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         None => String::new(),
     };
-    let what = if method == Method::Oauth {
-        "OAuth consumer"
-    } else {
-        "token"
+    let what = match method {
+        Method::Oauth => "OAuth consumer",
+        Method::DataCenterOauth => "application link",
+        _ => "token",
     };
     format!("Fill in {list} to open the page that creates this {what}.")
 }
@@ -233,6 +235,11 @@ fn page(method: Method, t: &LinkTarget<'_>) -> Option<String> {
             cloud(&[t.value(Workspace)?, "workspace", "settings", "access-tokens"])
         }
         Method::Oauth => cloud(&[t.value(Workspace)?, "workspace", "settings"]),
+        // Administrators only: where incoming application links are created.
+        Method::DataCenterOauth => on(
+            t.server?,
+            &["plugins", "servlet", "applinks", "listApplicationLinks"],
+        ),
         Method::PersonalToken => {
             // From 8.0 each user has their own page; older servers have one page for the
             // signed-in user, which 8.0 and later still open too.
@@ -289,6 +296,9 @@ fn steps(method: Method, target: &LinkTarget<'_>) -> String {
             "There is nothing to create: use the username and password you log in to the server with."
                 .to_owned()
         }
+        Method::DataCenterOauth => format!(
+            "Your server's administrators create it once for everyone: Create link, External application, Incoming, with the redirect URL {DATA_CENTER_REDIRECT} and the permissions listed here. The server accepts an http:// redirect URL only when it was started with -D{HTTP_REDIRECT_PROPERTY}=true. Then sign in with the link's client ID (in the app: Sign in with Bitbucket; on the command line: repoconn add NAME --server URL --method oauth --client-id ID)."
+        ),
         _ => usual_steps(method).to_owned(),
     }
 }
@@ -310,6 +320,8 @@ fn usual_steps(method: Method) -> &'static str {
         Method::Oauth => {
             "Open OAuth consumers, add a consumer with the callback URL http://127.0.0.1 and the permissions listed here, then sign in with its key and secret (in the app: Sign in with Bitbucket; on the command line: repoconn add NAME --cloud --method oauth --client-id KEY)."
         }
+        // Worded with the redirect address in `steps`.
+        Method::DataCenterOauth => "",
         Method::PersonalToken => {
             "Click \"Create token\", name it, choose the permissions listed here, set an expiry date, and create it. Copy the token: it is shown only once. (Also under your avatar, Manage account, HTTP access tokens.)"
         }
@@ -373,6 +385,9 @@ fn cloud_checklist(method: Method, profile: Profile, naming: ScopeNaming) -> Vec
 /// Data Center's "Create token" form has a "Project permissions" drop-down (except for a
 /// repository's own tokens) above a "Repository permissions" one.
 fn data_center_checklist(method: Method, profile: Profile) -> Vec<ChecklistItem> {
+    if method == Method::DataCenterOauth {
+        return oauth_link_checklist(profile);
+    }
     let item = |level: Permission, why: &str| ChecklistItem {
         name: level.id().to_owned(),
         label: level.form_label().to_owned(),
@@ -392,6 +407,26 @@ fn data_center_checklist(method: Method, profile: Profile) -> Vec<ChecklistItem>
     };
     items.push(item(profile.datacenter_permission(), why));
     items
+}
+
+/// An incoming application link lists its permissions as checkboxes, one per scope.
+fn oauth_link_checklist(profile: Profile) -> Vec<ChecklistItem> {
+    scopes::data_center_oauth_scopes(&[profile.datacenter_permission()])
+        .into_iter()
+        .filter_map(|scope| {
+            let label = scopes::data_center_oauth_label(scope)?;
+            let why = match scope {
+                "REPO_READ" => "to browse and clone, and to comment on pull requests",
+                _ => "to push and to merge pull requests",
+            };
+            Some(ChecklistItem {
+                name: scope.to_owned(),
+                label: label.to_owned(),
+                kind: ChecklistKind::Checkbox,
+                why: why.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Whether the app may open `url`: https on Atlassian's hosts, or the connection's own server.

@@ -61,6 +61,7 @@ fn status_text(status: Status, expiry: Expiry) -> String {
     match (status, expiry) {
         (Status::NeedsMigration, _) => "Needs migration to an API token".to_owned(),
         (Status::RejectedByGit, _) => "Rejected by git".to_owned(),
+        (Status::SignInAgain, _) => "Sign in again".to_owned(),
         (Status::Invalid, _) => "Not working".to_owned(),
         (_, Expiry::Expired { .. }) => "Expired".to_owned(),
         (Status::Unverified, _) => "Not verified".to_owned(),

@@ -5,6 +5,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::server::AuthServer;
 use super::{OauthError, printable};
 
 /// One sign-in attempt: what was sent in the address and what must come back.
@@ -17,20 +18,27 @@ pub struct Authorization {
 }
 
 impl Authorization {
-    /// The address of `{web}/site/oauth2/authorize` for `client_id`, coming back to `redirect_uri`.
-    pub fn new(web: &Url, client_id: &str, redirect_uri: &str) -> Self {
+    /// The authorization address of `server` for `client_id`, coming back to `redirect_uri`,
+    /// asking for `scopes` (Data Center; Cloud's consumer decides its permissions itself).
+    pub fn new(server: &AuthServer, client_id: &str, redirect_uri: &str, scopes: &[&str]) -> Self {
         let state = random_text();
         let verifier = random_text();
         let challenge =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let mut url = web.join("site/oauth2/authorize").expect("a fixed path joins");
-        url.query_pairs_mut()
-            .append_pair("client_id", client_id)
-            .append_pair("response_type", "code")
-            .append_pair("state", &state)
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256");
+        let mut url = server.authorize_url();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("client_id", client_id)
+                .append_pair("response_type", "code")
+                .append_pair("state", &state)
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256");
+            if !scopes.is_empty() {
+                query.append_pair("scope", &scopes.join(" "));
+            }
+        }
         Self {
             url,
             redirect_uri: redirect_uri.to_owned(),
@@ -100,18 +108,24 @@ mod tests {
     use super::*;
 
     fn attempt() -> Authorization {
-        let web = Url::parse("https://bitbucket.org").unwrap();
-        Authorization::new(&web, "key", "http://127.0.0.1:5000/repoconn/callback")
+        let server = AuthServer::data_center(Url::parse("https://git.example.com/bb").unwrap());
+        Authorization::new(
+            &server,
+            "key",
+            "http://127.0.0.1:5000/repoconn/callback",
+            &["REPO_READ", "REPO_WRITE"],
+        )
     }
 
     #[test]
     fn the_address_carries_state_and_an_s256_challenge() {
         let a = attempt();
-        assert_eq!(a.url.path(), "/site/oauth2/authorize");
+        assert_eq!(a.url.path(), "/bb/rest/oauth2/latest/authorize");
         let pairs: Vec<(String, String)> = a.url.query_pairs().into_owned().collect();
         let get = |n: &str| pairs.iter().find(|(k, _)| k == n).unwrap().1.clone();
         assert_eq!(get("state"), a.state);
         assert_eq!(get("code_challenge_method"), "S256");
+        assert_eq!(get("scope"), "REPO_READ REPO_WRITE");
         let expected =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(a.verifier.as_bytes()));
         assert_eq!(get("code_challenge"), expected);

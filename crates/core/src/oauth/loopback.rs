@@ -1,6 +1,7 @@
-//! The listener on 127.0.0.1 that the browser is sent back to. It takes a free port (a fixed one
-//! may be taken or blocked), answers only our callback path, and tells the person in the page
-//! that they can close it.
+//! The listener on 127.0.0.1 that the browser is sent back to. For Cloud it takes a free port (a
+//! fixed one may be taken or blocked); for a Data Center link, whose redirect address is matched
+//! exactly, the port and path it is registered with. It answers only that path, and tells the
+//! person in the page that they can close it.
 
 use std::time::Duration;
 
@@ -15,13 +16,15 @@ const MAX_HEAD: usize = 16 * 1024;
 /// How long one browser connection may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A listener on a free port of 127.0.0.1.
+/// A listener on 127.0.0.1.
 pub struct Loopback {
     listener: TcpListener,
+    path: String,
     pub redirect_uri: String,
 }
 
 impl Loopback {
+    /// On a free port, at our callback path.
     pub async fn bind() -> Result<Self, OauthError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -32,7 +35,23 @@ impl Loopback {
             .port();
         Ok(Self {
             listener,
+            path: CALLBACK_PATH.to_owned(),
             redirect_uri: format!("http://127.0.0.1:{port}{CALLBACK_PATH}"),
+        })
+    }
+
+    /// On the port and path of a registered redirect address (`http://127.0.0.1:PORT/PATH`).
+    pub async fn bind_to(redirect: &url::Url) -> Result<Self, OauthError> {
+        let port = redirect.port().unwrap_or(80);
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| {
+            unreachable(format!(
+                "cannot listen on 127.0.0.1:{port}, where the application link sends the browser back ({err}); close the program using that port, or sign in without the browser coming back (--no-browser)"
+            ))
+        })?;
+        Ok(Self {
+            listener,
+            path: redirect.path().to_owned(),
+            redirect_uri: redirect.to_string(),
         })
     }
 
@@ -47,7 +66,7 @@ impl Loopback {
                 continue;
             };
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
-            if path != CALLBACK_PATH {
+            if path != self.path {
                 respond(&mut stream, "404 Not Found", "Not found.").await;
                 continue;
             }
@@ -117,6 +136,13 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) {
 mod tests {
     use super::*;
 
+    fn cloud() -> crate::oauth::server::AuthServer {
+        let mut server =
+            crate::oauth::server::AuthServer::data_center(url::Url::parse("https://bitbucket.org").unwrap());
+        server.provider = crate::domain::method::ProviderKind::Cloud;
+        server
+    }
+
     /// Sends `GET target` to the listener as a browser would; the answer's text.
     async fn browse(port: u16, target: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -132,8 +158,7 @@ mod tests {
         let loopback = Loopback::bind().await.unwrap();
         let port = url::Url::parse(&loopback.redirect_uri).unwrap().port().unwrap();
         assert!(loopback.redirect_uri.ends_with(CALLBACK_PATH));
-        let web = url::Url::parse("https://bitbucket.org").unwrap();
-        let attempt = Authorization::new(&web, "key", &loopback.redirect_uri);
+        let attempt = Authorization::new(&cloud(), "key", &loopback.redirect_uri, &[]);
         let state: String = attempt
             .url
             .query_pairs()
@@ -156,11 +181,42 @@ mod tests {
     async fn a_wrong_state_is_refused_in_the_page_too() {
         let loopback = Loopback::bind().await.unwrap();
         let port = url::Url::parse(&loopback.redirect_uri).unwrap().port().unwrap();
-        let web = url::Url::parse("https://bitbucket.org").unwrap();
-        let attempt = Authorization::new(&web, "key", &loopback.redirect_uri);
+        let attempt = Authorization::new(&cloud(), "key", &loopback.redirect_uri, &[]);
         let waiting = tokio::spawn(async move { loopback.wait(&attempt).await });
         let page = browse(port, &format!("{CALLBACK_PATH}?code=c0de&state=forged")).await;
         assert!(page.contains("Sign-in did not finish"), "{page}");
         assert!(matches!(waiting.await.unwrap(), Err(OauthError::StateMismatch)));
+    }
+
+    #[tokio::test]
+    async fn a_registered_redirect_is_listened_on_at_its_port_and_path() {
+        let free = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        let registered = url::Url::parse(&format!("http://127.0.0.1:{port}/links/back")).unwrap();
+        let loopback = Loopback::bind_to(&registered).await.unwrap();
+        assert_eq!(loopback.redirect_uri, registered.as_str());
+        let attempt = Authorization::new(&cloud(), "key", &loopback.redirect_uri, &[]);
+        let state: String = attempt
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        // A second sign-in cannot take the same port: it says which and what to do.
+        match Loopback::bind_to(&registered).await {
+            Err(OauthError::Unreachable { detail }) => {
+                assert!(detail.contains(&format!("127.0.0.1:{port}")) && detail.contains("--no-browser"))
+            }
+            other => panic!("{:?}", other.map(|l| l.redirect_uri)),
+        }
+        let waiting = tokio::spawn(async move { loopback.wait(&attempt).await });
+        let ours = browse(port, CALLBACK_PATH).await;
+        assert!(
+            ours.starts_with("HTTP/1.1 404"),
+            "only the registered path: {ours}"
+        );
+        browse(port, &format!("/links/back?code=c0de&state={state}")).await;
+        assert_eq!(waiting.await.unwrap().unwrap(), "c0de");
     }
 }

@@ -4,10 +4,11 @@
 //! process shares: the first one refreshes and saves the new tokens before anyone uses them; the
 //! others, once they get the lock, find the fresh tokens and use them.
 
-use super::{Consumer, OauthError, REFRESH_MARGIN_SECONDS, cloud_web, token, unix_now};
+use super::server::AuthServer;
+use super::{Consumer, OauthError, REFRESH_MARGIN_SECONDS, token, unix_now};
 use crate::check::CheckEnv;
 use crate::domain::dates::now;
-use crate::domain::method::Method;
+use crate::domain::method::ProviderKind;
 use crate::domain::secret::Secret;
 use crate::domain::tokens::OauthTokens;
 use crate::store::connection::Status;
@@ -16,7 +17,7 @@ use crate::store::registry::Registry;
 /// Makes sure the access token of the connection `name` is good for at least five more minutes,
 /// refreshing it when needed. Connections of other kinds, and OAuth access tokens pasted without
 /// a refresh token, are left as they are. A refresh Bitbucket refuses marks the connection
-/// invalid (it is kept) and asks to sign in again.
+/// "sign in again" (it is kept, with its settings).
 pub async fn fresh(registry: &Registry, name: &str, env: &CheckEnv) -> Result<(), OauthError> {
     if due_tokens(registry, name)?.is_none() {
         return Ok(());
@@ -28,23 +29,26 @@ pub async fn fresh(registry: &Registry, name: &str, env: &CheckEnv) -> Result<()
     let Some(tokens) = due_tokens(registry, name)? else {
         return Ok(());
     };
+    let server = AuthServer::of(&connection)?;
     // The consumer's secret as the person gave it, else the policy's for the same consumer.
-    let policy_secret = env
-        .policy
-        .cloud_oauth_client()
+    let policy_client = match server.provider {
+        ProviderKind::Cloud => env.policy.cloud_oauth_client(),
+        ProviderKind::DataCenter => env.policy.data_center_oauth_client(&server.root),
+    };
+    let policy_secret = policy_client
         .filter(|c| c.client_id == tokens.client_id)
         .and_then(|c| c.client_secret.clone());
-    let Some(client_secret) = tokens.client_secret.clone().or(policy_secret) else {
+    let client_secret = tokens.client_secret.clone().or(policy_secret);
+    if client_secret.is_none() && !server.is_data_center() {
+        // Cloud cannot refresh without the consumer's secret (the policy no longer gives it).
         return Err(sign_in_again(registry, name)?);
-    };
+    }
     let consumer = Consumer {
         client_id: tokens.client_id.clone(),
-        client_secret: Secret::new(client_secret),
+        client_secret: client_secret.map(Secret::new),
     };
-    let web = cloud_web()?;
-    match token::refresh(env, &web, &consumer, &tokens.refresh_token).await {
-        Ok(mut renewed) => {
-            renewed.client_secret = tokens.client_secret.clone();
+    match token::refresh(env, &server, &consumer, &tokens).await {
+        Ok(renewed) => {
             // Saved (new keychain item, then the connection switched to it) before any use.
             registry.replace_secret(name, &renewed.to_secret(), |c| {
                 c.status = Status::Valid;
@@ -52,9 +56,11 @@ pub async fn fresh(registry: &Registry, name: &str, env: &CheckEnv) -> Result<()
             })?;
             Ok(())
         }
-        Err(OauthError::Refused { .. } | OauthError::InvalidConsumer { .. }) => {
-            Err(sign_in_again(registry, name)?)
-        }
+        Err(
+            OauthError::Refused { .. }
+            | OauthError::InvalidConsumer { .. }
+            | OauthError::RedirectRefused { .. },
+        ) => Err(sign_in_again(registry, name)?),
         Err(other) => Err(other),
     }
 }
@@ -62,7 +68,7 @@ pub async fn fresh(registry: &Registry, name: &str, env: &CheckEnv) -> Result<()
 /// The connection's tokens when it is a signed-in OAuth connection whose access token is due.
 fn due_tokens(registry: &Registry, name: &str) -> Result<Option<OauthTokens>, OauthError> {
     let connection = registry.get(name)?;
-    if connection.method != Method::Oauth {
+    if !connection.method.is_oauth() {
         return Ok(None);
     }
     let stored = registry.stored_secret(&connection)?;
@@ -72,7 +78,7 @@ fn due_tokens(registry: &Registry, name: &str) -> Result<Option<OauthTokens>, Oa
 /// Records that Bitbucket refused to renew the sign-in (never deletes the connection).
 fn sign_in_again(registry: &Registry, name: &str) -> Result<OauthError, OauthError> {
     registry.update(name, |c| {
-        c.status = Status::Invalid;
+        c.status = Status::SignInAgain;
         c.rejected_at = Some(now());
     })?;
     Ok(OauthError::SignInAgain {

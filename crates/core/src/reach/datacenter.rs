@@ -255,7 +255,7 @@ pub(super) async fn reviewers(
             refused(p, &answer, f);
             return Vec::new();
         }
-        404 if !matches!(answer.body, Body::Html) => {
+        404 if !matches!(answer.body, Body::Html(_)) => {
             f.problem(Fault::ResourceNotFound {
                 resource: format!("The repository {slug} in project {key}"),
                 suggestions: Vec::new(),

@@ -20,6 +20,9 @@ pub enum Status {
     RejectedByGit,
     /// An app password: it must be replaced by an API token.
     NeedsMigration,
+    /// Bitbucket refused to renew an OAuth sign-in: the person signs in again (the connection
+    /// and its settings are kept).
+    SignInAgain,
 }
 
 /// A saved connection. Never holds the secret: `secret_key` names its keychain item.

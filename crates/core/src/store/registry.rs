@@ -13,7 +13,6 @@ use super::connection::Connection;
 use super::file::{Lock, MetadataFile};
 use super::keychain::Keychain;
 use crate::domain::catalogue::{StorageError, StorageFault};
-use crate::domain::method::Method;
 use crate::domain::secret::Secret;
 use crate::domain::tokens::access_secret;
 
@@ -80,9 +79,10 @@ impl Registry {
     /// connection the access token among its tokens (`oauth` refreshes them before use).
     pub fn secret(&self, connection: &Connection) -> Result<Secret, StorageError> {
         let stored = self.stored_secret(connection)?;
-        Ok(match connection.method {
-            Method::Oauth => access_secret(stored),
-            _ => stored,
+        Ok(if connection.method.is_oauth() {
+            access_secret(stored)
+        } else {
+            stored
         })
     }
 

@@ -433,7 +433,7 @@ export class ConnectionDraft {
   async #signIn(id: number, request: CheckRequest) {
     const key = this.options.oauth_consumer ? null : this.consumerKey.trim() || null;
     const secret = this.options.oauth_consumer ? null : this.consumerSecret || null;
-    const begun = await commands.oauthBegin(id, key, secret);
+    const begun = await commands.oauthBegin(id, request, key, secret, null);
     if (begun.status === "error") return begun;
     this.signInAddress = begun.data;
     return commands.oauthFinish(id, request);
