@@ -398,10 +398,11 @@ fn git_report(git: &Git, connections: &[ConnectionReport]) -> GitReport {
                 .filter(|c| c.git_url == url)
                 .map(|c| c.metadata.name.clone())
                 .collect();
-            git_host(git, url, names).unwrap_or_else(|(host, err)| {
-                problem.get_or_insert(err);
-                host
-            })
+            let (host, trouble) = git_host(git, url, names);
+            if let Some(trouble) = trouble {
+                problem.get_or_insert(trouble);
+            }
+            host
         })
         .collect();
     GitReport {
@@ -419,13 +420,9 @@ fn git_unavailable(problem: String) -> GitReport {
     }
 }
 
-/// What git's configuration says about credentials for `url`; on failure, what was found so far
-/// and why git could not say more.
-fn git_host(
-    git: &Git,
-    url: String,
-    connections: Vec<String>,
-) -> Result<GitHostReport, (GitHostReport, String)> {
+/// What git's configuration says about credentials for `url`, and why git could not say all of
+/// it, if it could not.
+fn git_host(git: &Git, url: String, connections: Vec<String>) -> (GitHostReport, Option<String>) {
     let mut host = GitHostReport {
         url: url.clone(),
         connections,
@@ -434,10 +431,14 @@ fn git_host(
         use_http_path: None,
         asks_repoconn_first: false,
     };
-    let parsed = url::Url::parse(&url).map_err(|err| (clone_host(&host), err.to_string()))?;
-    let helpers = git
-        .helpers_for(&parsed)
-        .map_err(|err| (clone_host(&host), err.to_string()))?;
+    let helpers = match url::Url::parse(&url) {
+        Ok(parsed) => git.helpers_for(&parsed).map_err(|err| err.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    let helpers = match helpers {
+        Ok(helpers) => helpers,
+        Err(problem) => return (host, Some(problem)),
+    };
     host.asks_repoconn_first = helpers.first().is_some_and(|h| h == HELPER);
     host.helpers = helpers.iter().map(|h| scrub::helper(h)).collect();
     let key = format!("credential.{url}.helper");
@@ -449,18 +450,7 @@ fn git_host(
     {
         host.use_http_path = Some(ran.stdout.trim().to_owned());
     }
-    Ok(host)
-}
-
-fn clone_host(host: &GitHostReport) -> GitHostReport {
-    GitHostReport {
-        url: host.url.clone(),
-        connections: host.connections.clone(),
-        helpers: Vec::new(),
-        url_helpers: Vec::new(),
-        use_http_path: None,
-        asks_repoconn_first: false,
-    }
+    (host, None)
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it (mode 0600 on Unix), renamed over
