@@ -23,6 +23,7 @@ pub const COMMANDS: &[&str] = &[
     "delete_connection",
     "saved_health",
     "repair_saved",
+    "save_diagnostics",
     "git_scan",
     "git_setup_preview",
     "git_set_up",

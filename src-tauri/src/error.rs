@@ -29,6 +29,8 @@ pub enum ShellCode {
     RenewFailed,
     /// Signing in with Bitbucket did not give tokens (consent denied, a refused consumer...).
     SignInRefused,
+    /// The support bundle could not be written where the person chose.
+    DiagnosticsNotSaved,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

@@ -3,6 +3,7 @@
 
 mod command_list;
 mod commands;
+mod diagnostics;
 mod dialog;
 mod error;
 mod git_setup;
@@ -50,6 +51,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::delete_connection,
             dialog::saved_health,
             dialog::repair_saved,
+            diagnostics::save_diagnostics::<tauri::Wry>,
             git_setup::git_scan,
             git_setup::git_setup_preview,
             git_setup::git_set_up,

@@ -148,6 +148,14 @@ await check(`a connection of each of the ${kinds.length} kinds is added`, async 
   await axe(page, "list");
 });
 
+await check("Save diagnostics… says where the file went and passes axe, in light and dark", async (page) => {
+  await page.getByRole("button", { name: "Save diagnostics…" }).click();
+  await page.getByText("Saved diagnostics to /home/ada/").waitFor();
+  await axe(page, "diagnostics saved, light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await axe(page, "diagnostics saved, dark");
+});
+
 await check("the form with a result passes axe, in light and dark", async (page) => {
   await page.getByRole("button", { name: "Add connection" }).click();
   await page.getByLabel("Atlassian account email").fill("ada@example.com");

@@ -89,6 +89,11 @@ export const commands = {
 	 */
 	repairSaved: () => typedError<Health, AppError>(__TAURI_INVOKE("repair_saved")),
 	/**
+	 *  Asks where to save the support bundle, then writes it. `None` when the person closed the
+	 *  dialog without choosing.
+	 */
+	saveDiagnostics: () => typedError<SavedDiagnostics | null, AppError>(__TAURI_INVOKE("save_diagnostics")),
+	/**
 	 *  Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds,
 	 *  and what its own server says of it (each secret checked read-only, only against the server it
 	 *  belongs to); also netrc and leftover plain-text files.
@@ -253,6 +258,8 @@ export type Connection = {
 	trusted_fingerprint?: string | null,
 	/**  The keychain account holding the secret. */
 	secret_key: string,
+	/**  What the latest check of the saved credential found (none before this field existed). */
+	last_check?: LastCheck | null,
 };
 
 /**  A saved connection as the list shows it. */
@@ -464,6 +471,22 @@ export type KeychainBackend =
 "macos-keychain" | 
 /**  The Windows Credential Manager. */
 "windows-credential-manager";
+
+/**
+ *  What the latest check of a connection's credential found, kept so that a person (or a
+ *  support bundle) can tell why the connection is in its state. Codes are kept as text: a code
+ *  a newer version wrote must never make the connections file unreadable for this one.
+ */
+export type LastCheck = {
+	/**  When the check ended (RFC 3339, UTC). */
+	at: string,
+	/**  `usable`, `not_usable` or `unverified`. */
+	outcome: string,
+	/**  The problem codes the check reported (`missing_scopes`, `unreachable`...). */
+	problems?: string[],
+	/**  The warning codes it reported. */
+	warnings?: string[],
+};
 
 /**
  *  What the dialog sends to get a Generate link: the chosen method and profile, and what the form
@@ -722,6 +745,12 @@ export type Reviewer = {
 	username: string | null,
 };
 
+/**  Where the diagnostics were saved, and what they hold in one sentence. */
+export type SavedDiagnostics = {
+	path: string,
+	summary: string,
+};
+
 /**
  *  What an edit of a saved connection may change while it keeps its secret: everything but the
  *  way to connect and the server, which the saved secret belongs to. The dialog sends this to
@@ -804,6 +833,8 @@ export type ShellCode =
 "renew_failed" | 
 /**  Signing in with Bitbucket did not give tokens (consent denied, a refused consumer...). */
 "sign_in_refused" | 
+/**  The support bundle could not be written where the person chose. */
+"diagnostics_not_saved" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 

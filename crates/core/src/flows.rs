@@ -22,7 +22,7 @@ use crate::domain::secret::Secret;
 use crate::domain::tokens::OauthTokens;
 use crate::expiry::effective_expiry;
 use crate::policy::PolicyState;
-use crate::store::connection::{Connection, Status};
+use crate::store::connection::{Connection, LastCheck, Status};
 use crate::store::registry::{Registry, check_name};
 
 /// The result of a flow: the check's report, and the connection when it was saved or updated.
@@ -486,6 +486,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
         trusted_fingerprint: request.trust_fingerprint.clone(),
         secret_key: String::new(),
+        last_check: None,
         extra: Default::default(),
     };
     record(&mut connection, report);
@@ -494,6 +495,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
 
 /// Writes a check's verdict into a connection.
 fn record(connection: &mut Connection, report: &ValidationReport) {
+    connection.last_check = Some(last_check_of(report));
     match report.outcome {
         Outcome::Usable => {
             connection.status = Status::Valid;
@@ -518,6 +520,29 @@ fn record(connection: &mut Connection, report: &ValidationReport) {
     }
     if connection.method == Method::AppPassword {
         connection.status = Status::NeedsMigration;
+    }
+}
+
+/// What is kept of a check: its outcome and codes, never its texts (they may quote the server).
+fn last_check_of(report: &ValidationReport) -> LastCheck {
+    let outcome = match report.outcome {
+        Outcome::Usable => "usable",
+        Outcome::NotUsable => "not_usable",
+        Outcome::Unverified => "unverified",
+    };
+    LastCheck {
+        at: now(),
+        outcome: outcome.to_owned(),
+        problems: report
+            .problems
+            .iter()
+            .map(|p| p.code.as_str().to_owned())
+            .collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| w.code.as_str().to_owned())
+            .collect(),
     }
 }
 
@@ -925,6 +950,10 @@ mod tests {
             let mut connection = Connection::sample("work");
             record(&mut connection, &report);
             assert_eq!(connection.status, expected, "{code}");
+            // Whatever the verdict, the check's outcome and codes are kept (no texts).
+            let last = connection.last_check.expect("the check is recorded");
+            assert_eq!(last.outcome, "not_usable");
+            assert_eq!(last.problems, vec![code.as_str().to_owned()]);
         }
     }
 

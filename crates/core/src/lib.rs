@@ -13,7 +13,7 @@
 //! - [`git`]: git's credential-helper protocol over the saved connections;
 //! - [`guide`]: what the dialog and the CLI show: the form, the Generate links, the list;
 //! - [`flows`]: add, test, rotate and change: a check, then the store;
-//! - [`about`]: what this build is.
+//! - [`about`]: what this build is, and the support bundle that describes an installation.
 
 pub mod about;
 pub mod check;

@@ -157,13 +157,30 @@ pub fn system_path() -> PathBuf {
     }
 }
 
+/// The policy file in use: `REPOCONN_POLICY_FILE` when set, else the system location.
+pub fn file_path() -> PathBuf {
+    std::env::var_os(POLICY_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(system_path)
+}
+
+/// The policy file as written, as JSON, read as [`PolicyState::load_from`] reads it (any
+/// editor's encoding, at most [`MAX_POLICY_BYTES`]): `Ok(None)` when there is no file, `Err`
+/// with why when it is not JSON. It may hold secrets (`client_secret`): callers remove them.
+pub fn read_document(path: &Path) -> Result<Option<Value>, String> {
+    let Some(bytes) = read_bounded(path)? else {
+        return Ok(None);
+    };
+    let text = decode(&bytes)?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|err| located(&err, None))
+}
+
 impl PolicyState {
     /// Reads the policy from `REPOCONN_POLICY_FILE` or the system location.
     pub fn load() -> Self {
-        let path = std::env::var_os(POLICY_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(system_path);
-        Self::load_from(&path)
+        Self::load_from(&file_path())
     }
 
     pub fn load_from(path: &Path) -> Self {

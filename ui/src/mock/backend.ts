@@ -3,6 +3,7 @@
 // comes from fixtures.json, which a Rust test generates from the core and keeps fresh.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AppError,
   AppInfo,
   Catch,
   CheckRequest,
@@ -157,11 +158,19 @@ export interface MockState {
   /** What the system's file dialog answers for a certificate file (null: closed without choosing). */
   chosenFile?: string | null;
   /**
+   * Where the save dialog puts the diagnostics (null: closed without choosing), or the error
+   * writing them gives.
+   */
+  diagnostics?: string | null | { error: AppError };
+  /**
    * What the keychain holds, by connection name (the page never sees it). A connection missing
    * here holds a working token.
    */
   secrets: Record<string, string>;
 }
+
+/** Where the save dialog puts the diagnostics unless a test says otherwise. */
+export const DIAGNOSTICS_FILE = "/home/ada/repoconn-diagnostics-2026-11-26.json";
 
 const INFO: AppInfo = {
   name: "Repository Connections",
@@ -875,6 +884,16 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
       case "repair_saved":
         state.health = { ...state.health, orphan_secrets: [] };
         return { connections: state.connections.length, keychain_listable: true, ...state.health };
+      case "save_diagnostics": {
+        const chosen = state.diagnostics === undefined ? DIAGNOSTICS_FILE : state.diagnostics;
+        if (chosen && typeof chosen === "object") throw chosen.error;
+        return chosen === null
+          ? null
+          : {
+              path: chosen,
+              summary: `versions, system, the keychain's health, ${state.connections.length} connections, the policy, the proxy and git's helpers for 1 server; no token, password or consumer secret`,
+            };
+      }
       case "git_scan":
         return gitScan(state);
       case "git_setup_preview":

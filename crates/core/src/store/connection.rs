@@ -25,6 +25,23 @@ pub enum Status {
     SignInAgain,
 }
 
+/// What the latest check of a connection's credential found, kept so that a person (or a
+/// support bundle) can tell why the connection is in its state. Codes are kept as text: a code
+/// a newer version wrote must never make the connections file unreadable for this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct LastCheck {
+    /// When the check ended (RFC 3339, UTC).
+    pub at: String,
+    /// `usable`, `not_usable` or `unverified`.
+    pub outcome: String,
+    /// The problem codes the check reported (`missing_scopes`, `unreachable`...).
+    #[serde(default)]
+    pub problems: Vec<String>,
+    /// The warning codes it reported.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
 /// A saved connection. Never holds the secret: `secret_key` names its keychain item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct Connection {
@@ -72,6 +89,9 @@ pub struct Connection {
     pub trusted_fingerprint: Option<String>,
     /// The keychain account holding the secret.
     pub secret_key: String,
+    /// What the latest check of the saved credential found (none before this field existed).
+    #[serde(default)]
+    pub last_check: Option<LastCheck>,
     /// Fields this version does not know (written by a newer one): kept through every change so
     /// that reading and saving with this version never drops them. Not part of the app's types.
     #[serde(flatten)]
@@ -123,6 +143,7 @@ impl Connection {
             ca_file: None,
             trusted_fingerprint: None,
             secret_key: "conn-1".into(),
+            last_check: None,
             extra: Map::new(),
         }
     }
@@ -139,5 +160,18 @@ mod tests {
         let read: Connection = serde_json::from_value(json).unwrap();
         assert_eq!(read.trusted_fingerprint, None);
         assert_eq!(read, Connection::sample("work"));
+    }
+
+    #[test]
+    fn a_last_check_with_codes_this_version_does_not_know_still_reads() {
+        let mut json = serde_json::to_value(Connection::sample("work")).unwrap();
+        json["last_check"] = serde_json::json!({
+            "at": "2027-01-02T03:04:05Z", "outcome": "some_new_outcome",
+            "problems": ["a_code_from_the_future"], "warnings": []
+        });
+        let read: Connection = serde_json::from_value(json).unwrap();
+        let last = read.last_check.unwrap();
+        assert_eq!(last.outcome, "some_new_outcome");
+        assert_eq!(last.problems, vec!["a_code_from_the_future".to_owned()]);
     }
 }

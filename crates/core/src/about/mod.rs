@@ -1,4 +1,9 @@
-//! What this build is: shown in the app's About line and by `repoconn info`.
+//! What this build is: shown in the app's About line and by `repoconn info`; and the support
+//! bundle ([`bundle`]) that describes this installation to whoever helps its user.
+
+pub mod bundle;
+mod scrub;
+pub mod system;
 
 use serde::Serialize;
 use specta::Type;
