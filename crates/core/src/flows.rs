@@ -359,6 +359,8 @@ pub fn update_checked(
             id: c.id.clone(),
             created_at: c.created_at.clone(),
             secret_key: c.secret_key.clone(),
+            // Reminders already given for this expiry date are not given again.
+            reminders: std::mem::take(&mut c.reminders),
             extra: std::mem::take(&mut c.extra),
             ..fresh
         };
@@ -452,6 +454,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         ca_file: request.ca_file.as_ref().map(|p| p.display().to_string()),
         trusted_fingerprint: request.trust_fingerprint.clone(),
         secret_key: String::new(),
+        reminders: Default::default(),
         extra: Default::default(),
     };
     record(&mut connection, report);
