@@ -2,6 +2,7 @@
 //! method's default, capped by the administrator's policy), how close a connection is to it, and
 //! the reminders before it ([`reminders`]).
 
+pub mod calendar;
 pub mod reminders;
 
 use serde::Serialize;
