@@ -46,10 +46,22 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c
   export REPOCONN_CLOUD_API_URL DC_TLS_URL DC_OLD_URL DC_CA_FILE="'"$SCRATCH"'/company-ca.pem"
   # The app (started by the driver) runs git in the throwaway home, never in the real one.
   export HOME="$GIT_HOME" GIT_CONFIG_NOSYSTEM=1
+  # The desktop notification server: records what it is sent (the expiry reminders).
+  export NOTIFICATION_LOG="'"$SCRATCH"'/notifications.log"
+  coproc RECORDER { exec /usr/bin/python3 "$ROOT/tests/desktop/notification-recorder.py" "$NOTIFICATION_LOG"; }
+  read -r _ready <&"${RECORDER[0]}"
   tauri-driver --port 4444 >"$ROOT/target/tauri-driver.log" 2>&1 &
   DRIVER=$!
   for _ in $(seq 200); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
   rc=0
   node "$ROOT/tests/desktop/e2e.mjs" "$APP" "$SHOT" || rc=$?
   kill "$DRIVER" "$FAKE_CLOUD_PID" "$FAKE_TLS_PID" "$FAKE_OLD_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
+  # The reminders: the app started twice on a store of its own that holds an expiring connection.
+  export REPOCONN_DATA_DIR="'"$SCRATCH"'/reminders-data" TAURI_DRIVER_URL=http://127.0.0.1:4446
+  mkdir -p "$REPOCONN_DATA_DIR"
+  tauri-driver --port 4446 --native-port 4447 >"$ROOT/target/tauri-driver-reminders.log" 2>&1 &
+  DRIVER=$!
+  for _ in $(seq 200); do curl -sf "$TAURI_DRIVER_URL/status" >/dev/null && break; sleep 0.1; done
+  node "$ROOT/tests/desktop/reminders.mjs" "$APP" || rc=$?
+  kill "$DRIVER" "$RECORDER_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
   exit $rc' 2>&1 | grep -v "Failed to set fd limit"

@@ -9,7 +9,7 @@ BUILD_PACKAGES=(build-essential pkg-config curl wget file libssl-dev libwebkit2g
 # what building git's libsecret credential helper from the source git ships needs), and Chromium
 # for the browser end-to-end test.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools git libsecret-1-dev
-  libglib2.0-dev chromium desktop-file-utils python3-venv xdotool)
+  libglib2.0-dev chromium desktop-file-utils python3-venv xdotool python3-dbus python3-gi)
 
 MIN_RUST=1.90.0
 MIN_NODE=20.19.0

@@ -30,4 +30,5 @@ pub const COMMANDS: &[&str] = &[
     "git_undo_setup",
     "oauth_begin",
     "oauth_finish",
+    "start_reminders",
 ];

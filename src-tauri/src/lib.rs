@@ -8,6 +8,7 @@ mod dialog;
 mod error;
 mod git_setup;
 mod preferences;
+mod reminders;
 mod sign_in;
 
 use std::io::IsTerminal;
@@ -58,6 +59,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             git_setup::git_undo_setup,
             sign_in::oauth_begin,
             sign_in::oauth_finish,
+            reminders::start_reminders::<tauri::Wry>,
         ])
 }
 
@@ -81,7 +83,10 @@ pub fn with_commands<R: Runtime>(
         .plugin(tauri_plugin_store::Builder::new().build())
         // Only our command opens its file dialog: the page is granted none of its permissions.
         .plugin(tauri_plugin_dialog::init())
+        // Reminders are sent from Rust: the page is granted none of its permissions either.
+        .plugin(tauri_plugin_notification::init())
         .manage(preferences)
+        .manage(reminders::Reminders::default())
         .manage(dialog::AppState::open())
         .manage(sign_in::SignIns::default())
         .invoke_handler(specta.invoke_handler())

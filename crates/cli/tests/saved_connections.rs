@@ -1185,6 +1185,87 @@ async fn a_policy_file_that_cannot_be_read_keeps_git_working_and_says_so() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("cannot be used"));
 }
 
+/// `days` days from today (UTC, as the helper counts), as `YYYY-MM-DD`.
+fn in_days(days: i64) -> String {
+    let date = repoconn_core::domain::dates::today() + time::Duration::days(days);
+    repoconn_core::domain::dates::format_date(date)
+}
+
+/// The lines of git's answer on standard output: only its protocol's `key=value` lines.
+fn protocol_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_is_told_once_a_day_on_standard_error_that_the_connection_expires_soon() {
+    let server = start(FakeCloud::standard(), Behaviour::default(), None).await;
+    let mut world = World::new();
+    world.cloud_api = Some(server.url.to_string());
+    if !keychain_ready(&world).await {
+        return;
+    }
+    let expires = in_days(5);
+    let mut add = add_cloud_args("work");
+    add.extend(["--expires", &expires]);
+    let saved = world.run(&add, cloud::TOKEN_FULL, &[]).await;
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    let home = tempfile::tempdir().unwrap();
+    let policy = home.path().join("no-policy.json");
+    let answer = [
+        "protocol=https".to_owned(),
+        "host=bitbucket.org".to_owned(),
+        format!("username={}", cloud::USERNAME),
+        format!("password={}", cloud::TOKEN_FULL),
+    ];
+
+    // The first fill of the day: one line on standard error, git's answer intact on standard output.
+    let first = git_credential_fill(&world, home.path(), &policy);
+    assert!(first.status.success());
+    assert_eq!(protocol_lines(&first), answer);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "repoconn: \"work\" expires in 5 days ({expires}); create a new token and save it with `repoconn rotate work` (or Edit in the Repository Connections app)\n"
+        )
+    );
+    assert!(!stderr.contains(cloud::TOKEN_FULL));
+
+    // The second the same day: silent.
+    let second = git_credential_fill(&world, home.path(), &policy);
+    assert_eq!(protocol_lines(&second), answer);
+    assert_eq!(String::from_utf8_lossy(&second.stderr), "");
+    assert!(
+        world
+            .metadata_text()
+            .contains(&format!("\"helper_warned_on\": \"{}\"", in_days(0)))
+    );
+
+    // The connection is given an expiry date already past (as if edited): that date is new, so
+    // git is told again, the same day, that it has expired.
+    let expired = in_days(-2);
+    let mut file: Value = serde_json::from_str(&world.metadata_text()).unwrap();
+    file["connections"][0]["expires_on"] = expired.clone().into();
+    world.write_metadata(&file.to_string());
+    let third = git_credential_fill(&world, home.path(), &policy);
+    assert_eq!(protocol_lines(&third), answer);
+    assert!(
+        String::from_utf8_lossy(&third.stderr)
+            .starts_with(&format!("repoconn: \"work\" expired on {expired}; ")),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    let fourth = git_credential_fill(&world, home.path(), &policy);
+    assert_eq!(String::from_utf8_lossy(&fourth.stderr), "");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_token_lifetime_cap_refuses_every_save() {
     let server = start(FakeCloud::standard(), Behaviour::default(), None).await;

@@ -393,6 +393,8 @@ pub fn update_checked(
             id: c.id.clone(),
             created_at: c.created_at.clone(),
             secret_key: c.secret_key.clone(),
+            // Reminders already given for this expiry date are not given again.
+            reminders: std::mem::take(&mut c.reminders),
             extra: std::mem::take(&mut c.extra),
             ..fresh
         };
@@ -487,6 +489,7 @@ fn describe(name: &str, checked: &Checked, expires_on: Option<Date>) -> Connecti
         trusted_fingerprint: request.trust_fingerprint.clone(),
         secret_key: String::new(),
         last_check: None,
+        reminders: Default::default(),
         extra: Default::default(),
     };
     record(&mut connection, report);

@@ -640,7 +640,7 @@ describe("under an administrator's policy", () => {
     const expires = screen.getByLabelText("Expires on") as HTMLInputElement;
     expect(expires.max).toBe(dateInDays(90));
     expect(document.getElementById("expires-cap")!.textContent!.replace(/\s+/g, " ").trim()).toBe(
-      `Your connections list marks it as expiring from 30 days before. Your organisation allows at most 90 days. The latest date it allows is ${dateInDays(90)}.`,
+      `While the app is open it reminds you 30, 7 and 1 days before and when it expires; git warns from 7 days before, and your connections list marks it from 30 days before. Your organisation allows at most 90 days. The latest date it allows is ${dateInDays(90)}.`,
     );
     // Under a cap a token must have a date: "No expiry" is not offered.
     expect(screen.queryByLabelText(/No expiry/)).toBeNull();

@@ -881,6 +881,8 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return null;
       case "saved_health":
         return { connections: state.connections.length, keychain_listable: true, ...state.health };
+      case "start_reminders":
+        return null;
       case "repair_saved":
         state.health = { ...state.health, orphan_secrets: [] };
         return { connections: state.connections.length, keychain_listable: true, ...state.health };

@@ -9,10 +9,9 @@
 use std::io::{Read, Write};
 
 use clap::Args;
-use repoconn_core::Secret;
 use repoconn_core::check::CheckEnv;
 use repoconn_core::domain::catalogue::Notice;
-use repoconn_core::git::credential::{self, HelperError, Operation, Query};
+use repoconn_core::git::credential::{self, Answer, HelperError, Operation, Query};
 use repoconn_core::policy::PolicyState;
 use repoconn_core::store::registry::Registry;
 
@@ -58,10 +57,14 @@ pub fn run(operation: &str) -> CliResult {
     }
     let query = Query::parse(&input);
     match answer(operation, &query) {
-        Ok(Some(secret)) => {
+        Ok(Some(Answer { lines, warning })) => {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(secret.expose().as_bytes());
+            let _ = out.write_all(lines.expose().as_bytes());
             let _ = out.flush();
+            // Never on standard output, which is git's protocol: git shows standard error.
+            if let Some(warning) = warning {
+                eprintln!("{warning}");
+            }
         }
         Ok(None) => {}
         // One line, as git shows it among its own messages.
@@ -70,7 +73,7 @@ pub fn run(operation: &str) -> CliResult {
     Ok(0)
 }
 
-fn answer(operation: Operation, query: &Query) -> Result<Option<Secret>, HelperError> {
+fn answer(operation: Operation, query: &Query) -> Result<Option<Answer>, HelperError> {
     let registry = Registry::open_default()?;
     let policy = PolicyState::load();
     // Once per run, on standard error (git shows it): what was saved keeps being served, but

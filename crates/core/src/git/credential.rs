@@ -8,10 +8,11 @@
 //! from a helper through `authtype`/`credential` when it announced `capability[]=authtype`.
 
 use crate::domain::catalogue::StorageError;
-use crate::domain::dates::now;
+use crate::domain::dates::{now, today};
 use crate::domain::method::{API_TOKEN_GIT_USER, Method, ProviderKind, TOKEN_GIT_USER};
 use crate::domain::secret::Secret;
 use crate::domain::tokens::OauthTokens;
+use crate::expiry::reminders::claim_helper_warning;
 use crate::policy::PolicyState;
 use crate::store::connection::{Connection, Status};
 use crate::store::registry::Registry;
@@ -68,8 +69,18 @@ fn protocol_safe(value: &str, what: &'static str) -> Result<(), UnsafeValue> {
     }
 }
 
-/// Carries out one request from git. For `get`, the lines to print (holding the secret), or
-/// `None` when no saved connection may answer, so that git asks its next helper.
+/// What the helper tells git for `get`.
+#[derive(Debug)]
+pub struct Answer {
+    /// The lines for standard output (holding the secret).
+    pub lines: Secret,
+    /// One line for standard error when the connection expires within 7 days or has expired
+    /// (once a day per connection): git shows it to the user.
+    pub warning: Option<String>,
+}
+
+/// Carries out one request from git. For `get`, the answer, or `None` when no saved
+/// connection may answer, so that git asks its next helper.
 ///
 /// `store` never saves what was typed at a prompt: it only clears an earlier rejection when git
 /// confirms our own secret works. `erase` records that git was refused, with the time, and keeps
@@ -79,7 +90,7 @@ pub fn handle(
     policy: &PolicyState,
     operation: Operation,
     query: &Query,
-) -> Result<Option<Secret>, HelperError> {
+) -> Result<Option<Answer>, HelperError> {
     // A way to connect the administrator's policy forbids is never handed to git; while the
     // list of allowed ways cannot be read, what was saved before keeps working.
     let connections: Vec<Connection> = registry
@@ -98,8 +109,17 @@ pub fn handle(
     };
     let secret = tokens.as_ref().map_or(stored, OauthTokens::access);
     if operation == Operation::Get {
-        let answered = answer(connection, &secret, query).map_err(HelperError::from)?;
-        return Ok(answered.map(|lines| with_expiry(lines, tokens.as_ref())));
+        let Some(lines) = answer(connection, &secret, query).map_err(HelperError::from)? else {
+            return Ok(None);
+        };
+        // The warning is a courtesy: a file that cannot be written never keeps git waiting.
+        let warning = claim_helper_warning(registry, &connection.name, today())
+            .ok()
+            .flatten();
+        return Ok(Some(Answer {
+            lines: with_expiry(lines, tokens.as_ref()),
+            warning,
+        }));
     }
     // Only a verdict about our own secret counts.
     let ours = query

@@ -13,6 +13,7 @@ use crate::domain::scopes::Profile;
 use crate::domain::secret::Secret;
 use crate::domain::sniff::{SecretShape, paste_secret};
 use crate::domain::version;
+use crate::expiry::reminders::HELPER_WARNING_DAYS;
 use crate::expiry::{SOON_DAYS, default_expiry};
 use crate::oauth::DATA_CENTER_REDIRECT;
 use crate::policy::{PolicyError, PolicyState, Template};
@@ -265,8 +266,11 @@ fn suggested_expiry_days(method: Method, policy: &PolicyState) -> Option<i32> {
 }
 
 fn expiry_hint(policy: &PolicyState) -> String {
-    // Only what the product does: the list (and `repoconn list`) marks it from this many days.
-    let remind = format!("Your connections list marks it as expiring from {SOON_DAYS} days before.");
+    // Only what the product does: the app's reminders (while it runs), git's helper's warning
+    // and the list (and `repoconn list`), which marks it from this many days.
+    let remind = format!(
+        "While the app is open it reminds you 30, 7 and 1 days before and when it expires; git warns from {HELPER_WARNING_DAYS} days before, and your connections list marks it from {SOON_DAYS} days before."
+    );
     match policy.policy.max_token_lifetime_days {
         Some(max) => format!("{remind} Your organisation allows at most {max} days."),
         None => remind,
@@ -711,7 +715,7 @@ mod tests {
         let mut policy = PolicyState::default();
         assert_eq!(
             options(&policy).expiry_hint,
-            "Your connections list marks it as expiring from 30 days before."
+            "While the app is open it reminds you 30, 7 and 1 days before and when it expires; git warns from 7 days before, and your connections list marks it from 30 days before."
         );
         policy.policy.max_token_lifetime_days = Some(90);
         assert!(

@@ -92,11 +92,67 @@ pub struct Connection {
     /// What the latest check of the saved credential found (none before this field existed).
     #[serde(default)]
     pub last_check: Option<LastCheck>,
+    /// What was already said about the expiry date (the app's reminders, git's helper's
+    /// warnings), so that each is said once. Bookkeeping of the app and the helper: not part of
+    /// the app's types.
+    #[serde(default, skip_serializing_if = "ReminderLog::is_empty")]
+    #[specta(skip)]
+    pub reminders: ReminderLog,
     /// Fields this version does not know (written by a newer one): kept through every change so
     /// that reading and saving with this version never drops them. Not part of the app's types.
     #[serde(flatten)]
     #[specta(skip)]
     pub extra: Map<String, Value>,
+}
+
+/// A reminder before (or at) a connection's expiry, least urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Reminder {
+    #[serde(rename = "30_days")]
+    ThirtyDays,
+    #[serde(rename = "7_days")]
+    SevenDays,
+    #[serde(rename = "1_day")]
+    OneDay,
+    #[serde(rename = "expired")]
+    Expired,
+}
+
+/// What was said about one expiry date of a connection. A record made for another date (the
+/// token was replaced by one with a new date) no longer counts: the reminders start afresh.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderLog {
+    /// The expiry date (`YYYY-MM-DD`) this record is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+    /// The most urgent reminder the app has shown; every less urgent one counts as done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Reminder>,
+    /// The day (`YYYY-MM-DD`, UTC) git's helper last warned about the expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helper_warned_on: Option<String>,
+    /// Fields of a newer version, kept as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ReminderLog {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The record for `expires_on`: this one if it is about that date, else a fresh one.
+    pub fn for_expiry(&self, expires_on: &str) -> Self {
+        if self.expires_on.as_deref() == Some(expires_on) {
+            self.clone()
+        } else {
+            Self {
+                expires_on: Some(expires_on.to_owned()),
+                extra: self.extra.clone(),
+                ..Self::default()
+            }
+        }
+    }
 }
 
 impl Connection {
@@ -144,6 +200,7 @@ impl Connection {
             trusted_fingerprint: None,
             secret_key: "conn-1".into(),
             last_check: None,
+            reminders: ReminderLog::default(),
             extra: Map::new(),
         }
     }
@@ -173,5 +230,19 @@ mod tests {
         let last = read.last_check.unwrap();
         assert_eq!(last.outcome, "some_new_outcome");
         assert_eq!(last.problems, vec!["a_code_from_the_future".to_owned()]);
+    }
+
+    #[test]
+    fn the_reminder_record_keeps_what_a_newer_version_added_and_is_left_out_when_empty() {
+        let text = serde_json::to_value(Connection::sample("work")).unwrap();
+        assert!(
+            text.get("reminders").is_none(),
+            "no record until something was said"
+        );
+        let mut json = text;
+        json["reminders"] = serde_json::json!({"expires_on": "2027-11-26", "shown": "30_days", "snoozed_until": "2027-11-01"});
+        let read: Connection = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(read.reminders.shown, Some(Reminder::ThirtyDays));
+        assert_eq!(serde_json::to_value(&read).unwrap(), json);
     }
 }

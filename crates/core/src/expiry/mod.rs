@@ -1,5 +1,9 @@
 //! Expiry: which date to record for a credential (the one given, what the server said, the
-//! method's default, capped by the administrator's policy), and how close a connection is to it.
+//! method's default, capped by the administrator's policy), how close a connection is to it, and
+//! the reminders before it ([`reminders`]).
+
+pub mod calendar;
+pub mod reminders;
 
 use serde::Serialize;
 use specta::Type;

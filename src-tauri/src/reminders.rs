@@ -1,0 +1,121 @@
+//! Expiry reminders as desktop notifications while the app runs. The core decides which are due
+//! (30, 7 and 1 day before, and once expired, each once) and remembers what was shown in the
+//! connections file; this file only shows them and reports a click.
+//!
+//! Never part of start-up: the page starts them once it has painted (`start_reminders`), and they
+//! are checked then and every hour while the app runs. Notifications are sent from here, so the
+//! page needs no notification permission.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use repoconn_core::domain::dates::today;
+use repoconn_core::expiry::reminders::{due_reminders, record_shown};
+use repoconn_core::store::registry::Registry;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::MAIN_WINDOW;
+use crate::dialog::{AppState, blocking};
+use crate::error::AppError;
+
+/// How often the due reminders are looked for (each is shown once whatever the number of looks).
+const CHECK_EVERY: Duration = Duration::from_secs(60 * 60);
+/// The key under which a notification carries the name of its connection.
+const CONNECTION: &str = "connection";
+
+/// Whether the reminders run, and the page's channel that opens a connection's Edit.
+#[derive(Default)]
+pub struct Reminders {
+    started: AtomicBool,
+    open_edit: Mutex<Option<Channel<String>>>,
+}
+
+/// Starts the reminders (the page calls it after its first paint; later calls only replace the
+/// channel, as a reloaded page does). `open_edit` receives the name of a connection whose
+/// reminder was clicked, where the notification server reports clicks.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_reminders<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
+    open_edit: Channel<String>,
+) -> Result<(), AppError> {
+    *reminders.open_edit.lock().unwrap() = Some(open_edit);
+    if reminders.started.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let registry = state.registry()?;
+    // Before the first notification: a click is reported only for those shown after this.
+    let handle = app.clone();
+    let _ = app.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" {
+            return;
+        }
+        let name = performed
+            .notification()
+            .and_then(|n| n.extra().get(CONNECTION))
+            .and_then(|v| v.as_str());
+        if let Some(name) = name {
+            open_edit_of(&handle, name);
+        }
+    });
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let (app, registry) = (app.clone(), registry.clone());
+            let _ = blocking(move || {
+                remind(&app, &registry);
+                Ok(())
+            })
+            .await;
+            tokio::time::sleep(CHECK_EVERY).await;
+        }
+    });
+    Ok(())
+}
+
+/// Shows each reminder due today and records it as shown.
+fn remind<R: Runtime>(app: &AppHandle<R>, registry: &Registry) {
+    let connections = match registry.list() {
+        Ok(connections) => connections,
+        Err(err) => {
+            tracing::warn!(
+                "reminders: the saved connections could not be read: {}",
+                err.message
+            );
+            return;
+        }
+    };
+    for due in due_reminders(&connections, today()) {
+        let shown = app
+            .notification()
+            .builder()
+            .title(&due.title)
+            .body(&due.body)
+            .extra(CONNECTION, &due.name)
+            .show();
+        match shown
+            .map_err(|err| err.to_string())
+            .and_then(|()| record_shown(registry, &due).map_err(|err| err.message))
+        {
+            Ok(_) => tracing::info!(connection = %due.name, "reminder shown: {}", due.title),
+            Err(err) => tracing::warn!(connection = %due.name, "a reminder could not be shown: {err}"),
+        }
+    }
+}
+
+/// Brings the window forward and asks the page to open the connection's Edit.
+fn open_edit_of<R: Runtime>(app: &AppHandle<R>, name: &str) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    let channel = app.state::<Reminders>().open_edit.lock().unwrap().clone();
+    if let Some(channel) = channel {
+        let _ = channel.send(name.to_owned());
+    }
+}

@@ -1,0 +1,173 @@
+// Desktop end-to-end test of the expiry reminders: the real app in its real window, with a
+// connection that expires in 7 days in a throwaway store, and a notification server on the
+// session bus that records what it is sent (tests/desktop/notification-recorder.py).
+//
+//   node tests/desktop/reminders.mjs <app binary>
+//
+// Expects (scripts/desktop-e2e.sh sets them up): a tauri-driver at TAURI_DRIVER_URL whose
+// REPOCONN_DATA_DIR is an empty folder (the same path in this process's environment), a DISPLAY,
+// and the recorder writing to NOTIFICATION_LOG.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
+
+const [appPath] = process.argv.slice(2);
+const DATA_DIR = process.env.REPOCONN_DATA_DIR;
+const LOG = process.env.NOTIFICATION_LOG;
+if (!appPath || !DATA_DIR || !LOG) {
+  console.error(
+    "usage: REPOCONN_DATA_DIR=… NOTIFICATION_LOG=… node tests/desktop/reminders.mjs <app binary>",
+  );
+  process.exit(2);
+}
+
+/** Today plus `days`, in UTC as the core counts, as YYYY-MM-DD. */
+function utcInDays(days) {
+  return new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+}
+
+const NAME = "expiring-work";
+const EXPIRES = utcInDays(7);
+function connection(id, name, expiresOn) {
+  return {
+    id,
+    name,
+    provider: "cloud",
+    base_url: "https://api.bitbucket.org/",
+    method: "api-token",
+    email: "ada@example.com",
+    bitbucket_username: "ada_lovelace",
+    git_username: "ada_lovelace",
+    workspace: "acme",
+    profile: "pull-requests",
+    expires_on: expiresOn,
+    created_at: "2026-01-01T10:00:00Z",
+    status: "valid",
+    secret_key: `conn-${id}`,
+  };
+}
+writeFileSync(
+  path.join(DATA_DIR, "connections.json"),
+  JSON.stringify({
+    schema_version: 1,
+    connections: [connection("a1", NAME, EXPIRES), connection("b2", "far-away", utcInDays(200))],
+  }),
+);
+
+/** What the notification server was sent so far. */
+function notifications() {
+  if (!existsSync(LOG)) return [];
+  return readFileSync(LOG, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+async function eventually(what, probe, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+const results = [];
+async function check(name, body) {
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok   - ${name}`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL - ${name}\n       ${err.message}`);
+  }
+}
+
+async function launch() {
+  const session = await newSession(path.resolve(appPath));
+  const sid = session.sessionId;
+  const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { using: "xpath", value: xpath });
+  const attribute = async (element, name) =>
+    webdriver("GET", `/session/${sid}/element/${element[ELEMENT]}/property/${name}`);
+  const click = (element) => webdriver("POST", `/session/${sid}/element/${element[ELEMENT]}/click`, {});
+  const close = () => webdriver("DELETE", `/session/${sid}`).catch(() => {});
+  return { findXPath, attribute, click, close };
+}
+
+const before = notifications().length;
+let app = await launch();
+try {
+  await check("the list shows the expiring connection with its Edit button", async () => {
+    await eventually("the status of the expiring connection", () =>
+      app.findXPath(`//*[@data-testid="status"][contains(., "expires in 7 days")]`),
+    );
+    await app.findXPath(`//button[@aria-label="Edit ${NAME}"]`);
+  });
+
+  let shown;
+  await check("after start-up the notification server is sent exactly one reminder, naming it", async () => {
+    shown = await eventually("a notification", () =>
+      notifications()
+        .slice(before)
+        .find((n) => n.summary.includes(NAME)),
+    );
+    await sleep(3000); // anything sent twice would have arrived by now
+    const sent = notifications().slice(before);
+    if (sent.length !== 1) throw new Error(`sent ${JSON.stringify(sent)}`);
+    if (shown.summary !== `"${NAME}" expires in 7 days`)
+      throw new Error(`title ${JSON.stringify(shown.summary)}`);
+    if (!shown.body.includes(EXPIRES) || !shown.body.includes("Edit"))
+      throw new Error(`body ${JSON.stringify(shown.body)}`);
+    if (!shown.actions.includes("default"))
+      throw new Error(`no click action: ${JSON.stringify(shown.actions)}`);
+    const saved = JSON.parse(readFileSync(path.join(DATA_DIR, "connections.json"), "utf8"));
+    const reminders = saved.connections.find((c) => c.name === NAME).reminders;
+    if (reminders?.shown !== "7_days" || reminders?.expires_on !== EXPIRES)
+      throw new Error(`recorded ${JSON.stringify(reminders)}`);
+  });
+
+  await check("a click on the reminder opens its Edit with Generate… ready", async () => {
+    if (!shown) throw new Error("no reminder to click");
+    // What a notification server sends when the notification itself is clicked.
+    execFileSync("dbus-send", [
+      "--session",
+      "--type=signal",
+      "/org/freedesktop/Notifications",
+      "org.freedesktop.Notifications.ActionInvoked",
+      `uint32:${shown.id}`,
+      "string:default",
+    ]);
+    await eventually("the Edit form", () =>
+      app.findXPath(`//h2[@id="form-title"][normalize-space()="Edit ${NAME}"]`),
+    );
+    const generate = await app.findXPath(`//button[normalize-space()="Generate…"]`);
+    if (await app.attribute(generate, "disabled")) throw new Error("Generate… is disabled");
+  });
+} finally {
+  await app.close();
+}
+
+await check("a second launch sends no reminder again", async () => {
+  const sent = notifications().length;
+  app = await launch();
+  try {
+    await eventually("the list", () => app.findXPath(`//button[@aria-label="Edit ${NAME}"]`));
+    await sleep(5000); // the reminders are looked for right after the first paint
+    const again = notifications().slice(sent);
+    if (again.length !== 0) throw new Error(`sent again: ${JSON.stringify(again)}`);
+  } finally {
+    await app.close();
+  }
+});
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`reminders e2e: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
