@@ -29,8 +29,8 @@ pub struct Target {
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
     /// How to connect: api-token, repository-access-token, project-access-token,
-    /// workspace-access-token, app-password, oauth (Cloud); personal-token, project-token,
-    /// repository-token, basic (Data Center).
+    /// workspace-access-token, app-password (Cloud); personal-token, project-token,
+    /// repository-token, basic (Data Center); oauth (both: signs in with Bitbucket).
     #[arg(long, value_name = "KIND")]
     pub method: Method,
     /// Your Atlassian account email (API tokens).

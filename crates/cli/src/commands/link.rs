@@ -64,19 +64,19 @@ pub fn run(args: LinkArgs) -> CliResult {
     };
 
     // What the command line lacks is said before anything goes over the network.
-    let first = links::link(t.method, t.profile, &target);
+    let first = links::link(t.method(), t.profile, &target);
     if !first.missing.is_empty() {
-        return Err(missing_values(t.method, &first.missing));
+        return Err(missing_values(t.method(), &first.missing));
     }
     let asked;
     if target.server_version.is_none()
-        && version::first_release(t.method).is_some()
+        && version::first_release(t.method()).is_some()
         && let Some(typed) = t.server.as_deref()
     {
         asked = ask_version(typed, &args)?;
         target.server_version = Some(&asked);
     }
-    let link = links::link(t.method, t.profile, &target);
+    let link = links::link(t.method(), t.profile, &target);
     if let Some(reason) = &link.blocked {
         return Err(too_old(reason, target.server_version.unwrap_or_default()));
     }

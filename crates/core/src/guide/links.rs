@@ -604,6 +604,33 @@ mod tests {
     }
 
     #[test]
+    fn a_data_center_application_link_names_its_redirect_its_scopes_and_its_release() {
+        let base = Url::parse("https://git.example.com/bitbucket").unwrap();
+        let target = LinkTarget {
+            server: Some(&base),
+            server_version: Some("9.2.1"),
+            ..Default::default()
+        };
+        let link = link(Method::DataCenterOauth, Profile::PullRequests, &target);
+        assert_eq!(
+            link.url.as_deref(),
+            Some("https://git.example.com/bitbucket/plugins/servlet/applinks/listApplicationLinks")
+        );
+        assert!(link.steps.contains(DATA_CENTER_REDIRECT), "{}", link.steps);
+        assert!(link.steps.contains(HTTP_REDIRECT_PROPERTY), "{}", link.steps);
+        assert_eq!(names(&link), ["REPO_READ", "REPO_WRITE"]);
+        assert!(link.checklist.iter().all(|i| i.kind == ChecklistKind::Checkbox));
+        let read_only = super::link(Method::DataCenterOauth, Profile::ReadOnly, &target);
+        assert_eq!(names(&read_only), ["REPO_READ"]);
+        let old = LinkTarget {
+            server_version: Some("7.19.2"),
+            ..target
+        };
+        let blocked = super::link(Method::DataCenterOauth, Profile::ReadOnly, &old).blocked;
+        assert!(blocked.unwrap().contains("7.20"));
+    }
+
+    #[test]
     fn data_center_links_follow_the_version_and_the_context_path() {
         let base = Url::parse("https://git.example.com/bitbucket").unwrap();
         let new = LinkTarget {
