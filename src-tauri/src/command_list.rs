@@ -24,6 +24,7 @@ pub const COMMANDS: &[&str] = &[
     "saved_health",
     "repair_saved",
     "save_diagnostics",
+    "save_expiry_calendar",
     "git_scan",
     "git_setup_preview",
     "git_set_up",

@@ -31,6 +31,10 @@ pub enum ShellCode {
     SignInRefused,
     /// The support bundle could not be written where the person chose.
     DiagnosticsNotSaved,
+    /// Add to calendar was asked of a connection saved without an expiry date.
+    NoExpiryDate,
+    /// The calendar file could not be written where the person chose.
+    CalendarNotSaved,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

@@ -1,6 +1,7 @@
 //! The desktop shell of Repository Connections: a window, a handful of thin commands over
 //! `repoconn-core`, and the plugins the app needs. No Bitbucket rule lives here.
 
+mod calendar;
 mod command_list;
 mod commands;
 mod diagnostics;
@@ -53,6 +54,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             dialog::saved_health,
             dialog::repair_saved,
             diagnostics::save_diagnostics::<tauri::Wry>,
+            calendar::save_expiry_calendar::<tauri::Wry>,
             git_setup::git_scan,
             git_setup::git_setup_preview,
             git_setup::git_set_up,

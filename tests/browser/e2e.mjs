@@ -156,6 +156,39 @@ await check("Save diagnostics… says where the file went and passes axe, in lig
   await axe(page, "diagnostics saved, dark");
 });
 
+await check(
+  "Add to calendar, after a save and in the list, says where the file went and passes axe",
+  async (page) => {
+    const [provider, kind] = kinds.find(([, k]) => k.method === "api-token");
+    await page.getByRole("button", { name: "Add connection" }).click();
+    await page.getByRole("radio", { name: provider.label }).check();
+    await page.getByRole("radio", { name: new RegExp(`^${kind.label}`) }).check();
+    await page.getByLabel("Atlassian account email").fill("ada@example.com");
+    await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    await page.getByRole("heading", { name: "It works" }).waitFor();
+    await page.getByLabel("Expires on").fill(dateInDays(200));
+    await page.getByLabel("Connection name").fill("work");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "Saved “work”" }).waitFor();
+    await page.getByRole("button", { name: "Add to calendar: work's expiry" }).click();
+    await page
+      .getByText("Saved the reminder to /home/ada/Documents/work-expires.ics: open it with your calendar.")
+      .waitFor();
+    await axe(page, "saved, calendar file saved, light");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await axe(page, "saved, calendar file saved, dark");
+    await page.getByRole("button", { name: "Back to connections" }).click();
+    await page.getByRole("button", { name: "Add to calendar: work's expiry" }).click();
+    await page
+      .getByRole("status")
+      .getByText("Saved the reminder to /home/ada/Documents/work-expires.ics")
+      .waitFor();
+    await page.screenshot({ path: path.join(shots, "list-calendar-dark.png"), fullPage: true });
+    await axe(page, "list, calendar file saved, dark");
+  },
+);
+
 await check("the form with a result passes axe, in light and dark", async (page) => {
   await page.getByRole("button", { name: "Add connection" }).click();
   await page.getByLabel("Atlassian account email").fill("ada@example.com");

@@ -1,6 +1,7 @@
 // Desktop end-to-end test of the expiry reminders: the real app in its real window, with a
 // connection that expires in 7 days in a throwaway store, and a notification server on the
-// session bus that records what it is sent (tests/desktop/notification-recorder.py).
+// session bus that records what it is sent (tests/desktop/notification-recorder.py); then its
+// expiry saved as a calendar file through the system's save dialog, driven with xdotool.
 //
 //   node tests/desktop/reminders.mjs <app binary>
 //
@@ -8,7 +9,8 @@
 // REPOCONN_DATA_DIR is an empty folder (the same path in this process's environment), a DISPLAY,
 // and the recorder writing to NOTIFICATION_LOG.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
 
@@ -163,6 +165,59 @@ await check("a second launch sends no reminder again", async () => {
     await sleep(5000); // the reminders are looked for right after the first paint
     const again = notifications().slice(sent);
     if (again.length !== 0) throw new Error(`sent again: ${JSON.stringify(again)}`);
+  } finally {
+    await app.close();
+  }
+});
+
+/** Types `path` into the system's save dialog titled `title` (GTK), as a person would, and saves. */
+async function saveInDialog(title, file) {
+  // It may exist a moment before it is shown (focusing it then fails): retried until visible.
+  let focused = false;
+  for (let attempt = 0; attempt < 75 && !focused; attempt += 1) {
+    try {
+      execFileSync("xdotool", ["search", "--onlyvisible", "--name", title, "windowfocus", "--sync"], {
+        timeout: 5000,
+        stdio: "pipe",
+      });
+      focused = true;
+    } catch {
+      await sleep(200);
+    }
+  }
+  if (!focused) throw new Error("the system's save dialog never became visible");
+  await sleep(500);
+  // The name field has the focus, holding the suggested name: replaced by the whole path.
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+  await sleep(200);
+  execFileSync("xdotool", ["type", "--delay", "20", file]);
+  await sleep(300);
+  execFileSync("xdotool", ["key", "Return"]);
+}
+
+await check("Add to calendar saves the expiry as an .ics file where the save dialog says", async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "repoconn-ics-")), "expiring.ics");
+  app = await launch();
+  try {
+    await app.click(
+      await eventually("the row's Add to calendar", () =>
+        app.findXPath(`//button[@aria-label="Add to calendar: ${NAME}'s expiry"]`),
+      ),
+    );
+    await saveInDialog("Save the expiry reminder", file);
+    await eventually("the saved reminder", () =>
+      app.findXPath(
+        `//*[@role="status"][normalize-space()="Saved the reminder to ${file}: open it with your calendar."]`,
+      ),
+    );
+    const ics = readFileSync(file, "utf8");
+    const lines = ics.replace(/\r\n /g, "").split("\r\n");
+    const expected = `DTSTART;VALUE=DATE:${EXPIRES.replaceAll("-", "")}`;
+    if (!lines.includes(expected)) throw new Error(`no ${expected} in ${JSON.stringify(ics)}`);
+    for (const line of ["BEGIN:VCALENDAR", "BEGIN:VEVENT", "BEGIN:VALARM", "TRIGGER:-P7D", "END:VCALENDAR"])
+      if (!lines.includes(line)) throw new Error(`no ${line} in ${JSON.stringify(ics)}`);
+    if (!lines.some((l) => l.startsWith(`SUMMARY:"${NAME}" expires`)))
+      throw new Error(`no summary naming ${NAME}: ${JSON.stringify(ics)}`);
   } finally {
     await app.close();
   }

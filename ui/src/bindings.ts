@@ -94,6 +94,11 @@ export const commands = {
 	 */
 	saveDiagnostics: () => typedError<SavedDiagnostics | null, AppError>(__TAURI_INVOKE("save_diagnostics")),
 	/**
+	 *  Asks where to save the calendar file of the connection `name`'s expiry, then writes it and
+	 *  answers its path. `None` when the person closed the dialog without choosing.
+	 */
+	saveExpiryCalendar: (name: string) => typedError<string | null, AppError>(__TAURI_INVOKE("save_expiry_calendar", { name })),
+	/**
 	 *  Which helpers git asks for bitbucket.org and each saved Data Center server, what each holds,
 	 *  and what its own server says of it (each secret checked read-only, only against the server it
 	 *  belongs to); also netrc and leftover plain-text files.
@@ -841,6 +846,10 @@ export type ShellCode =
 "sign_in_refused" | 
 /**  The support bundle could not be written where the person chose. */
 "diagnostics_not_saved" | 
+/**  Add to calendar was asked of a connection saved without an expiry date. */
+"no_expiry_date" | 
+/**  The calendar file could not be written where the person chose. */
+"calendar_not_saved" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 

@@ -163,11 +163,19 @@ export interface MockState {
    */
   diagnostics?: string | null | { error: AppError };
   /**
+   * The folder the save dialog puts a calendar file in (the core's file name is added; null:
+   * closed without choosing), or the error writing it gives.
+   */
+  calendar?: string | null | { error: AppError };
+  /**
    * What the keychain holds, by connection name (the page never sees it). A connection missing
    * here holds a working token.
    */
   secrets: Record<string, string>;
 }
+
+/** Where the save dialog puts a calendar file unless a test says otherwise. */
+export const CALENDAR_FOLDER = "/home/ada/Documents";
 
 /** Where the save dialog puts the diagnostics unless a test says otherwise. */
 export const DIAGNOSTICS_FILE = "/home/ada/repoconn-diagnostics-2026-11-26.json";
@@ -895,6 +903,22 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
               path: chosen,
               summary: `versions, system, the keychain's health, ${state.connections.length} connections, the policy, the proxy and git's helpers for 1 server; no token, password or consumer secret`,
             };
+      }
+      case "save_expiry_calendar": {
+        const found = state.connections.find((c) => c.connection.name === args.name);
+        if (!found) throw notFound(String(args.name));
+        // As the Rust side: a connection without a date is refused before the dialog opens.
+        if (!found.connection.expires_on)
+          throw {
+            code: "no_expiry_date",
+            message: `"${found.connection.name}" has no expiry date to put in a calendar.`,
+            fix: `Choose Edit beside "${found.connection.name}", enter the date its token expires, and save; then add it to your calendar.`,
+          };
+        const folder = state.calendar === undefined ? CALENDAR_FOLDER : state.calendar;
+        if (folder && typeof folder === "object") throw folder.error;
+        // The core's file name: the connection's name with what file systems dislike replaced.
+        const file = `${found.connection.name.replace(/[^\p{L}\p{N}._-]/gu, "-")}-expires.ics`;
+        return folder === null ? null : `${folder}/${file}`;
       }
       case "git_scan":
         return gitScan(state);
