@@ -9,7 +9,7 @@ import {
   installMockBackend,
   type MockState,
   SECRETS,
-  view,
+  signedInConnection,
 } from "../mock/backend";
 import { dateInDays } from "./ipc";
 
@@ -580,25 +580,7 @@ describe("the connection list", () => {
     expect(screen.getByRole("status").textContent).toBe("work: Valid.");
   });
 
-  /** A saved signed-in connection "work" (Cloud), as the list shows it. */
-  function signedIn(status: Connection["status"]): ConnectionView {
-    return view({
-      id: "1",
-      name: "work",
-      provider: "cloud",
-      base_url: "https://api.bitbucket.org/",
-      method: "oauth",
-      bitbucket_username: "ada_lovelace",
-      git_username: "x-token-auth",
-      workspace: "acme",
-      profile: "pull-requests",
-      scopes: [],
-      created_at: "2026-11-26T10:00:00Z",
-      status,
-      allow_http: false,
-      secret_key: "conn-1",
-    });
-  }
+  const signedIn = (status: Connection["status"]) => signedInConnection("work", status);
 
   it("edits a signed-in connection without a token field: Test checks the saved sign-in", async () => {
     const state = installMockBackend({ connections: [signedIn("valid")] });

@@ -395,6 +395,26 @@ export function view(connection: ConnectionView["connection"]): ConnectionView {
   };
 }
 
+/** A saved signed-in (OAuth 2.0) Cloud connection in workspace acme, with `status`. */
+export function signedInConnection(name: string, status: Connection["status"]): ConnectionView {
+  return view({
+    id: "1",
+    name,
+    provider: "cloud",
+    base_url: "https://api.bitbucket.org/",
+    method: "oauth",
+    bitbucket_username: "ada_lovelace",
+    git_username: "x-token-auth",
+    workspace: "acme",
+    profile: "pull-requests",
+    scopes: [],
+    created_at: "2026-11-26T10:00:00Z",
+    status,
+    allow_http: false,
+    secret_key: "conn-1",
+  });
+}
+
 /** What a connection is tied to, as the core's listing words it. */
 function placeOf(c: ConnectionView["connection"]): string | null {
   const owner = (c.provider === "cloud" ? c.workspace : c.project) || null;
