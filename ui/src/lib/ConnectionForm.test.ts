@@ -249,6 +249,8 @@ describe("the connection form", () => {
     expect((screen.getByLabelText("Redirect URL of the application link") as HTMLInputElement).value).toBe(
       link.redirect_uri,
     );
+    // The link exists already: nothing to create, so no "Where to create it".
+    expect(screen.queryByRole("heading", { name: "Where to create it" })).toBeNull();
     await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
     expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
     const begun = state.calls.find((c) => c.cmd === "oauth_begin");

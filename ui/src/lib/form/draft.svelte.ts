@@ -134,6 +134,13 @@ export class ConnectionDraft {
   );
   /** The Data Center application link the administrator's policy names for this server, if any. */
   policyLink = $derived(this.#policyLink());
+  /**
+   * Signing in with the consumer the administrator's policy names: nothing to create or type (the
+   * form then shows no "Where to create it").
+   */
+  consumerFromPolicy = $derived(
+    this.signsIn && (this.provider === "cloud" ? !!this.options.oauth_consumer : !!this.policyLink),
+  );
   /** The redirect URL the application link must be registered with (Data Center). */
   signInRedirect = $derived(this.policyLink?.redirect_uri ?? this.options.oauth_redirect);
   /**
@@ -497,7 +504,7 @@ export class ConnectionDraft {
    * policy's; Rust chooses among them with the core's rule.
    */
   async #signIn(id: number, request: CheckRequest) {
-    const fromPolicy = this.provider === "cloud" ? !!this.options.oauth_consumer : !!this.policyLink;
+    const fromPolicy = this.consumerFromPolicy;
     const key = fromPolicy ? null : this.consumerKey.trim() || null;
     const secret = fromPolicy || !key ? null : this.consumerSecret || null;
     const again = this.signsInAgain ? this.existing!.name : null;
@@ -518,8 +525,8 @@ export class ConnectionDraft {
   #consumerReady(): boolean {
     const typedKey = !!this.consumerKey.trim();
     if (this.signsInAgain && (!typedKey || this.provider === "data-center")) return true;
-    if (this.provider === "data-center") return !!this.policyLink || typedKey;
-    return !!this.options.oauth_consumer || (typedKey && !!this.consumerSecret.trim());
+    if (this.consumerFromPolicy) return true;
+    return this.provider === "data-center" ? typedKey : typedKey && !!this.consumerSecret.trim();
   }
 
   /** Call after each edit of the name: it is checked with the core's rule once typing pauses. */
