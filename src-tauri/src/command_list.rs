@@ -31,5 +31,6 @@ pub const COMMANDS: &[&str] = &[
     "git_undo_setup",
     "oauth_begin",
     "oauth_finish",
+    "check_signed_in",
     "start_reminders",
 ];

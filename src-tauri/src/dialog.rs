@@ -15,7 +15,7 @@ use repoconn_core::check::{self, CheckEnv, CheckRequest, Checked, ServerCheck};
 use repoconn_core::domain::dates::today;
 use repoconn_core::domain::method::Method;
 use repoconn_core::domain::secret::Secret;
-use repoconn_core::domain::tokens::access_secret;
+use repoconn_core::domain::tokens::{OauthTokens, access_secret};
 use repoconn_core::flows::{self, Edit, EditSecret, SavedEdits};
 use repoconn_core::guide::form::{self, CheckView, FormOptions, SecretHints};
 use repoconn_core::guide::links::{CredentialLink, LinkInput, OpenError};
@@ -72,6 +72,30 @@ impl AppState {
     pub(crate) fn env(&self) -> Result<&CheckEnv, AppError> {
         self.env.as_ref().map_err(Clone::clone)
     }
+
+    /// The latest working check when it is `check_id` and a sign-in (its secret is the tokens it
+    /// got, not a saved connection's): what `check_signed_in` checks again with other values.
+    pub(crate) fn kept_sign_in(&self, check_id: u32) -> Result<Kept, AppError> {
+        match &*self.checks.usable.lock().unwrap() {
+            Some(kept)
+                if kept.id == check_id
+                    && kept.saved.is_none()
+                    && OauthTokens::read(&kept.checked.request.secret).is_some() =>
+            {
+                Ok(kept.clone())
+            }
+            _ => Err(AppError::new(
+                ShellCode::NotChecked,
+                "This needs a sign-in that passed its check, and there is none to use.",
+            )
+            .with_fix("Press Sign in with Bitbucket, and try again once the check says it works.")),
+        }
+    }
+
+    /// Keeps `kept` again as the latest working check, unless another one is kept by now.
+    pub(crate) fn keep_again(&self, kept: Kept) {
+        self.checks.usable.lock().unwrap().get_or_insert(kept);
+    }
 }
 
 /// Checks in flight (to cancel them) and the latest usable check, waiting to be saved.
@@ -83,9 +107,9 @@ struct Checks {
 
 /// A usable check, kept in this process until it is saved.
 #[derive(Clone)]
-struct Kept {
+pub(crate) struct Kept {
     id: u32,
-    checked: Checked,
+    pub(crate) checked: Checked,
     /// Set when the secret checked is a saved connection's own (`check_saved`): its name and the
     /// keychain item the secret was read from. Only an edit of that connection saves it.
     saved: Option<(String, String)>,

@@ -61,6 +61,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             git_setup::git_undo_setup,
             sign_in::oauth_begin,
             sign_in::oauth_finish,
+            sign_in::check_signed_in,
             reminders::start_reminders::<tauri::Wry>,
         ])
 }

@@ -211,3 +211,38 @@ pub async fn oauth_finish(
     })
     .await
 }
+
+/// Checks the tokens of sign-in `signed_in` again, as `check_id`, with the form's `request`: a
+/// repository picked after signing in. Its secret is ignored, and the way to connect and the
+/// server stay the sign-in's (the tokens belong to them). The tokens stay in this process. A
+/// check that does not pass leaves the sign-in kept, so that picking another repository needs no
+/// new sign-in.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_signed_in(
+    state: State<'_, AppState>,
+    check_id: u32,
+    signed_in: u32,
+    request: CheckRequest,
+) -> Result<CheckView, AppError> {
+    let kept = state.kept_sign_in(signed_in)?;
+    let env = state.env()?.clone();
+    let signed = &kept.checked.request;
+    let tokens = OauthTokens::read(&signed.secret).expect("kept_sign_in keeps only tokens");
+    let request = CheckRequest {
+        method: signed.method,
+        server: signed.server.clone(),
+        secret: tokens.access(),
+        ..request
+    };
+    let result = run_job(&state, check_id, None, async move {
+        let mut checked = check::check_and_keep(request, &env).await;
+        checked.request.secret = tokens.to_secret();
+        Ok(checked)
+    })
+    .await;
+    if !result.as_ref().is_ok_and(|view| view.report.ok) {
+        state.keep_again(kept);
+    }
+    result
+}

@@ -173,6 +173,7 @@ fn samples() -> serde_json::Value {
         ("five_days_left", Some("2026-12-01"), "valid"),
         ("expired", Some("2026-11-01"), "valid"),
         ("rejected_by_git", Some("2027-11-26"), "rejected_by_git"),
+        ("sign_in_again", None, "sign_in_again"),
     ] {
         let mut view =
             serde_json::to_value(ConnectionView::new(connection(expires_on, status), today)).unwrap();

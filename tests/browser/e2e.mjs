@@ -98,6 +98,10 @@ async function addConnection(page, provider, kind, name) {
     await page.getByLabel("OAuth consumer key").fill("consumerKey1");
     await page.getByLabel("OAuth consumer secret").fill("consumerSecret1");
     await page.getByRole("button", { name: "Sign in with Bitbucket" }).click();
+  } else if (kind.method === "data-center-oauth") {
+    // A Data Center application link: its client ID (its secret is optional).
+    await page.getByLabel("Application link client ID").fill("linkClient1");
+    await page.getByRole("button", { name: "Sign in with Bitbucket" }).click();
   } else {
     await page.getByLabel(kind.secret_label, { exact: true }).fill(GOOD);
     await page.getByRole("button", { name: "Test", exact: true }).click();
@@ -556,6 +560,38 @@ await check(
     await page.getByRole("heading", { name: "It works" }).waitFor();
     await page.getByTestId("ca-file").waitFor();
     await page.screenshot({ path: path.join(shots, "certificate-trusted-light.png"), fullPage: true });
+  },
+);
+
+await check(
+  "signing in: Data Center's application link and a connection to sign in again pass axe, light and dark",
+  async (page) => {
+    await page.getByRole("button", { name: "Add connection" }).click();
+    await page.getByRole("radio", { name: "Bitbucket Data Center (Server)" }).check();
+    await page.getByRole("radio", { name: /^OAuth 2\.0/ }).check();
+    await page.getByLabel("Server address").fill("https://git.example.com/bitbucket");
+    await page.getByText(/Bitbucket 9\.2\.1 at/).waitFor();
+    await page.getByLabel("Application link client ID").fill("linkClient1");
+    await page.screenshot({ path: path.join(shots, "dc-sign-in-light.png"), fullPage: true });
+    await axe(page, "Data Center sign-in, light");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await axe(page, "Data Center sign-in, dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.getByRole("button", { name: "Sign in with Bitbucket" }).click();
+    await page.getByRole("heading", { name: "It works" }).waitFor();
+    await page.getByRole("listbox", { name: "This credential can reach" }).waitFor();
+    await axe(page, "Data Center signed in, with the picker");
+    // A saved connection whose renewal was refused: its row says so and offers Sign in again.
+    await page.goto(`${url}?sign-in-again`);
+    await page.getByRole("heading", { name: "work", exact: true }).waitFor();
+    await axe(page, "a connection to sign in again");
+    await page.getByRole("button", { name: "Sign in again to work" }).click();
+    await page.waitForFunction(() => document.activeElement?.id === "sign-in");
+    if ((await page.locator("#secret").count()) > 0) throw new Error("Edit of a sign-in shows a token field");
+    await page.screenshot({ path: path.join(shots, "sign-in-again-light.png"), fullPage: true });
+    await axe(page, "Edit, ready to sign in again, light");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await axe(page, "Edit, ready to sign in again, dark");
   },
 );
 

@@ -429,6 +429,91 @@ try {
     },
   );
 
+  await check(
+    "Sign in to Data Center (application link from the policy): locked client ID, redirect URL, picker, saved with its tokens",
+    async () => {
+      await webdriver("POST", `/session/${sid}/execute/sync`, {
+        script: "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))",
+        args: [],
+      });
+      await click(await eventually("the Add connection button", () => button("Add connection")));
+      await click(await findXPath(`//label[contains(normalize-space(), "Bitbucket Data Center")]/input`));
+      await click(await findXPath(`//label[contains(normalize-space(), "OAuth 2.0")]/input`));
+      // The fake serves plain http: the person allows it for this server.
+      await typeInto("#server", process.env.DC_OAUTH_URL);
+      await click(await eventually("the http choice", () => find("#allow-http")));
+      await eventually(
+        "the server's version",
+        () => findXPath(`//*[contains(normalize-space(), "Bitbucket 9.2.1 at")]`),
+        20000,
+      );
+      // The policy's link for this server: its client ID locked, its redirect URL to copy.
+      const consumer = await eventually("the policy's client ID", () =>
+        textOf("[data-testid=oauth-consumer]"),
+      );
+      if (!consumer.includes("3f1c2a9b8d7e6f50a4b3c2d1e0f9a8b7 (set by your organisation)"))
+        throw new Error(`the client ID line reads ${JSON.stringify(consumer)}`);
+      const redirect = await webdriver("POST", `/session/${sid}/execute/sync`, {
+        script: "return document.getElementById('redirect-url')?.value ?? null",
+        args: [],
+      });
+      if (redirect !== process.env.DC_OAUTH_REDIRECT) throw new Error(`the redirect URL reads ${redirect}`);
+      await webdriver("POST", `/session/${sid}/execute/sync`, {
+        script: "document.getElementById('sign-in').scrollIntoView({ block: 'end' })",
+        args: [],
+      });
+      await screenshot(screenshotPath.replace(/\.png$/, "-dc-oauth-link.png"));
+      await click(await button("Sign in with Bitbucket"));
+      await eventually("the result", () => heading("It works"), 30000);
+      const opened = readFileSync(process.env.BROWSER_LOG, "utf8");
+      if (!opened.startsWith(`${process.env.DC_OAUTH_URL}/rest/oauth2/latest/authorize?`))
+        throw new Error(`the browser was given ${opened}`);
+      if (!opened.includes(`redirect_uri=${encodeURIComponent(process.env.DC_OAUTH_REDIRECT)}`))
+        throw new Error(`the browser was not sent back to the registered redirect URL: ${opened}`);
+      // The picker lists with the sign-in's tokens, and a pick checks them again (check_signed_in).
+      await eventually("the picker's search box", () => find("#reach-search"), 20000);
+      await typeInto("#reach-search", "models");
+      await click(
+        await eventually("DATA/models in the picker", () =>
+          findXPath(
+            `//*[@id="reach-list"]//*[@role="option"][starts-with(normalize-space(), "DATA/models")]`,
+          ),
+        ),
+      );
+      await eventually("the repository filled in", async () => {
+        const value = await webdriver("POST", `/session/${sid}/execute/sync`, {
+          script: "return document.getElementById('field-repository')?.value ?? null",
+          args: [],
+        });
+        return value === "models";
+      });
+      await eventually("the pick checked", () => heading("It works"), 20000);
+      await typeInto("#name", "dc-signed-in");
+      await screenshot(screenshotPath.replace(/\.png$/, "-dc-oauth.png"));
+      await click(await button("Save"));
+      await eventually("the confirmation", () => heading("✓ Saved “dc-signed-in”"), 15000);
+      const metadata = readFileSync(path.join(DATA_DIR, "connections.json"), "utf8");
+      if (/oauth-(access|refresh)-|dcLinkSecret/.test(metadata))
+        throw new Error("connections.json holds a token or the link's secret");
+      const saved = JSON.parse(metadata).connections.find((c) => c.name === "dc-signed-in");
+      if (saved?.method !== "data-center-oauth") throw new Error(`saved as ${saved?.method}`);
+      if (saved.bitbucket_username !== "ada") throw new Error(`saved as user ${saved.bitbucket_username}`);
+      if (saved.project !== "DATA" || saved.repository !== "models")
+        throw new Error(`saved with ${saved.project}/${saved.repository}`);
+      const stored = execFileSync("secret-tool", [
+        "lookup",
+        "service",
+        process.env.REPOCONN_KEYCHAIN_SERVICE,
+        "username",
+        saved.secret_key,
+      ]).toString();
+      if (!stored.includes("oauth-refresh-")) throw new Error("the keychain does not hold the refresh token");
+      if (!stored.includes(process.env.DC_OAUTH_REDIRECT))
+        throw new Error("the keychain's tokens lack the redirect URL a refresh must repeat");
+      await click(await button("Back to connections"));
+    },
+  );
+
   await check("a second launch hands over to the first window and exits", async () => {
     const second = spawn(path.resolve(appPath), [], { stdio: "ignore" });
     const code = await Promise.race([

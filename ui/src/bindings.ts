@@ -131,6 +131,14 @@ export const commands = {
 	 */
 	oauthFinish: (checkId: number, request: CheckRequest) => typedError<CheckView, AppError>(__TAURI_INVOKE("oauth_finish", { checkId, request })),
 	/**
+	 *  Checks the tokens of sign-in `signed_in` again, as `check_id`, with the form's `request`: a
+	 *  repository picked after signing in. Its secret is ignored, and the way to connect and the
+	 *  server stay the sign-in's (the tokens belong to them). The tokens stay in this process. A
+	 *  check that does not pass leaves the sign-in kept, so that picking another repository needs no
+	 *  new sign-in.
+	 */
+	checkSignedIn: (checkId: number, signedIn: number, request: CheckRequest) => typedError<CheckView, AppError>(__TAURI_INVOKE("check_signed_in", { checkId, signedIn, request })),
+	/**
 	 *  Starts the reminders (the page calls it after its first paint; later calls only replace the
 	 *  channel, as a reloaded page does). `open_edit` receives the name of a connection whose
 	 *  reminder was clicked, where the notification server reports clicks.

@@ -2,8 +2,15 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import type { CheckView, ConnectionView } from "../bindings";
-import { formOptions, formOptionsCapped, installMockBackend, type MockState, SECRETS } from "../mock/backend";
+import type { CheckView, Connection, ConnectionView } from "../bindings";
+import {
+  formOptions,
+  formOptionsCapped,
+  installMockBackend,
+  type MockState,
+  SECRETS,
+  signedInConnection,
+} from "../mock/backend";
 import { dateInDays } from "./ipc";
 
 afterEach(() => {
@@ -65,6 +72,10 @@ describe("the connection form", () => {
         // OAuth signs in in the browser: the consumer, then Sign in with Bitbucket.
         await type("OAuth consumer key", "consumerKey1");
         await type("OAuth consumer secret", "consumerSecret1");
+        await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
+      } else if (method.method === "data-center-oauth") {
+        // A Data Center application link: its client ID is enough (its secret is optional).
+        await type("Application link client ID", "linkClient1");
         await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
       } else {
         await type(method.secret_label, SECRETS.good);
@@ -165,6 +176,106 @@ describe("the connection form", () => {
     expect(
       (screen.getByRole("button", { name: "Sign in with Bitbucket" }) as HTMLButtonElement).disabled,
     ).toBe(false);
+  });
+
+  /** Chooses Data Center, OAuth 2.0 and the server `address`, and waits until the server answered. */
+  async function dataCenterSignIn(address = "https://git.example.com/bitbucket") {
+    await fireEvent.click(screen.getByRole("radio", { name: "Bitbucket Data Center (Server)" }));
+    await fireEvent.click(screen.getByRole("radio", { name: /^OAuth 2.0/ }));
+    await type("Server address", address);
+    await screen.findByText(/Bitbucket 9\.2\.1 at/);
+  }
+
+  it("Data Center OAuth 2.0 signs in through the application link: client ID, optional secret, redirect URL", async () => {
+    const state = installMockBackend();
+    await openForm();
+    await dataCenterSignIn();
+    // No token to paste: a sign-in, with the redirect URL the link must be registered with.
+    expect(screen.queryByLabelText("Access token")).toBeNull();
+    expect((screen.getByLabelText("Redirect URL of the application link") as HTMLInputElement).value).toBe(
+      formOptions.oauth_redirect,
+    );
+    expect(screen.getByRole("button", { name: "Copy" })).toBeTruthy();
+    expect(document.getElementById("redirect-hint")!.textContent).toContain(
+      "-Datlassian.oauth2.provider.skip.redirect.url.https.requirement=true",
+    );
+    const signIn = screen.getByRole("button", { name: "Sign in with Bitbucket" }) as HTMLButtonElement;
+    expect(signIn.disabled).toBe(true);
+    // The client ID alone is enough: the secret is optional, and masked.
+    expect((screen.getByLabelText("Client secret (optional)") as HTMLInputElement).type).toBe("password");
+    await type("Application link client ID", "linkClient1");
+    expect(signIn.disabled).toBe(false);
+    await fireEvent.click(signIn);
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const begun = state.calls.find((c) => c.cmd === "oauth_begin");
+    expect(begun?.args).toEqual({
+      checkId: expect.any(Number),
+      request: expect.objectContaining({
+        method: "data-center-oauth",
+        server: "https://git.example.com/bitbucket",
+        secret: "",
+      }),
+      clientId: "linkClient1",
+      clientSecret: null,
+      again: null,
+    });
+    await type("Connection name", "dc-signed-in");
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(state.connections).toHaveLength(1));
+    expect(state.connections[0].connection.method).toBe("data-center-oauth");
+  });
+
+  it("Data Center OAuth 2.0 with the policy's link for this server: its client ID locked, its redirect URL", async () => {
+    const link = {
+      base_url: "https://git.example.com/bitbucket",
+      client_id: "companyLink",
+      redirect_uri: "http://127.0.0.1:51234/callback",
+    };
+    const state = installMockBackend({ formOptions: { ...formOptions, oauth_links: [link] } });
+    await openForm();
+    // Another server has no link in the policy: its client ID is asked for.
+    await dataCenterSignIn("https://other.example.com");
+    expect(screen.getByLabelText("Application link client ID")).toBeTruthy();
+    expect(screen.queryByTestId("oauth-consumer")).toBeNull();
+    // The server as the core normalised it (the trailing slash typed goes) is the policy's.
+    await type("Server address", "https://git.example.com/bitbucket/");
+    await waitFor(() =>
+      expect(screen.getByTestId("oauth-consumer").textContent).toContain(
+        "companyLink (set by your organisation)",
+      ),
+    );
+    expect(screen.queryByLabelText("Application link client ID")).toBeNull();
+    expect(screen.queryByLabelText("Client secret (optional)")).toBeNull();
+    expect((screen.getByLabelText("Redirect URL of the application link") as HTMLInputElement).value).toBe(
+      link.redirect_uri,
+    );
+    // The link exists already: nothing to create, so no "Where to create it".
+    expect(screen.queryByRole("heading", { name: "Where to create it" })).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const begun = state.calls.find((c) => c.cmd === "oauth_begin");
+    expect(begun?.args).toMatchObject({ clientId: null, clientSecret: null, again: null });
+  });
+
+  it("shows why a sign-in could not start, with its fix, as a problem", async () => {
+    const state = installMockBackend();
+    editAnswers("oauth_begin", () => {
+      throw {
+        code: "sign_in_refused",
+        message:
+          "The sign-in did not finish: the server refused the redirect address http://127.0.0.1:47613/repoconn/callback. Nothing was saved.",
+        fix: "Ask your Bitbucket administrators to start the server with -Datlassian.oauth2.provider.skip.redirect.url.https.requirement=true.",
+      };
+    });
+    await openForm();
+    await dataCenterSignIn();
+    await type("Application link client ID", "linkClient1");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
+    const problem = await screen.findByRole("alert");
+    expect(problem.textContent).toContain("refused the redirect address");
+    expect(problem.textContent).toContain("Ask your Bitbucket administrators");
+    expect(state.calls.some((c) => c.cmd === "oauth_finish")).toBe(false);
+    expect((screen.getByRole("button", { name: "Save" }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("shows app passwords as retired and not selectable", async () => {
@@ -469,6 +580,55 @@ describe("the connection list", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Re-test work" }));
     expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
     expect(screen.getByRole("status").textContent).toBe("work: Valid.");
+  });
+
+  const signedIn = (status: Connection["status"]) => signedInConnection("work", status);
+
+  it("edits a signed-in connection without a token field: Test checks the saved sign-in", async () => {
+    const state = installMockBackend({ connections: [signedIn("valid")] });
+    render(App);
+    await screen.findByRole("heading", { name: "work" });
+    const since = await edit(state, "work");
+    expect(screen.getByRole("form", { name: "Edit work" })).toBeTruthy();
+    // Pasting a bare access token would replace the saved tokens (and their refresh): never offered.
+    expect(screen.queryByLabelText("Access token")).toBeNull();
+    expect(document.getElementById("secret")).toBeNull();
+    expect(screen.getByTestId("signed-in-note").textContent).toContain("signed in with Bitbucket");
+    expect(screen.getByRole("button", { name: "Sign in again" })).toBeTruthy();
+    // No consumer is needed (Rust reads the saved one); another can be typed under a disclosure.
+    expect(screen.getByText("Sign in with another OAuth consumer").closest("details")!.open).toBe(false);
+    await fireEvent.click(screen.getByRole("button", { name: "Test" }));
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const checks = since().filter((c) =>
+      ["check_saved", "check_credential", "check_signed_in", "oauth_begin"].includes(c.cmd),
+    );
+    expect(checks.map((c) => c.cmd)).toEqual(["check_saved"]);
+  });
+
+  it("a connection whose sign-in ended says so, and its Sign in again opens Edit ready; Save replaces the tokens", async () => {
+    const state = installMockBackend({ connections: [signedIn("sign_in_again")] });
+    render(App);
+    await screen.findByRole("heading", { name: "work" });
+    expect(screen.getByTestId("status").textContent).toContain("Sign in again");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in again to work" }));
+    expect(screen.getByRole("form", { name: "Edit work" })).toBeTruthy();
+    const signIn = screen.getByRole("button", { name: "Sign in again" }) as HTMLButtonElement;
+    await waitFor(() => expect(document.activeElement).toBe(signIn));
+    expect(screen.queryByLabelText("Access token")).toBeNull();
+    expect(signIn.disabled).toBe(false);
+    await fireEvent.click(signIn);
+    expect(await screen.findByRole("heading", { name: "It works" })).toBeTruthy();
+    const begun = state.calls.find((c) => c.cmd === "oauth_begin");
+    // The saved connection's own consumer, read in Rust: the page sends none.
+    expect(begun?.args).toMatchObject({ clientId: null, clientSecret: null, again: "work" });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() =>
+      expect(state.calls.some((c) => c.cmd === "save_connection" && c.args.replacing === "work")).toBe(true),
+    );
+    // The new tokens replaced the old ones: one connection, its secret in a new keychain item.
+    expect(state.connections).toHaveLength(1);
+    expect(state.connections[0].connection.secret_key).toBe("conn-1.2");
+    expect(state.connections[0].connection.status).toBe("valid");
   });
 
   it("edits a connection in place: a new secret replaces the old one", async () => {

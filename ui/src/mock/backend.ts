@@ -207,7 +207,9 @@ function baseReport(input: CheckRequest): ValidationReport {
       uuid: null,
     },
     git_username:
-      input.method.includes("access-token") || input.method === "oauth"
+      input.method.includes("access-token") ||
+      input.method === "oauth" ||
+      input.method === "data-center-oauth"
         ? "x-token-auth"
         : cloud
           ? "ada_lovelace"
@@ -380,8 +382,8 @@ export function checkViewOf(report: ValidationReport): CheckView {
  */
 export function view(connection: ConnectionView["connection"]): ConnectionView {
   const sample =
-    connection.status === "rejected_by_git"
-      ? samples.views.rejected_by_git
+    connection.status === "rejected_by_git" || connection.status === "sign_in_again"
+      ? samples.views[connection.status]
       : connection.expires_on
         ? samples.views.a_year_left
         : samples.views.expiry_unknown;
@@ -399,6 +401,26 @@ export function view(connection: ConnectionView["connection"]): ConnectionView {
           : null,
     place: placeOf(connection),
   };
+}
+
+/** A saved signed-in (OAuth 2.0) Cloud connection in workspace acme, with `status`. */
+export function signedInConnection(name: string, status: Connection["status"]): ConnectionView {
+  return view({
+    id: "1",
+    name,
+    provider: "cloud",
+    base_url: "https://api.bitbucket.org/",
+    method: "oauth",
+    bitbucket_username: "ada_lovelace",
+    git_username: "x-token-auth",
+    workspace: "acme",
+    profile: "pull-requests",
+    scopes: [],
+    created_at: "2026-11-26T10:00:00Z",
+    status,
+    allow_http: false,
+    secret_key: "conn-1",
+  });
 }
 
 /** What a connection is tied to, as the core's listing words it. */
@@ -558,6 +580,16 @@ export function reviewersOf(owner: string, repository: string): Reviewer[] {
   ];
 }
 
+/** The consumer a saved OAuth connection signed in with (read from the keychain in Rust). */
+export const SAVED_CONSUMER = "savedConsumerKey";
+
+/** Rust's answer when no consumer was typed and none is saved or set by the policy. */
+const NO_CONSUMER = {
+  code: "sign_in_refused",
+  message: "the OAuth consumer's key is missing",
+  fix: "Fill in the application link's client ID (and its secret, if it has one): your Bitbucket administrators have them.",
+};
+
 const NOT_CHECKED = {
   code: "not_checked",
   message: "This needs a credential that passed a check, and this one has not.",
@@ -645,6 +677,8 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
   const checked = new Map<number, CheckRequest>();
   /** The checks of a saved connection's own secret (check_saved): which connection's. */
   const checkedSaved = new Map<number, string>();
+  /** The checks that hold a sign-in's tokens (oauth_finish, check_signed_in). */
+  const signedIn = new Set<number>();
   const pending = new Map<number, (value: unknown) => void>();
   /** The saved secret of a connection; one the mock was started with holds a working token. */
   const secretOf = (name: string) => state.secrets[name] ?? SECRETS.good;
@@ -925,15 +959,48 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
       case "git_setup_preview":
         return gitPreview(state, String(args.name));
       case "oauth_begin": {
+        // The consumer as Rust chooses it: typed, else the saved connection's, else the policy's.
+        const request = args.request as CheckRequest;
+        const options = state.formOptions ?? formOptions;
+        const server = (request.server ?? "").trim().replace(/\/+$/, "");
+        const policy = request.server
+          ? options.oauth_links.find((l) => l.base_url.replace(/\/+$/, "") === server)?.client_id
+          : options.oauth_consumer;
         const clientId =
-          (args.clientId as string | null) ?? (state.formOptions ?? formOptions).oauth_consumer;
-        return `https://bitbucket.org/site/oauth2/authorize?client_id=${clientId}&response_type=code`;
+          (args.clientId as string | null) ?? (args.again ? SAVED_CONSUMER : null) ?? policy ?? null;
+        if (!clientId) throw NO_CONSUMER;
+        return request.server
+          ? `${server}/rest/oauth2/latest/authorize?client_id=${clientId}&response_type=code`
+          : `https://bitbucket.org/site/oauth2/authorize?client_id=${clientId}&response_type=code`;
       }
       case "oauth_finish": {
-        // Bitbucket came back with a code, exchanged for a working access token (kept in Rust).
+        // The server came back with a code, exchanged for a working access token (kept in Rust).
         const request = { ...(args.request as CheckRequest), secret: SECRETS.good };
         const report = reportFor(request);
-        if (report.ok) checked.set(args.checkId as number, request);
+        const id = args.checkId as number;
+        checkedSaved.delete(id);
+        if (report.ok) {
+          checked.set(id, request);
+          signedIn.add(id);
+        }
+        return checkViewOf(report);
+      }
+      case "check_signed_in": {
+        // The sign-in's tokens, its way to connect and server; the form's other values.
+        const kept = checked.get(args.signedIn as number);
+        if (!kept || !signedIn.has(args.signedIn as number)) throw NOT_CHECKED;
+        const request = {
+          ...(args.request as CheckRequest),
+          method: kept.method,
+          server: kept.server,
+          secret: kept.secret,
+        };
+        const report = reportFor(request);
+        const id = args.checkId as number;
+        if (report.ok) {
+          checked.set(id, request);
+          signedIn.add(id);
+        }
         return checkViewOf(report);
       }
       case "git_undo_setup": {

@@ -214,6 +214,47 @@ describe("the repository picker", () => {
     expect(calls(state, "save_connection")[0].args.checkId).toBe(checks[1].args.checkId);
   });
 
+  it("appears after a sign-in too: the tokens stay in Rust, and a pick checks them again", async () => {
+    const state = installMockBackend();
+    const onDone = openForm();
+    await fireEvent.click(screen.getByRole("radio", { name: /^OAuth 2.0/ }));
+    await type("OAuth consumer key", "consumerKey1");
+    await type("OAuth consumer secret", "consumerSecret1");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in with Bitbucket" }));
+    await screen.findByRole("heading", { name: "It works" });
+    const listbox = await screen.findByRole("listbox", { name: "This credential can reach" });
+    const signedIn = calls(state, "oauth_finish")[0].args.checkId;
+    // Listed with the sign-in's check: no secret crosses from the page.
+    expect(calls(state, "reach_repositories").map((c) => c.args)).toEqual([
+      { checkId: signedIn, filter: null },
+    ]);
+    await pickByClick("acme/models");
+    await screen.findByRole("heading", { name: "It works" });
+    expect(field("Repository")).toBe("models");
+    const again = calls(state, "check_signed_in");
+    expect(again).toHaveLength(1);
+    expect(again[0].args).toMatchObject({
+      signedIn,
+      request: expect.objectContaining({ workspace: "acme", repository: "models", secret: "" }),
+    });
+    // Neither a pasted-secret check nor a second sign-in.
+    expect(calls(state, "check_credential")).toHaveLength(0);
+    expect(calls(state, "oauth_begin")).toHaveLength(1);
+    expect(screen.getByRole("listbox")).toBe(listbox);
+    // A second pick checks the tokens the first pick's check holds now.
+    await pickByClick("acme/archive");
+    await waitFor(() => expect(calls(state, "check_signed_in")).toHaveLength(2));
+    await screen.findByRole("heading", { name: "It works" });
+    expect(calls(state, "check_signed_in")[1].args.signedIn).toBe(again[0].args.checkId);
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(state.connections[0].connection).toMatchObject({
+      method: "oauth",
+      workspace: "acme",
+      repository: "archive",
+    });
+  });
+
   it("Space and a click pick too; on Data Center the project key is filled", async () => {
     const state = installMockBackend();
     openForm();

@@ -18,6 +18,7 @@ import {
   type FormOptions,
   type LinkInput,
   type Method,
+  type OauthLink,
   type Profile,
   type ProblemAction,
   type ProviderKind,
@@ -80,10 +81,19 @@ export class ConnectionDraft {
   hints = $state<SecretHints | null>(null);
   link = $state<CredentialLink | null>(null);
   report = $state<ValidationReport | null>(null);
-  /** Signing in with Bitbucket (OAuth, Cloud): the consumer typed, and the page's address once begun. */
+  /**
+   * Signing in with Bitbucket (OAuth 2.0): the consumer typed (Cloud: key and secret; Data Center:
+   * the application link's client ID and its secret, if it has one), and the page's address once begun.
+   */
   consumerKey = $state("");
   consumerSecret = $state("");
   signInAddress = $state<string | null>(null);
+  /**
+   * The check that holds the latest sign-in's tokens (in Rust; the page never sees them), while
+   * the way to connect and the server are those it signed in to: Test and a repository picked
+   * check those tokens again.
+   */
+  signedInCheck = $state<number | null>(null);
   /** Set when the credential works with a catch: saving then needs `catchAccepted`. */
   catch = $state<Catch | null>(null);
   catchAccepted = $state(false);
@@ -115,10 +125,31 @@ export class ConnectionDraft {
   template = $derived(this.options.templates.find((t) => t.name === this.chosenTemplate) ?? null);
   /** A template fixes the provider and the server. */
   locked = $derived(this.template !== null);
-  /** OAuth on Cloud is a sign-in in the browser: no secret is pasted. */
-  get signsIn(): boolean {
-    return this.provider === "cloud" && this.method === "oauth" && !this.existing;
-  }
+  /**
+   * OAuth 2.0 (Cloud, or a Data Center application link) is a sign-in in the browser: no secret is
+   * pasted, and an edit signs in again rather than replacing the saved tokens with a bare token.
+   */
+  signsIn = $derived(
+    this.methodOption.method === "oauth" || this.methodOption.method === "data-center-oauth",
+  );
+  /** The Data Center application link the administrator's policy names for this server, if any. */
+  policyLink = $derived(this.#policyLink());
+  /**
+   * Signing in with the consumer the administrator's policy names: nothing to create or type (the
+   * form then shows no "Where to create it").
+   */
+  consumerFromPolicy = $derived(
+    this.signsIn && (this.provider === "cloud" ? !!this.options.oauth_consumer : !!this.policyLink),
+  );
+  /** The redirect URL the application link must be registered with (Data Center). */
+  signInRedirect = $derived(this.policyLink?.redirect_uri ?? this.options.oauth_redirect);
+  /**
+   * Editing a signed-in connection, still on its way to connect and server: signing in again can
+   * use the consumer it signed in with (read from the keychain in Rust), so none need be typed.
+   */
+  signsInAgain = $derived(this.signsIn && this.#savedSecretUsable());
+  /** Whether the sign-in has a consumer to use: the policy's, the saved one, or one typed. */
+  canSignIn = $derived(!this.checking && this.#consumerReady());
   /** Whether the chosen way to connect keeps a repository (it is then the connection's default one). */
   keepsRepository = $derived(this.methodOption.fields.some((f) => f.field === "repository"));
   /** Whether and how the form asks when the credential expires. */
@@ -140,8 +171,10 @@ export class ConnectionDraft {
   usesSavedSecret = $derived(this.#savedSecretUsable() && !this.secret.trim());
   /** What the secret field says about the saved secret while editing; null when adding. */
   savedSecretNote = $derived(this.#savedSecretNote());
-  /** Whether Test can check something: a secret typed, or the saved one. */
-  canTest = $derived(!this.checking && (!!this.secret.trim() || this.usesSavedSecret));
+  /** Whether Test can check something: a secret typed, the saved one, or the tokens of a sign-in. */
+  canTest = $derived(
+    !this.checking && (!!this.secret.trim() || this.usesSavedSecret || this.signedInCheck !== null),
+  );
   /** What is wrong with the connection name as typed (the core's rule, names taken), or null. */
   nameError = $state<string | null>(null);
   /** A free name like the one typed, when that one is taken. */
@@ -244,12 +277,15 @@ export class ConnectionDraft {
       this.neverExpires = false;
     }
     this.method = next;
+    this.signedInCheck = null;
     this.inputsChanged();
     this.#clearMessages();
   }
 
   chooseProfile(next: Profile) {
     this.profile = next;
+    // A sign-in asked for the scopes of the profile it was made with.
+    this.signedInCheck = null;
     this.inputsChanged();
   }
 
@@ -294,6 +330,7 @@ export class ConnectionDraft {
 
   /** Call after each edit of the server address: it is looked at once typing pauses. */
   serverChanged() {
+    this.signedInCheck = null;
     this.inputsChanged();
     this.#clearMessages();
     this.serverCheck = null;
@@ -376,9 +413,32 @@ export class ConnectionDraft {
 
   /**
    * Checks the credential with Bitbucket; Save is possible once the report is ok. `picked` is the
-   * repository just picked in the picker, which stays shown while it is checked.
+   * repository just picked in the picker, which stays shown while it is checked. The credential is
+   * the one typed, the saved one (editing), or the tokens of the latest sign-in; a way to connect
+   * that signs in and has none of these signs in.
    */
   async test(picked: ReachableRepository | null = null) {
+    const source = this.#credentialSource();
+    if (source === "sign-in" && !picked) return this.signIn();
+    return this.#check(picked, source);
+  }
+
+  /** "Sign in with Bitbucket": opens the server's page in the browser and checks what it grants. */
+  async signIn() {
+    // The credential changes: the picker's list is loaded again for it (see credentialKey).
+    this.#secretEdits += 1;
+    this.signedInCheck = null;
+    return this.#check(null, "sign-in");
+  }
+
+  /** Which credential Test checks now (see test). */
+  #credentialSource(): CredentialSource {
+    if (this.signsIn && this.signedInCheck !== null) return "signed-in";
+    if (this.usesSavedSecret) return "saved";
+    return this.signsIn ? "sign-in" : "typed";
+  }
+
+  async #check(picked: ReachableRepository | null, source: CredentialSource) {
     if (this.checking) {
       // Only a pick starts a check while one runs: the earlier one no longer counts.
       this.#checks.invalidate();
@@ -388,26 +448,34 @@ export class ConnectionDraft {
     this.report = null;
     this.checking = true;
     this.picker.hide(picked);
-    const saved = this.usesSavedSecret ? this.existing : null;
+    const saved = this.existing;
     this.status = picked
       ? `Checking ${pathOf(picked)}…`
-      : saved
-        ? `Checking the saved ${isPassword(saved.method) ? "password" : "token"} with Bitbucket…`
-        : "Checking with Bitbucket…";
+      : source === "saved" && saved
+        ? `Checking the saved ${this.signsIn ? "sign-in" : isPassword(saved.method) ? "password" : "token"} with Bitbucket…`
+        : source === "sign-in"
+          ? "Waiting for you to allow access on Bitbucket's page in your browser…"
+          : "Checking with Bitbucket…";
     const request = this.#checkRequest();
     const key = credentialKey(this.provider, request, this.#secretEdits, this.methodOption.tied_to_place);
-    const signIn = this.signsIn && !picked;
-    if (signIn) this.status = "Waiting for you to allow access on Bitbucket's page in your browser…";
+    const signedIn = this.signedInCheck;
     const answer = await this.#checks.send(async (id) => {
       this.#checkId = id;
-      if (signIn) return this.#signIn(id, request);
-      // The saved secret is checked where it is kept: the page sends only the values edited.
-      return saved
-        ? commands.checkSaved(id, saved.name, savedEdits(request))
-        : commands.checkCredential(id, request);
+      switch (source) {
+        case "sign-in":
+          return this.#signIn(id, request);
+        // The tokens and the saved secret are checked where they are kept: the page sends only the values.
+        case "signed-in":
+          return commands.checkSignedIn(id, signedIn!, request);
+        case "saved":
+          return commands.checkSaved(id, saved!.name, savedEdits(request));
+        case "typed":
+          return commands.checkCredential(id, request);
+      }
     });
     if (answer === STALE) return;
     this.checking = false;
+    if (source === "sign-in") this.signInAddress = null;
     if (answer.status === "ok") {
       // The core words the verdict and suggests the name: the form only shows them.
       this.report = answer.data.report;
@@ -418,25 +486,47 @@ export class ConnectionDraft {
         this.name = answer.data.suggested_name;
         void this.#checkName(true);
       }
-      // The picker re-checks with a pasted secret; a sign-in has none to send (its tokens stay in Rust).
-      if (answer.data.report.ok && !signIn) this.picker.passed(this.#checkId, key, picked);
-      if (signIn) this.signInAddress = null;
+      // A check of the tokens that passed holds them now (one that did not leaves them where they were).
+      const holdsTokens = source === "sign-in" || source === "signed-in";
+      if (answer.data.report.ok && holdsTokens) this.signedInCheck = this.#checkId;
+      // The picker lists with the credential the check kept in Rust: the page sends no secret.
+      if (answer.data.report.ok) this.picker.passed(this.#checkId, key, picked);
     } else {
-      this.signInAddress = null;
       this.status = answer.error.code === "cancelled" ? "Check cancelled." : "";
       if (answer.error.code !== "cancelled") this.problem = describeError(answer.error);
     }
     if (!picked) this.verdicts += 1;
   }
 
-  /** Opens Bitbucket's page in the browser (its address kept for "Copy the address"), then waits. */
+  /**
+   * Opens the server's sign-in page in the browser (its address kept for "Copy the address"), then
+   * waits. The consumer: the one typed, else (signing in again) the saved connection's, else the
+   * policy's; Rust chooses among them with the core's rule.
+   */
   async #signIn(id: number, request: CheckRequest) {
-    const key = this.options.oauth_consumer ? null : this.consumerKey.trim() || null;
-    const secret = this.options.oauth_consumer ? null : this.consumerSecret || null;
-    const begun = await commands.oauthBegin(id, request, key, secret, null);
+    const fromPolicy = this.consumerFromPolicy;
+    const key = fromPolicy ? null : this.consumerKey.trim() || null;
+    const secret = fromPolicy || !key ? null : this.consumerSecret || null;
+    const again = this.signsInAgain ? this.existing!.name : null;
+    const begun = await commands.oauthBegin(id, request, key, secret, again);
     if (begun.status === "error") return begun;
     this.signInAddress = begun.data;
     return commands.oauthFinish(id, request);
+  }
+
+  /** The policy's application link for the Data Center server as the core normalised its address. */
+  #policyLink(): OauthLink | null {
+    if (this.provider !== "data-center" || !this.baseUrl) return null;
+    const base = trimmedUrl(this.baseUrl);
+    return this.options.oauth_links.find((l) => trimmedUrl(l.base_url) === base) ?? null;
+  }
+
+  /** Whether the sign-in has a consumer: Cloud needs a key and secret, a Data Center link only its ID. */
+  #consumerReady(): boolean {
+    const typedKey = !!this.consumerKey.trim();
+    if (this.signsInAgain && (!typedKey || this.provider === "data-center")) return true;
+    if (this.consumerFromPolicy) return true;
+    return this.provider === "data-center" ? typedKey : typedKey && !!this.consumerSecret.trim();
   }
 
   /** Call after each edit of the name: it is checked with the core's rule once typing pauses. */
@@ -507,7 +597,7 @@ export class ConnectionDraft {
       clearTimeout(this.#serverTimer);
       void this.#inspectServer(this.server);
     }
-    if (this.secret.trim() || this.usesSavedSecret) void this.test();
+    if (this.canTest) void this.test();
   }
 
   /**
@@ -534,7 +624,7 @@ export class ConnectionDraft {
         this.status = `Now connecting with "${this.methodOption.label}": fill in what it needs, then press Test.`;
         return null;
       case "replace_secret":
-        return "secret";
+        return this.signsIn ? "sign-in" : "secret";
       case "edit_field":
         return `field-${action.field}`;
       case "edit_server":
@@ -559,6 +649,7 @@ export class ConnectionDraft {
       case "use_method":
         return `Use "${this.#methodLabel(action.method)}" instead`;
       case "replace_secret":
+        if (this.signsIn) return this.existing ? "Sign in again" : "Sign in with Bitbucket again";
         return this.method === "basic" ? "Type the password again" : "Paste a new token";
       case "edit_field": {
         const field = this.methodOption.fields.find((f) => f.field === action.field);
@@ -584,8 +675,7 @@ export class ConnectionDraft {
   #savedSecretUsable(): boolean {
     const existing = this.existing;
     if (!existing || existing.method !== this.method || existing.provider !== this.provider) return false;
-    const trimmed = (url: string) => url.trim().replace(/\/+$/, "");
-    return this.provider === "cloud" || trimmed(this.server) === trimmed(existing.base_url);
+    return this.provider === "cloud" || trimmedUrl(this.server) === trimmedUrl(existing.base_url);
   }
 
   #savedSecretNote(): string | null {
@@ -674,6 +764,14 @@ export class ConnectionDraft {
       secret: this.secret,
     };
   }
+}
+
+/** What a check sends Bitbucket: the secret typed, the saved one, a new sign-in, or its tokens again. */
+type CredentialSource = "typed" | "saved" | "sign-in" | "signed-in";
+
+/** A server address without spaces around or slashes at the end, to compare two. */
+function trimmedUrl(url: string): string {
+  return url.trim().replace(/\/+$/, "");
 }
 
 /** The values of a check request an edit may change while keeping the saved secret. */
