@@ -29,4 +29,9 @@ pub const COMMANDS: &[&str] = &[
     "git_undo_setup",
     "oauth_begin",
     "oauth_finish",
+    "update_settings",
+    "set_automatic_updates",
+    "check_for_update",
+    "automatic_update_check",
+    "install_update",
 ];

@@ -8,6 +8,7 @@ mod error;
 mod git_setup;
 mod preferences;
 mod sign_in;
+mod updates;
 
 use std::io::IsTerminal;
 
@@ -56,6 +57,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             git_setup::git_undo_setup,
             sign_in::oauth_begin,
             sign_in::oauth_finish,
+            updates::update_settings::<tauri::Wry>,
+            updates::set_automatic_updates::<tauri::Wry>,
+            updates::check_for_update::<tauri::Wry>,
+            updates::automatic_update_check::<tauri::Wry>,
+            updates::install_update,
         ])
 }
 
@@ -82,6 +88,7 @@ pub fn with_commands<R: Runtime>(
         .manage(preferences)
         .manage(dialog::AppState::open())
         .manage(sign_in::SignIns::default())
+        .manage(updates::Updates::default())
         .invoke_handler(specta.invoke_handler())
 }
 
@@ -104,7 +111,9 @@ pub fn run() {
         }
     }));
     // Updates are only installed when their signature matches the public key in tauri.conf.json
-    // (the private key lives only in the release workflow's secrets).
+    // (the private key lives only in the release workflow's secrets). The page never calls the
+    // plugin itself: our commands in `updates` do, and only when the person asks (or once a day
+    // when they turned that on), never during start-up.
     let builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
     // The consistency of the saved connections is checked by the page after its first paint
     // (`saved_health`), which shows what is out of step with a Repair button.
