@@ -5,15 +5,16 @@
 //   have been read, so the dialog can be used);
 // - memory: resident set size of the app and every process it started (WebKit's web and network
 //   processes) after 10 s idle.
-// The two apps are launched in turn (hello, ours, hello, ours, ...), BENCH_RUNS times each (7 by
+// The apps are launched in turn (hello, ours, hello, ours, ...), BENCH_RUNS times each (7 by
 // default); medians, ranges and the load average are printed, since the machine may be busy.
+// More builds of ours (e.g. before and after a change) may follow: each is compared with hello.
 //
-//   node tests/bench/startup.mjs <hello-world binary> <our binary>
+//   node tests/bench/startup.mjs <hello-world binary> <our binary> [<another build of ours>...]
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ELEMENT, newSession, sleep, webdriver } from "../desktop/webdriver.mjs";
 
-const [hello, ours] = process.argv.slice(2).map((p) => path.resolve(p));
+const [hello, ...ours] = process.argv.slice(2).map((p) => path.resolve(p));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const IDLE_MS = 10_000;
 
@@ -88,23 +89,26 @@ const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const spread = (values) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
 
-// The two apps take turns, so that what else the machine does weighs on both alike.
-const runs = { hello: [], ours: [] };
+// The apps take turns, so that what else the machine does weighs on all of them alike.
+const apps = [hello, ...ours];
+const runs = apps.map(() => []);
 const loadBefore = loadAverage();
 for (let run = 0; run < RUNS; run += 1) {
-  runs.hello.push(await launch(hello));
-  runs.ours.push(await launch(ours));
+  for (const [index, binary] of apps.entries()) runs[index].push(await launch(binary));
 }
 const loadAfter = loadAverage();
 
-const startOf = (name) => runs[name].map((r) => r.ms);
-const mibOf = (name) => runs[name].map((r) => r.kib / 1024);
-const [helloStart, oursStart] = [median(startOf("hello")), median(startOf("ours"))];
-const [helloMib, oursMib] = [median(mibOf("hello")), median(mibOf("ours"))];
+const startOf = (index) => runs[index].map((r) => r.ms);
+const mibOf = (index) => runs[index].map((r) => r.kib / 1024);
+const name = (index) =>
+  index === 0 ? "hello-world" : ours.length === 1 ? "repoconn" : `repoconn (${apps[index]})`;
 console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`);
-console.log(
-  `cold start to interactive (median of ${RUNS}, alternating): hello-world ${helloStart.toFixed(0)} ms (${spread(startOf("hello"))}), repoconn ${oursStart.toFixed(0)} ms (${spread(startOf("ours"))}) = ${(oursStart / helloStart).toFixed(2)}x`,
-);
-console.log(
-  `resident memory after ${IDLE_MS / 1000} s idle (median of ${RUNS}): hello-world ${helloMib.toFixed(1)} MiB (${spread(mibOf("hello"))}, ${runs.hello[0].processes} processes), repoconn ${oursMib.toFixed(1)} MiB (${spread(mibOf("ours"))}, ${runs.ours[0].processes} processes) = ${(oursMib / helloMib).toFixed(2)}x`,
-);
+for (const index of apps.keys()) {
+  const start = median(startOf(index));
+  const mib = median(mibOf(index));
+  const ratio = (value, reference) => (index === 0 ? "" : ` = ${(value / reference).toFixed(2)}x`);
+  console.log(
+    `${name(index)}: cold start to interactive ${start.toFixed(0)} ms (median of ${RUNS}, range ${spread(startOf(index))})${ratio(start, median(startOf(0)))}; ` +
+      `memory after ${IDLE_MS / 1000} s idle ${mib.toFixed(1)} MiB (median, range ${spread(mibOf(index))}, ${runs[index][0].processes} processes)${ratio(mib, median(mibOf(0)))}`,
+  );
+}
