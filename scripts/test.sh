@@ -39,10 +39,16 @@ XDG_DATA_HOME="$KEYRING_HOME" REPOCONN_REQUIRE_KEYCHAIN=1 dbus-run-session -- ba
 rm -rf "$KEYRING_HOME"
 step "browser end-to-end (headless Chromium, mocked IPC, axe-core)"
 bash scripts/browser-e2e.sh
-step "app: debug build with embedded UI"; npx tauri build --debug --no-bundle
+# One debug build serves both desktop tests; it trusts a throwaway update key instead of the
+# release key, so that the update test can sign "new versions".
+step "app: debug build with embedded UI (trusting a throwaway update key)"
+bash scripts/update-test-key.sh "$ROOT/target/update-test-key"
+npx tauri build --debug --no-bundle --config "$ROOT/target/update-test-key/trust-test-key.json"
 step "desktop end-to-end (Xvfb + tauri-driver + WebKitWebDriver, fake Cloud, real keyring)"
 cargo build -q --locked -p fake-bitbucket
 bash scripts/desktop-e2e.sh "$ROOT/target/debug/repoconn-app"
+step "updates end-to-end (the window, a local update server, signed, tampered and foreign releases)"
+bash scripts/update-e2e.sh "$ROOT/target/debug/repoconn-app" "$ROOT/target/update-test-key"
 if [ "${CI:-}" = "true" ] || [ "${REPOCONN_INSTALLER_TEST:-}" = "1" ]; then
   step "installer: release .deb installed with apt, launched, purged"
   bash scripts/installer-test.sh

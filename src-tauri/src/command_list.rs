@@ -33,4 +33,9 @@ pub const COMMANDS: &[&str] = &[
     "oauth_finish",
     "check_signed_in",
     "start_reminders",
+    "update_settings",
+    "set_automatic_updates",
+    "check_for_update",
+    "automatic_update_check",
+    "install_update",
 ];

@@ -35,6 +35,14 @@ pub enum ShellCode {
     NoExpiryDate,
     /// The calendar file could not be written where the person chose.
     CalendarNotSaved,
+    /// The administrator's policy decides about updates, and it does not allow this.
+    UpdatesManaged,
+    /// The update server could not be asked, or the update could not be downloaded.
+    UpdateUnavailable,
+    /// The downloaded update's signature is not the release key's: it was not installed.
+    UpdateRefused,
+    /// The update was verified but installing it failed.
+    UpdateNotInstalled,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

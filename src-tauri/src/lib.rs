@@ -11,6 +11,7 @@ mod git_setup;
 mod preferences;
 mod reminders;
 mod sign_in;
+mod updates;
 
 use std::io::IsTerminal;
 
@@ -63,6 +64,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             sign_in::oauth_finish,
             sign_in::check_signed_in,
             reminders::start_reminders::<tauri::Wry>,
+            updates::update_settings::<tauri::Wry>,
+            updates::set_automatic_updates::<tauri::Wry>,
+            updates::check_for_update::<tauri::Wry>,
+            updates::automatic_update_check::<tauri::Wry>,
+            updates::install_update,
         ])
 }
 
@@ -92,6 +98,7 @@ pub fn with_commands<R: Runtime>(
         .manage(reminders::Reminders::default())
         .manage(dialog::AppState::open())
         .manage(sign_in::SignIns::default())
+        .manage(updates::Updates::default())
         .invoke_handler(specta.invoke_handler())
 }
 
@@ -114,7 +121,9 @@ pub fn run() {
         }
     }));
     // Updates are only installed when their signature matches the public key in tauri.conf.json
-    // (the private key lives only in the release workflow's secrets).
+    // (the private key lives only in the release workflow's secrets). The page never calls the
+    // plugin itself: our commands in `updates` do, and only when the person asks (or once a day
+    // when they turned that on), never during start-up.
     let builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
     // The consistency of the saved connections is checked by the page after its first paint
     // (`saved_health`), which shows what is out of step with a Repair button.

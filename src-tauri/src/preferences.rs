@@ -117,3 +117,39 @@ pub fn save<R: Runtime>(
         )
     })
 }
+
+/// Another entry of the same store (e.g. what the update check remembers); `None` when there is
+/// none or it cannot be read.
+pub fn load_entry<R: Runtime, T: serde::de::DeserializeOwned>(
+    app: &AppHandle<R>,
+    file: &PreferencesFile,
+    key: &str,
+) -> Option<T> {
+    let store = open(app, file).ok()?;
+    store
+        .get(key)
+        .and_then(|value| serde_json::from_value(value).ok())
+}
+
+/// Stores another entry of the same store and writes the file at once.
+pub fn save_entry<R: Runtime, T: Serialize>(
+    app: &AppHandle<R>,
+    file: &PreferencesFile,
+    key: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    let store = open(app, file)?;
+    let value = serde_json::to_value(value).map_err(|err| {
+        AppError::new(
+            ShellCode::PreferencesNotSaved,
+            format!("The setting cannot be encoded: {err}"),
+        )
+    })?;
+    store.set(key, value);
+    store.save().map_err(|err| {
+        AppError::new(
+            ShellCode::PreferencesNotSaved,
+            format!("The setting could not be written to {}: {err}", file.0.display()),
+        )
+    })
+}

@@ -5,14 +5,18 @@
 //   have been read, so the dialog can be used);
 // - memory: resident set size of the app and every process it started (WebKit's web and network
 //   processes) after 10 s idle.
+// The apps are launched in turn (hello, ours, hello, ours, ...), BENCH_RUNS times each (7 by
+// default); medians, ranges and the load average are printed, since the machine may be busy.
+// More builds of ours (e.g. before and after a change) may follow: each is compared with hello.
 //
-//   node tests/bench/startup.mjs <hello-world binary> <our binary>
+//   node tests/bench/startup.mjs <hello-world binary> <our binary> [<another build of ours>...]
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { ELEMENT, newSession, sleep, webdriver } from "../desktop/webdriver.mjs";
 
-const [hello, ours] = process.argv.slice(2).map((p) => path.resolve(p));
-const RUNS = 7;
+const [hello, ...ours] = process.argv.slice(2).map((p) => path.resolve(p));
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const IDLE_MS = 10_000;
 
 function children() {
   const parents = new Map();
@@ -58,41 +62,53 @@ function rssOfTree(binary) {
   return { kib: total, processes: tree.size };
 }
 
-async function measure(binary) {
-  const starts = [];
-  let memory;
-  for (let run = 0; run < RUNS; run += 1) {
-    const started = performance.now();
-    const session = await newSession(binary);
-    const sid = session.sessionId;
-    for (;;) {
-      try {
-        const found = await webdriver("POST", `/session/${sid}/element`, {
-          using: "xpath",
-          value: '//button[normalize-space()="Add connection"]',
-        });
-        if (found[ELEMENT]) break;
-      } catch {}
-      await sleep(5);
-    }
-    starts.push(performance.now() - started);
-    if (run === RUNS - 1) {
-      await sleep(10_000);
-      memory = rssOfTree(binary);
-    }
-    await webdriver("DELETE", `/session/${sid}`);
-    await sleep(300);
+/** One launch: milliseconds until "Add connection" is present, and the memory after idling. */
+async function launch(binary) {
+  const started = performance.now();
+  const session = await newSession(binary);
+  const sid = session.sessionId;
+  for (;;) {
+    try {
+      const found = await webdriver("POST", `/session/${sid}/element`, {
+        using: "xpath",
+        value: '//button[normalize-space()="Add connection"]',
+      });
+      if (found[ELEMENT]) break;
+    } catch {}
+    await sleep(5);
   }
-  starts.sort((a, b) => a - b);
-  return { median: starts[Math.floor(RUNS / 2)], memory };
+  const ms = performance.now() - started;
+  await sleep(IDLE_MS);
+  const memory = rssOfTree(binary);
+  await webdriver("DELETE", `/session/${sid}`);
+  await sleep(300);
+  return { ms, kib: memory.kib, processes: memory.processes };
 }
 
-const reference = await measure(hello);
-const app = await measure(ours);
-const mib = (kib) => (kib / 1024).toFixed(1);
-console.log(
-  `cold start to interactive (median of ${RUNS}): hello-world ${reference.median.toFixed(0)} ms, repoconn ${app.median.toFixed(0)} ms = ${(app.median / reference.median).toFixed(2)}x`,
-);
-console.log(
-  `resident memory after 10 s idle: hello-world ${mib(reference.memory.kib)} MiB (${reference.memory.processes} processes), repoconn ${mib(app.memory.kib)} MiB (${app.memory.processes} processes) = ${(app.memory.kib / reference.memory.kib).toFixed(2)}x`,
-);
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const spread = (values) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+
+// The apps take turns, so that what else the machine does weighs on all of them alike.
+const apps = [hello, ...ours];
+const runs = apps.map(() => []);
+const loadBefore = loadAverage();
+for (let run = 0; run < RUNS; run += 1) {
+  for (const [index, binary] of apps.entries()) runs[index].push(await launch(binary));
+}
+const loadAfter = loadAverage();
+
+const startOf = (index) => runs[index].map((r) => r.ms);
+const mibOf = (index) => runs[index].map((r) => r.kib / 1024);
+const name = (index) =>
+  index === 0 ? "hello-world" : ours.length === 1 ? "repoconn" : `repoconn (${apps[index]})`;
+console.log(`load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAfter}`);
+for (const index of apps.keys()) {
+  const start = median(startOf(index));
+  const mib = median(mibOf(index));
+  const ratio = (value, reference) => (index === 0 ? "" : ` = ${(value / reference).toFixed(2)}x`);
+  console.log(
+    `${name(index)}: cold start to interactive ${start.toFixed(0)} ms (median of ${RUNS}, range ${spread(startOf(index))})${ratio(start, median(startOf(0)))}; ` +
+      `memory after ${IDLE_MS / 1000} s idle ${mib.toFixed(1)} MiB (median, range ${spread(mibOf(index))}, ${runs[index][0].processes} processes)${ratio(mib, median(mibOf(0)))}`,
+  );
+}

@@ -144,6 +144,23 @@ export const commands = {
 	 *  reminder was clicked, where the notification server reports clicks.
 	 */
 	startReminders: (openEdit: Channel<string>) => typedError<null, AppError>(__TAURI_INVOKE("start_reminders", { openEdit })),
+	/**  What the update control offers, after the policy and the person's choice. */
+	updateSettings: () => __TAURI_INVOKE<UpdateSettings>("update_settings"),
+	/**  Turns the daily check on or off (the person's choice, where the policy leaves it to them). */
+	setAutomaticUpdates: (on: boolean) => typedError<UpdateSettings, AppError>(__TAURI_INVOKE("set_automatic_updates", { on })),
+	/**  Check for updates: the newer version the server offers, or `None` when this one is the latest. */
+	checkForUpdate: () => typedError<UpdateOffer | null, AppError>(__TAURI_INVOKE("check_for_update")),
+	/**
+	 *  The daily check, which the page asks for well after its first paint (and then every hour):
+	 *  it looks only when it is turned on and a day has passed since the last time. A failure is
+	 *  logged, not shown: nobody asked for this check.
+	 */
+	automaticUpdateCheck: () => typedError<UpdateOffer | null, AppError>(__TAURI_INVOKE("automatic_update_check")),
+	/**
+	 *  Installs `version`, which the last check found: downloads it, verifies its signature against
+	 *  the release key, and only then installs it. A refused signature installs nothing.
+	 */
+	installUpdate: (version: string) => typedError<string, AppError>(__TAURI_INVOKE("install_update", { version })),
 };
 
 /* Types */
@@ -858,6 +875,14 @@ export type ShellCode =
 "no_expiry_date" | 
 /**  The calendar file could not be written where the person chose. */
 "calendar_not_saved" | 
+/**  The administrator's policy decides about updates, and it does not allow this. */
+"updates_managed" | 
+/**  The update server could not be asked, or the update could not be downloaded. */
+"update_unavailable" | 
+/**  The downloaded update's signature is not the release key's: it was not installed. */
+"update_refused" | 
+/**  The update was verified but installing it failed. */
+"update_not_installed" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 
@@ -909,6 +934,28 @@ export type Theme = "system" | "light" | "dark";
 
 /**  How a connection's status should look: fine, needing attention soon, or not working. */
 export type Tone = "good" | "warn" | "bad";
+
+/**  A newer version the update server offers. */
+export type UpdateOffer = {
+	version: string,
+	currentVersion: string,
+	/**  The release notes, as the release wrote them. */
+	notes: string | null,
+	/**  The release date, YYYY-MM-DD. */
+	date: string | null,
+};
+
+/**  What the update control offers. */
+export type UpdateSettings = {
+	/**  Whether Check for updates may be pressed. */
+	canCheck: boolean,
+	/**  Whether the app looks for a new version once a day by itself. */
+	automatic: boolean,
+	/**  Whether the person may turn the daily check on or off (not when the policy decides). */
+	canChangeAutomatic: boolean,
+	/**  Why the policy decides, shown beside the control; `None` when the person decides. */
+	managed: string | null,
+};
 
 export type ValidationReport = {
 	ok: boolean,

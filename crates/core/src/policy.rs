@@ -62,6 +62,27 @@ pub struct Policy {
     /// to copy a key and secret. Bitbucket Cloud needs the consumer's secret too.
     #[serde(default)]
     pub oauth_clients: Vec<OauthClient>,
+    /// Whether the app looks for new versions of itself. Leave out to let each person decide.
+    #[serde(default)]
+    pub updates: Option<Updates>,
+}
+
+/// How the app looks for new versions on this computer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Type)]
+#[serde(deny_unknown_fields)]
+pub struct Updates {
+    pub check: UpdateCheck,
+}
+
+/// "off": never (managed machines, updated by their administrators); "manual": only when the
+/// person presses Check for updates; "automatic": also once a day by itself. Installing is
+/// always the person's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateCheck {
+    Off,
+    Manual,
+    Automatic,
 }
 
 /// An OAuth consumer (Bitbucket Cloud) or incoming application link (Data Center).
@@ -382,6 +403,15 @@ impl PolicyState {
         })
     }
 
+    /// What the policy decides about looking for new versions: `None` leaves it to the person.
+    /// A setting that cannot be read counts as "off" (nothing is fetched or installed then).
+    pub fn update_check(&self) -> Option<UpdateCheck> {
+        if self.unreadable(Setting::Updates).is_some() {
+            return Some(UpdateCheck::Off);
+        }
+        self.policy.updates.map(|updates| updates.check)
+    }
+
     /// The longest a token may live, in days, for saves; an error when that setting cannot be
     /// read (nothing may be saved then).
     pub fn max_token_lifetime_days(&self) -> Result<Option<u32>, StorageError> {
@@ -463,6 +493,7 @@ impl Reader<'_> {
         self.read_proxy();
         self.read_templates();
         self.read_oauth_clients();
+        self.read_updates();
         self.read_unknown_keys();
     }
 
@@ -598,6 +629,14 @@ impl Reader<'_> {
             Ok(found) => self.policy.oauth_clients = found.flatten().unwrap_or_default(),
             // No consumer from a list that cannot be read: people give their own.
             Err(problem) => self.damaged(setting, problem),
+        }
+    }
+
+    fn read_updates(&mut self) {
+        match self.typed::<Option<Updates>>(Setting::Updates) {
+            Ok(found) => self.policy.updates = found.flatten(),
+            // PolicyState::update_check counts it as "off".
+            Err(problem) => self.damaged(Setting::Updates, problem),
         }
     }
 
@@ -999,6 +1038,37 @@ mod tests {
         assert_eq!(state.policy.ca_file, None, "an unreadable CA file is not trusted");
         let problem = message(&state);
         assert!(problem.contains("ca_file"), "{problem}");
+    }
+
+    #[test]
+    fn the_update_check_is_the_persons_choice_unless_the_policy_decides() {
+        assert_eq!(load("{}").update_check(), None);
+        for (value, check) in [
+            ("off", UpdateCheck::Off),
+            ("manual", UpdateCheck::Manual),
+            ("automatic", UpdateCheck::Automatic),
+        ] {
+            let state = load(&format!(r#"{{"updates": {{"check": "{value}"}}}}"#));
+            assert!(state.error.is_none(), "{:?}", state.error);
+            assert_eq!(state.update_check(), Some(check));
+        }
+        // A setting that cannot be read, or a slip in its name, never lets the app fetch updates.
+        for text in [
+            r#"{"updates": {"check": "daily"}}"#,
+            r#"{"updates": "off"}"#,
+            r#"{"update": {"check": "automatic"}}"#,
+            "not json",
+        ] {
+            let state = load(text);
+            assert_eq!(state.update_check(), Some(UpdateCheck::Off), "{text}");
+            assert!(state.unreadable(Setting::Updates).is_some(), "{text}");
+        }
+        // The other settings stay in force beside an unreadable one.
+        let state = load(r#"{"updates": {"check": 1}, "proxy": "http://proxy.example.com:3128"}"#);
+        assert_eq!(
+            state.policy.proxy.as_deref(),
+            Some("http://proxy.example.com:3128")
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import type { CheckView, Connection, ConnectionView } from "../bindings";
 import {
@@ -18,10 +18,14 @@ afterEach(() => {
   clearMocks();
 });
 
+// The app loads the form as a separate chunk after its first paint; compiling it once here keeps
+// the first test's wait for the form within the usual time limit.
+beforeAll(() => import("./ConnectionForm.svelte"), 30_000);
+
 async function openForm() {
   render(App);
   await fireEvent.click(await screen.findByRole("button", { name: "Add connection" }));
-  return screen.getByRole("form", { name: "Add a connection" });
+  return screen.findByRole("form", { name: "Add a connection" });
 }
 
 async function type(label: string, value: string) {
@@ -634,7 +638,7 @@ describe("the connection list", () => {
   it("edits a connection in place: a new secret replaces the old one", async () => {
     const state = await withOneConnection();
     await fireEvent.click(screen.getByRole("button", { name: "Edit work" }));
-    expect(screen.getByRole("form", { name: "Edit work" })).toBeTruthy();
+    expect(await screen.findByRole("form", { name: "Edit work" })).toBeTruthy();
     expect((screen.getByLabelText("Atlassian account email") as HTMLInputElement).value).toBe(
       "ada@example.com",
     );
@@ -653,6 +657,7 @@ describe("the connection list", () => {
   async function edit(state: MockState, name: string) {
     const from = state.calls.length;
     await fireEvent.click(screen.getByRole("button", { name: `Edit ${name}` }));
+    await screen.findByRole("form", { name: `Edit ${name}` });
     return () => state.calls.slice(from);
   }
 

@@ -1022,6 +1022,13 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         };
         return done;
       }
+      // Updates: the person decides, the daily check is off, and this version is the latest.
+      case "update_settings":
+      case "set_automatic_updates":
+        return { canCheck: true, automatic: args.on === true, canChangeAutomatic: true, managed: null };
+      case "check_for_update":
+      case "automatic_update_check":
+        return null;
       default:
         throw `command ${cmd} not found`;
     }

@@ -228,16 +228,18 @@ pub enum PolicySetting {
     CaFile,
     Proxy,
     OauthClients,
+    Updates,
 }
 
 impl PolicySetting {
-    pub const ALL: [PolicySetting; 6] = [
+    pub const ALL: [PolicySetting; 7] = [
         Self::Templates,
         Self::AllowedMethods,
         Self::MaxTokenLifetimeDays,
         Self::CaFile,
         Self::Proxy,
         Self::OauthClients,
+        Self::Updates,
     ];
 
     /// The key in the file.
@@ -249,6 +251,7 @@ impl PolicySetting {
             Self::CaFile => "ca_file",
             Self::Proxy => "proxy",
             Self::OauthClients => "oauth_clients",
+            Self::Updates => "updates",
         }
     }
 
@@ -261,6 +264,7 @@ impl PolicySetting {
             Self::CaFile => "names the certificate file to trust",
             Self::Proxy => "sets the proxy every request must go through",
             Self::OauthClients => "lists the OAuth consumers to sign in with",
+            Self::Updates => "decides whether the app looks for new versions",
         }
     }
 }
@@ -720,6 +724,7 @@ impl Fault {
                     PolicySetting::MaxTokenLifetimeDays => "nothing can be saved",
                     PolicySetting::CaFile => "its certificate is not trusted",
                     PolicySetting::OauthClients => "signing in with Bitbucket needs the consumer's key and secret from you",
+                    PolicySetting::Updates => "the app does not look for new versions",
                 };
                 (
                     format!(

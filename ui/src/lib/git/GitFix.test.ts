@@ -31,6 +31,7 @@ describe("Fix git for Bitbucket", () => {
     const state = installMockBackend({ git: { storeHoldsAppPassword: true, setUp: [] } });
     render(App);
     await fireEvent.click(await screen.findByRole("button", { name: "Fix git for Bitbucket" }));
+    await screen.findByRole("heading", { name: "Fix git for Bitbucket" });
 
     // The scan names what is broken, in the core's words.
     const cloud = await screen.findByRole("article", { name: "Bitbucket Cloud (bitbucket.org)" });
@@ -40,7 +41,7 @@ describe("Fix git for Bitbucket", () => {
 
     // No saved connection yet: the way out is a new API token, in the form, for Cloud.
     await fireEvent.click(within(cloud).getByRole("button", { name: "Create an API token for git" }));
-    expect(screen.getByRole("form", { name: "Add a connection" })).toBeTruthy();
+    expect(await screen.findByRole("form", { name: "Add a connection" })).toBeTruthy();
     expect((screen.getByRole("radio", { name: /^API token/ }) as HTMLInputElement).checked).toBe(true);
     await saveApiToken("cloud");
 
@@ -72,6 +73,7 @@ describe("Fix git for Bitbucket", () => {
     const state = installMockBackend({ git: { storeHoldsAppPassword: true, setUp: [] } });
     render(App);
     await fireEvent.click(await screen.findByRole("button", { name: "Add connection" }));
+    await screen.findByRole("form", { name: "Add a connection" });
     await saveApiToken("work");
     expect(state.calls.some((c) => c.cmd === "git_setup_preview")).toBe(false);
     await fireEvent.click(screen.getByRole("button", { name: "Let git use this connection…" }));
@@ -95,6 +97,7 @@ describe("Fix git for Bitbucket", () => {
     installMockBackend();
     render(App);
     await fireEvent.click(await screen.findByRole("button", { name: "Add connection" }));
+    await screen.findByRole("form", { name: "Add a connection" });
     await fireEvent.click(screen.getByRole("radio", { name: /Repository access token/ }));
     await type("Workspace", "acme");
     await type("Repository", "models");
