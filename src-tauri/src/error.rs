@@ -43,6 +43,8 @@ pub enum ShellCode {
     UpdateRefused,
     /// The update was verified but installing it failed.
     UpdateNotInstalled,
+    /// The login entry (start at login) could not be written or removed.
+    AutostartFailed,
     /// A worker thread stopped: a bug, reported rather than hidden.
     Internal,
 }

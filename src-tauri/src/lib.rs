@@ -1,6 +1,7 @@
 //! The desktop shell of Repository Connections: a window, a handful of thin commands over
 //! `repoconn-core`, and the plugins the app needs. No Bitbucket rule lives here.
 
+mod autostart;
 mod calendar;
 mod command_list;
 mod commands;
@@ -64,6 +65,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             sign_in::oauth_finish,
             sign_in::check_signed_in,
             reminders::start_reminders::<tauri::Wry>,
+            autostart::autostart_state::<tauri::Wry>,
+            autostart::set_autostart::<tauri::Wry>,
+            autostart::dismiss_autostart_offer::<tauri::Wry>,
             updates::update_settings::<tauri::Wry>,
             updates::set_automatic_updates::<tauri::Wry>,
             updates::check_for_update::<tauri::Wry>,
@@ -128,6 +132,16 @@ pub fn run() {
     // The consistency of the saved connections is checked by the page after its first paint
     // (`saved_health`), which shows what is out of step with a Repair button.
     with_commands(builder, preferences)
+        .setup(|app| {
+            // Started at login: no window until the person opens the app or clicks a reminder;
+            // the page still loads, and with it the reminders.
+            if autostart::started_hidden()
+                && let Some(window) = app.get_webview_window(MAIN_WINDOW)
+            {
+                let _ = window.hide();
+            }
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|err| {
             tracing::error!("the app could not start: {err}");

@@ -93,8 +93,8 @@ async function check(name, body) {
   }
 }
 
-async function launch() {
-  const session = await newSession(path.resolve(appPath));
+async function launch(args = []) {
+  const session = await newSession(path.resolve(appPath), args);
   const sid = session.sessionId;
   const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { using: "xpath", value: xpath });
   const attribute = async (element, name) =>
@@ -169,6 +169,39 @@ await check("a second launch sends no reminder again", async () => {
     await app.close();
   }
 });
+
+await check(
+  "started at login (--hidden): no window shows, and a newly due reminder still comes",
+  async () => {
+    // Another connection, due tomorrow: its reminder is sent by the hidden app.
+    const file = path.join(DATA_DIR, "connections.json");
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    saved.connections.push(connection("c3", "due-tomorrow", utcInDays(1)));
+    writeFileSync(file, JSON.stringify(saved));
+    const sent = notifications().length;
+    app = await launch(["--hidden"]);
+    try {
+      const shown = await eventually("the hidden app's reminder", () =>
+        notifications()
+          .slice(sent)
+          .find((n) => n.summary.includes("due-tomorrow")),
+      );
+      if (!shown.summary.includes("expires tomorrow") && !shown.summary.includes("1 day"))
+        throw new Error(`title ${JSON.stringify(shown.summary)}`);
+      let visible = "";
+      try {
+        visible = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "Repository Connections"], {
+          encoding: "utf8",
+        });
+      } catch {
+        visible = ""; // xdotool exits 1 when no window matches
+      }
+      if (visible.trim()) throw new Error(`a window is shown: ${visible.trim()}`);
+    } finally {
+      await app.close();
+    }
+  },
+);
 
 /** Types `path` into the system's save dialog titled `title` (GTK), as a person would, and saves. */
 async function saveInDialog(title, file) {

@@ -15,9 +15,9 @@ export async function webdriver(method, route, body) {
 }
 
 /** Starts the app at `application` in a new session. */
-export function newSession(application) {
+export function newSession(application, args = []) {
   return webdriver("POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, args } } },
   });
 }
 

@@ -144,6 +144,11 @@ export const commands = {
 	 *  reminder was clicked, where the notification server reports clicks.
 	 */
 	startReminders: (openEdit: Channel<string>) => typedError<null, AppError>(__TAURI_INVOKE("start_reminders", { openEdit })),
+	autostartState: () => __TAURI_INVOKE<AutostartState>("autostart_state"),
+	/**  Turns starting at login on or off (which also answers the offer). */
+	setAutostart: (enabled: boolean) => typedError<AutostartState, AppError>(__TAURI_INVOKE("set_autostart", { enabled })),
+	/**  "No, thanks": the offer is not made again; the footer's switch stays. */
+	dismissAutostartOffer: () => typedError<AutostartState, AppError>(__TAURI_INVOKE("dismiss_autostart_offer")),
 	/**  What the update control offers, after the policy and the person's choice. */
 	updateSettings: () => __TAURI_INVOKE<UpdateSettings>("update_settings"),
 	/**  Turns the daily check on or off (the person's choice, where the policy leaves it to them). */
@@ -190,6 +195,12 @@ export type AppInfo = {
 	keychainName: string,
 	/**  The folder holding connection metadata and preferences (never secrets), if the OS has one. */
 	dataDir: string | null,
+};
+
+/**  Whether the app starts at login, and whether the one-time offer was already answered. */
+export type AutostartState = {
+	enabled: boolean,
+	offered: boolean,
 };
 
 /**  Why a working credential is still a poor choice, and the consent asked before saving it. */
@@ -883,6 +894,8 @@ export type ShellCode =
 "update_refused" | 
 /**  The update was verified but installing it failed. */
 "update_not_installed" | 
+/**  The login entry (start at login) could not be written or removed. */
+"autostart_failed" | 
 /**  A worker thread stopped: a bug, reported rather than hidden. */
 "internal";
 

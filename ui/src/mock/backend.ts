@@ -167,6 +167,8 @@ export interface MockState {
    * closed without choosing), or the error writing it gives.
    */
   calendar?: string | null | { error: AppError };
+  /** Start at login: whether it is on, and whether the one-time offer was answered. */
+  autostart?: { enabled: boolean; offered: boolean };
   /**
    * What the keychain holds, by connection name (the page never sees it). A connection missing
    * here holds a working token.
@@ -925,6 +927,14 @@ export function installMockBackend(initial: Partial<MockState> = {}): MockState 
         return { connections: state.connections.length, keychain_listable: true, ...state.health };
       case "start_reminders":
         return null;
+      case "autostart_state":
+        return { ...(state.autostart ?? { enabled: false, offered: false }) };
+      case "set_autostart":
+        state.autostart = { enabled: Boolean(args.enabled), offered: true };
+        return { ...state.autostart };
+      case "dismiss_autostart_offer":
+        state.autostart = { enabled: state.autostart?.enabled ?? false, offered: true };
+        return { ...state.autostart };
       case "repair_saved":
         state.health = { ...state.health, orphan_secrets: [] };
         return { connections: state.connections.length, keychain_listable: true, ...state.health };
