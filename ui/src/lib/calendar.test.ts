@@ -98,7 +98,8 @@ describe("Add to calendar", () => {
     const state = installMockBackend();
     render(App);
     await fireEvent.click(await screen.findByRole("button", { name: "Add connection" }));
-    await fireEvent.input(screen.getByLabelText("Atlassian account email"), {
+    // The form is a chunk loaded after the first paint: it may still be arriving.
+    await fireEvent.input(await screen.findByLabelText("Atlassian account email"), {
       target: { value: "ada@example.com" },
     });
     await fireEvent.input(screen.getByLabelText("API token"), { target: { value: SECRETS.good } });
