@@ -63,16 +63,19 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" bash -c
   export NOTIFICATION_LOG="'"$SCRATCH"'/notifications.log"
   coproc RECORDER { exec /usr/bin/python3 "$ROOT/tests/desktop/notification-recorder.py" "$NOTIFICATION_LOG"; }
   read -r _ready <&"${RECORDER[0]}"
-  tauri-driver --port 4444 >"$ROOT/target/tauri-driver.log" 2>&1 &
+  # Ports from REPOCONN_E2E_PORT (default 4444) up: two runs on one machine can stay apart.
+  PORT=${REPOCONN_E2E_PORT:-4444}
+  export TAURI_DRIVER_URL=http://127.0.0.1:$PORT
+  tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$ROOT/target/tauri-driver.log" 2>&1 &
   DRIVER=$!
-  for _ in $(seq 200); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 200); do curl -sf "$TAURI_DRIVER_URL/status" >/dev/null && break; sleep 0.1; done
   rc=0
   node "$ROOT/tests/desktop/e2e.mjs" "$APP" "$SHOT" || rc=$?
   kill "$DRIVER" "$FAKE_CLOUD_PID" "$FAKE_TLS_PID" "$FAKE_OLD_PID" "$FAKE_DC_OAUTH_PID" 2>/dev/null; wait "$DRIVER" 2>/dev/null || true
   # The reminders: the app started twice on a store of its own that holds an expiring connection.
-  export REPOCONN_DATA_DIR="'"$SCRATCH"'/reminders-data" TAURI_DRIVER_URL=http://127.0.0.1:4446
+  export REPOCONN_DATA_DIR="'"$SCRATCH"'/reminders-data" TAURI_DRIVER_URL=http://127.0.0.1:$((PORT + 2))
   mkdir -p "$REPOCONN_DATA_DIR"
-  tauri-driver --port 4446 --native-port 4447 >"$ROOT/target/tauri-driver-reminders.log" 2>&1 &
+  tauri-driver --port $((PORT + 2)) --native-port $((PORT + 3)) >"$ROOT/target/tauri-driver-reminders.log" 2>&1 &
   DRIVER=$!
   for _ in $(seq 200); do curl -sf "$TAURI_DRIVER_URL/status" >/dev/null && break; sleep 0.1; done
   node "$ROOT/tests/desktop/reminders.mjs" "$APP" || rc=$?

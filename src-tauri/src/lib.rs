@@ -26,6 +26,36 @@ pub use preferences::{Preferences, PreferencesFile, Theme};
 /// Label of the one window the app opens.
 pub const MAIN_WINDOW: &str = "main";
 
+/// The main window, created from the configuration the first time it is asked for: at start-up,
+/// or, when the app was started at login without a window, when the person opens the app again
+/// or clicks a reminder.
+pub fn main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<tauri::WebviewWindow<R>> {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        return Ok(window);
+    }
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .cloned()
+        .unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(app, &config)?.build()
+}
+
+/// Shows the main window (creating it if needed) in front.
+pub fn bring_forward<R: Runtime>(app: &tauri::AppHandle<R>) {
+    match main_window(app) {
+        Ok(window) => {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        Err(err) => tracing::error!("the window could not be opened: {err}"),
+    }
+}
+
 /// The commands the web page may call, with their TypeScript types (the `::<Wry>` only names
 /// the runtime for type export; the handler itself is generic). The same list drives the
 /// invoke handler, the generated `ui/src/bindings.ts` and the test that keeps that file fresh.
@@ -118,11 +148,7 @@ pub fn run() {
     // window and exits before anything else is set up.
     let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
         tracing::info!("second launch: focusing the open window");
-        if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        bring_forward(app);
     }));
     // Updates are only installed when their signature matches the public key in tauri.conf.json
     // (the private key lives only in the release workflow's secrets). The page never calls the
@@ -133,12 +159,12 @@ pub fn run() {
     // (`saved_health`), which shows what is out of step with a Repair button.
     with_commands(builder, preferences)
         .setup(|app| {
-            // Started at login: no window until the person opens the app or clicks a reminder;
-            // the page still loads, and with it the reminders.
-            if autostart::started_hidden()
-                && let Some(window) = app.get_webview_window(MAIN_WINDOW)
-            {
-                let _ = window.hide();
+            if autostart::started_hidden() {
+                // Started at login: no window and no web view (little memory while idle), only
+                // the reminders, until the person opens the app or clicks one.
+                reminders::start_in_background(app.handle().clone());
+            } else {
+                main_window(app.handle())?;
             }
             Ok(())
         })

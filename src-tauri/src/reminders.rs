@@ -6,8 +6,8 @@
 //! are checked then and every hour while the app runs. Notifications are sent from here, so the
 //! page needs no notification permission.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use repoconn_core::domain::dates::today;
@@ -17,7 +17,6 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_notification::NotificationExt;
 
-use crate::MAIN_WINDOW;
 use crate::dialog::{AppState, blocking};
 use crate::error::AppError;
 
@@ -26,11 +25,13 @@ const CHECK_EVERY: Duration = Duration::from_secs(60 * 60);
 /// The key under which a notification carries the name of its connection.
 const CONNECTION: &str = "connection";
 
-/// Whether the reminders run, and the page's channel that opens a connection's Edit.
+/// Whether the reminders run, the page's channel that opens a connection's Edit, and a clicked
+/// reminder waiting for a page to open it in (started at login, the window comes with the click).
 #[derive(Default)]
 pub struct Reminders {
     started: AtomicBool,
     open_edit: Mutex<Option<Channel<String>>>,
+    pending_edit: Mutex<Option<String>>,
 }
 
 /// Starts the reminders (the page calls it after its first paint; later calls only replace the
@@ -44,11 +45,30 @@ pub async fn start_reminders<R: Runtime>(
     reminders: State<'_, Reminders>,
     open_edit: Channel<String>,
 ) -> Result<(), AppError> {
-    *reminders.open_edit.lock().unwrap() = Some(open_edit);
-    if reminders.started.swap(true, Ordering::SeqCst) {
-        return Ok(());
+    if let Some(name) = reminders.pending_edit.lock().unwrap().take() {
+        let _ = open_edit.send(name);
     }
-    let registry = state.registry()?;
+    *reminders.open_edit.lock().unwrap() = Some(open_edit);
+    begin(app, state.registry()?);
+    Ok(())
+}
+
+/// Started at login without a window: the reminders run from here.
+pub fn start_in_background<R: Runtime>(app: AppHandle<R>) {
+    match app.state::<AppState>().registry() {
+        Ok(registry) => begin(app, registry),
+        Err(err) => tracing::warn!(
+            "reminders: the saved connections cannot be opened: {}",
+            err.message
+        ),
+    }
+}
+
+/// Starts the hourly look for due reminders, once per process.
+fn begin<R: Runtime>(app: AppHandle<R>, registry: Arc<Registry>) {
+    if app.state::<Reminders>().started.swap(true, Ordering::SeqCst) {
+        return;
+    }
     // Before the first notification: a click is reported only for those shown after this.
     let handle = app.clone();
     let _ = app.notification().on_action(move |performed| {
@@ -74,7 +94,6 @@ pub async fn start_reminders<R: Runtime>(
             tokio::time::sleep(CHECK_EVERY).await;
         }
     });
-    Ok(())
 }
 
 /// Shows each reminder due today and records it as shown.
@@ -109,13 +128,14 @@ fn remind<R: Runtime>(app: &AppHandle<R>, registry: &Registry) {
 
 /// Brings the window forward and asks the page to open the connection's Edit.
 fn open_edit_of<R: Runtime>(app: &AppHandle<R>, name: &str) {
-    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
-    let channel = app.state::<Reminders>().open_edit.lock().unwrap().clone();
-    if let Some(channel) = channel {
-        let _ = channel.send(name.to_owned());
+    crate::bring_forward(app);
+    let reminders = app.state::<Reminders>();
+    let channel = reminders.open_edit.lock().unwrap().clone();
+    match channel {
+        Some(channel) => {
+            let _ = channel.send(name.to_owned());
+        }
+        // The window was just created: its page asks for it once it starts the reminders.
+        None => *reminders.pending_edit.lock().unwrap() = Some(name.to_owned()),
     }
 }

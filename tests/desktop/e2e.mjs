@@ -4,7 +4,7 @@
 //
 //   node tests/desktop/e2e.mjs <app binary> <screenshot.png>
 //
-// Expects (scripts/desktop-e2e.sh sets them up): tauri-driver on 127.0.0.1:4444, a DISPLAY, a
+// Expects (scripts/desktop-e2e.sh sets them up): tauri-driver at TAURI_DRIVER_URL (127.0.0.1:4444), a DISPLAY, a
 // D-Bus session with an unlocked gnome-keyring, REPOCONN_DATA_DIR (an empty folder),
 // REPOCONN_KEYCHAIN_SERVICE, REPOCONN_CLOUD_API_URL (the fake) and BROWSER (a script that writes
 // the URL it is given to BROWSER_LOG). The app inherits the environment through the driver.

@@ -8,7 +8,7 @@
 // Expects (scripts/desktop-e2e.sh sets them up): a tauri-driver at TAURI_DRIVER_URL whose
 // REPOCONN_DATA_DIR is an empty folder (the same path in this process's environment), a DISPLAY,
 // and the recorder writing to NOTIFICATION_LOG.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -93,7 +93,21 @@ async function check(name, body) {
   }
 }
 
+/** Whether an instance of the app still runs (one closing holds its single-instance name). */
+function appRunning() {
+  try {
+    // Anchored: this script's own command line names the app too.
+    const pattern = `^${path.resolve(appPath).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`;
+    execFileSync("pgrep", ["-f", pattern], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function launch(args = []) {
+  // A new instance would hand over to one still exiting, and stop: wait for it to be gone.
+  await eventually("the previous instance to exit", () => !appRunning());
   const session = await newSession(path.resolve(appPath), args);
   const sid = session.sessionId;
   const findXPath = (xpath) => webdriver("POST", `/session/${sid}/element`, { using: "xpath", value: xpath });
@@ -170,35 +184,79 @@ await check("a second launch sends no reminder again", async () => {
   }
 });
 
+/** The windows titled Repository Connections that are shown (xdotool exits 1 when none is). */
+function shownWindows() {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "Repository Connections"], {
+      encoding: "utf8",
+    }).trim();
+  } catch {
+    return "";
+  }
+}
+
+/** A process and its descendants: each one's command name and resident memory (KiB). */
+function processTree(pid) {
+  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [child, parent, rss, ...name] = line.trim().split(/\s+/);
+      return { pid: Number(child), ppid: Number(parent), rss: Number(rss), name: name.join(" ") };
+    });
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const row of rows)
+      if (tree.has(row.ppid) && !tree.has(row.pid)) {
+        tree.add(row.pid);
+        grew = true;
+      }
+  }
+  return rows.filter((row) => tree.has(row.pid));
+}
+
 await check(
-  "started at login (--hidden): no window shows, and a newly due reminder still comes",
+  "started at login (--hidden): no window, little memory, a due reminder still comes; opening the app shows it",
   async () => {
-    // Another connection, due tomorrow: its reminder is sent by the hidden app.
+    // Another connection, due tomorrow: its reminder is sent by the hidden app. Started directly,
+    // not through WebDriver: there is no web view to drive until the window is asked for.
     const file = path.join(DATA_DIR, "connections.json");
     const saved = JSON.parse(readFileSync(file, "utf8"));
     saved.connections.push(connection("c3", "due-tomorrow", utcInDays(1)));
     writeFileSync(file, JSON.stringify(saved));
     const sent = notifications().length;
-    app = await launch(["--hidden"]);
+    await eventually("the previous instance to exit", () => !appRunning());
+    const hidden = spawn(path.resolve(appPath), ["--hidden"], { stdio: "ignore" });
     try {
       const shown = await eventually("the hidden app's reminder", () =>
         notifications()
           .slice(sent)
           .find((n) => n.summary.includes("due-tomorrow")),
       );
-      if (!shown.summary.includes("expires tomorrow") && !shown.summary.includes("1 day"))
+      if (shown.summary !== '"due-tomorrow" expires tomorrow')
         throw new Error(`title ${JSON.stringify(shown.summary)}`);
-      let visible = "";
-      try {
-        visible = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "Repository Connections"], {
-          encoding: "utf8",
-        });
-      } catch {
-        visible = ""; // xdotool exits 1 when no window matches
-      }
-      if (visible.trim()) throw new Error(`a window is shown: ${visible.trim()}`);
+      if (shownWindows()) throw new Error(`a window is shown: ${shownWindows()}`);
+      const tree = processTree(hidden.pid);
+      const kib = tree.reduce((sum, row) => sum + row.rss, 0);
+      console.log(
+        `       hidden and idle: ${(kib / 1024).toFixed(1)} MiB resident in ${tree.length} process(es)`,
+      );
+      const webviews = tree.filter((row) => row.name.startsWith("WebKit"));
+      if (webviews.length) throw new Error(`a web view runs: ${JSON.stringify(webviews)}`);
+      // A web view would have started its processes by now; none may be there.
+      // Opening the app again hands over to the hidden one, which now creates and shows its window.
+      execFileSync(path.resolve(appPath), [], { stdio: "ignore", timeout: 20000 });
+      await eventually("the window shown", () => shownWindows());
+      await eventually("its web view", () =>
+        processTree(hidden.pid).some((row) => row.name.startsWith("WebKit")),
+      );
     } finally {
-      await app.close();
+      // Gone, and its single-instance name with it, before the next launch.
+      const exited = new Promise((resolve) => hidden.once("exit", resolve));
+      hidden.kill();
+      await exited;
+      await sleep(500);
     }
   },
 );
