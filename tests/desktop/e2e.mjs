@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
+import { ELEMENT, eventually, newSession, sleep, webdriver } from "./webdriver.mjs";
 
 const [appPath, screenshotPath] = process.argv.slice(2);
 if (!appPath || !screenshotPath) {
@@ -23,21 +23,6 @@ if (!DATA_DIR) throw new Error("REPOCONN_DATA_DIR must point at a scratch folder
 const expectedVersion = readFileSync(new URL("../../Cargo.toml", import.meta.url), "utf8").match(
   /\[workspace\.package\][^[]*?version = "([^"]+)"/,
 )[1];
-
-async function eventually(what, probe, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
 
 async function screenshot(file) {
   // A screenshot taken right after a DOM change can show the previous frame.

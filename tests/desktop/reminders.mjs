@@ -12,7 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
+import { ELEMENT, eventually, newSession, sleep, webdriver } from "./webdriver.mjs";
 
 const [appPath] = process.argv.slice(2);
 const DATA_DIR = process.env.REPOCONN_DATA_DIR;
@@ -64,21 +64,6 @@ function notifications() {
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-}
-
-async function eventually(what, probe, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
 const results = [];

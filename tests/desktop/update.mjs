@@ -7,7 +7,7 @@
 //   node tests/desktop/update.mjs <the app copy to update> <screenshot.png>
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { ELEMENT, newSession, sleep, webdriver } from "./webdriver.mjs";
+import { ELEMENT, eventually, newSession, sleep, webdriver } from "./webdriver.mjs";
 
 const [appPath, screenshotPath] = process.argv.slice(2);
 const { UPDATE_SRV, UPDATE_REQUESTS, UPDATE_ARTIFACT, REPOCONN_POLICY_FILE, CURRENT, NEW } = process.env;
@@ -23,21 +23,6 @@ const manifestRequests = () =>
   readFileSync(UPDATE_REQUESTS, "utf8")
     .split("\n")
     .filter((line) => line.includes("GET /latest.json")).length;
-
-async function eventually(what, probe, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
 
 const results = [];
 async function check(name, body) {

@@ -2,8 +2,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import type { ConnectionView } from "../bindings";
-import { CALENDAR_FOLDER, installMockBackend, SECRETS, view } from "../mock/backend";
+import { CALENDAR_FOLDER, installMockBackend, savedApiToken as saved, SECRETS } from "../mock/backend";
 import SavedNext from "./git/SavedNext.svelte";
 import { dateInDays } from "./ipc";
 
@@ -11,35 +10,6 @@ afterEach(() => {
   cleanup();
   clearMocks();
 });
-
-/** A saved Cloud API token named `name`, expiring on `expiresOn` (null: no date). */
-function saved(id: string, name: string, expiresOn: string | null): ConnectionView {
-  return view({
-    id,
-    name,
-    provider: "cloud",
-    base_url: "https://api.bitbucket.org/",
-    method: "api-token",
-    email: "ada@example.com",
-    bitbucket_username: "ada_lovelace",
-    git_username: "ada_lovelace",
-    workspace: "acme",
-    project: null,
-    repository: null,
-    profile: "pull-requests",
-    scopes: [],
-    permission: null,
-    server_version: null,
-    expires_on: expiresOn,
-    created_at: "2026-01-01T10:00:00Z",
-    validated_at: null,
-    rejected_at: null,
-    status: "valid",
-    allow_http: false,
-    ca_file: null,
-    secret_key: `conn-${id}`,
-  });
-}
 
 const calendarButton = (name: string) =>
   screen.findByRole("button", { name: `Add to calendar: ${name}'s expiry` });

@@ -382,6 +382,35 @@ export function checkViewOf(report: ValidationReport): CheckView {
  * answers for the nearest sample case (a fresh save with a date is "a year left", as the dialog
  * pre-fills).
  */
+/** A saved Cloud API token of ada's named `name`, expiring on `expiresOn` (null: no date). */
+export function savedApiToken(id: string, name: string, expiresOn: string | null): ConnectionView {
+  return view({
+    id,
+    name,
+    provider: "cloud",
+    base_url: "https://api.bitbucket.org/",
+    method: "api-token",
+    email: "ada@example.com",
+    bitbucket_username: "ada_lovelace",
+    git_username: "ada_lovelace",
+    workspace: "acme",
+    project: null,
+    repository: null,
+    profile: "pull-requests",
+    scopes: [],
+    permission: null,
+    server_version: null,
+    expires_on: expiresOn,
+    created_at: "2026-01-01T10:00:00Z",
+    validated_at: null,
+    rejected_at: null,
+    status: "valid",
+    allow_http: false,
+    ca_file: null,
+    secret_key: `conn-${id}`,
+  });
+}
+
 export function view(connection: ConnectionView["connection"]): ConnectionView {
   const sample =
     connection.status === "rejected_by_git" || connection.status === "sign_in_again"

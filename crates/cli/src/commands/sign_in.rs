@@ -109,11 +109,10 @@ pub fn again(registry: &Registry, name: &str, no_browser: bool, json: bool) -> C
     };
     let (consumer, given) = oauth::choose_consumer(&server, client_id, client_secret, &env.policy)
         .map_err(|err| refusal(err, &server))?;
-    let redirect = match saved.as_ref().and_then(|t| t.redirect_uri.as_deref()) {
-        Some(uri) => oauth::registered_redirect(&server, Some(uri), &env.policy),
-        None => oauth::registered_redirect(&server, None, &env.policy),
-    }
-    .map_err(|err| CliError::usage(err.to_string()))?;
+    // The redirect address signed in with before, which the link is registered with.
+    let signed_in_with = saved.as_ref().and_then(|t| t.redirect_uri.as_deref());
+    let redirect = oauth::registered_redirect(&server, signed_in_with, &env.policy)
+        .map_err(|err| CliError::usage(err.to_string()))?;
     let scopes = server.scopes_for(&flows::request_for(&connection, Secret::new("")));
     let runtime = context::runtime()?;
     let attempt = Attempt {
@@ -274,7 +273,9 @@ fn refusal(err: OauthError, server: &AuthServer) -> CliError {
             "connect with a personal HTTP access token instead: `repoconn add NAME --server {} --method personal-token`",
             server.root
         ),
-        OauthError::Unreachable { .. } => "check the network and run the command again".to_owned(),
+        OauthError::Unreachable { .. } => {
+            "check the network and run the command again; where the browser cannot come back to this computer, add --no-browser".to_owned()
+        }
         _ => "run the command again".to_owned(),
     };
     let message = format!("{err}. Nothing was saved.");

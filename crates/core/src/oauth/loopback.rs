@@ -45,7 +45,7 @@ impl Loopback {
         let port = redirect.port().unwrap_or(80);
         let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| {
             unreachable(format!(
-                "cannot listen on 127.0.0.1:{port}, where the application link sends the browser back ({err}); close the program using that port, or sign in without the browser coming back (--no-browser)"
+                "cannot listen on 127.0.0.1:{port}, where the application link sends the browser back ({err}); close the program using that port and sign in again"
             ))
         })?;
         Ok(Self {
@@ -206,7 +206,7 @@ mod tests {
         // A second sign-in cannot take the same port: it says which and what to do.
         match Loopback::bind_to(&registered).await {
             Err(OauthError::Unreachable { detail }) => {
-                assert!(detail.contains(&format!("127.0.0.1:{port}")) && detail.contains("--no-browser"))
+                assert!(detail.contains(&format!("127.0.0.1:{port}")) && detail.contains("close the program"))
             }
             other => panic!("{:?}", other.map(|l| l.redirect_uri)),
         }

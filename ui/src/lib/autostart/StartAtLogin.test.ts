@@ -1,8 +1,7 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConnectionView } from "../../bindings";
-import { installMockBackend, view } from "../../mock/backend";
+import { installMockBackend, savedApiToken } from "../../mock/backend";
 import SavedNext from "../git/SavedNext.svelte";
 import StartAtLogin from "./StartAtLogin.svelte";
 
@@ -11,33 +10,7 @@ afterEach(() => {
   clearMocks();
 });
 
-function saved(expiresOn: string | null): ConnectionView {
-  return view({
-    id: "a1",
-    name: "work",
-    provider: "cloud",
-    base_url: "https://api.bitbucket.org/",
-    method: "api-token",
-    email: "ada@example.com",
-    bitbucket_username: "ada_lovelace",
-    git_username: "ada_lovelace",
-    workspace: "acme",
-    project: null,
-    repository: null,
-    profile: "pull-requests",
-    scopes: [],
-    permission: null,
-    server_version: null,
-    expires_on: expiresOn,
-    created_at: "2026-01-01T10:00:00Z",
-    validated_at: null,
-    rejected_at: null,
-    status: "valid",
-    allow_http: false,
-    ca_file: null,
-    secret_key: "conn-a1",
-  });
-}
+const saved = (expiresOn: string | null) => savedApiToken("a1", "work", expiresOn);
 
 describe("Start at login", () => {
   it("is offered once after saving a connection that expires, and turning it on says how to turn it off", async () => {
